@@ -1,0 +1,90 @@
+/**
+ * The shape of Gatehouse's configuration: who may authenticate (issuers), which clusters can be reached
+ * (connections) and the grants seeded at deploy or local start. The same types serve `cdk synth`,
+ * local mode and the Lambda at run time; `validateGatewayConfig` is the single validator.
+ */
+
+/** An OIDC issuer whose JWTs identify agents. */
+export interface IssuerConfig {
+  /** Short name used in grants and records, e.g. `github`. `[a-z0-9-]{1,32}`. */
+  readonly name: string;
+  /** Exact `iss` claim, e.g. `https://token.actions.githubusercontent.com`. Must be https (or http://127.0.0.1 in local mode). */
+  readonly issuer: string;
+  /** Accepted `aud` values. */
+  readonly audience: readonly string[];
+  /** JWKS URI. @default `${issuer}/.well-known/jwks.json` */
+  readonly jwksUri?: string;
+  /** Claim that names the agent, e.g. `sub` or `repository`. @default 'sub' */
+  readonly agentClaim?: string;
+  /** Claim that groups an agent's requests into one session, e.g. `run_id`. @default none: one session per agent per UTC day */
+  readonly sessionClaim?: string;
+  /** Claim holding the agent's groups (string or string[]). @default none */
+  readonly groupsClaim?: string;
+}
+
+/** A cluster that agents can reach through Gatehouse. */
+export interface ConnectionConfig {
+  /** Name used in the URL: `<endpoint>/k8s/<name>`. `[a-z0-9-]{1,63}`. */
+  readonly name: string;
+  /** The EKS cluster name, signed into the token as `x-k8s-aws-id`. */
+  readonly clusterName: string;
+  /** AWS region of the cluster and of the STS endpoint used for its tokens. */
+  readonly region: string;
+  /** The cluster's API server URL (https). Agents can never choose another host. */
+  readonly endpoint: string;
+  /** Base64 PEM of the cluster CA, as in a kubeconfig's `certificate-authority-data`. */
+  readonly certificateAuthorityData: string;
+  /** The IAM role Gatehouse assumes for this connection, mapped to a Kubernetes user by an EKS access entry. */
+  readonly roleArn: string;
+  /** Per-agent impersonation so the cluster's RBAC and audit log see the agent. @default disabled */
+  readonly impersonation?: ImpersonationConfig;
+  /** Lifetime of the assumed role session. @default 900 */
+  readonly sessionDurationSeconds?: number;
+  /** Free text shown by the operator CLI. */
+  readonly description?: string;
+}
+
+/** How Gatehouse impersonates the agent on a connection. */
+export interface ImpersonationConfig {
+  /** Send Impersonate-User / Impersonate-Group on every request. */
+  readonly enabled: boolean;
+  /** Prefix of the impersonated user name. @default 'gatehouse:' */
+  readonly userPrefix?: string;
+}
+
+/** A grant as written in configuration (the seed) or by the operator CLI. */
+export interface GrantSpec {
+  /** Connection name. */
+  readonly connection: string;
+  /** Agent claim value; `*` matches any run of characters. Exactly one of agent or group. */
+  readonly agent?: string;
+  /** Group claim value; `*` allowed. Exactly one of agent or group. */
+  readonly group?: string;
+  /** Restrict to agents from this issuer (by issuer name). @default any configured issuer */
+  readonly issuer?: string;
+  /** Namespaces the grant covers (`*` allowed). @default all namespaces and cluster-scoped resources */
+  readonly namespaces?: readonly string[];
+  /** RFC 3339 expiry. @default never */
+  readonly expiresAt?: string;
+  /** Groups to impersonate for this grant, when the connection impersonates. @default none */
+  readonly impersonateGroups?: readonly string[];
+}
+
+/** Limits applied to every proxied request. */
+export interface LimitsConfig {
+  /** Largest request body accepted. @default 1048576 (1 MiB) */
+  readonly maxRequestBodyBytes?: number;
+  /** How long to wait for the cluster. @default 25000 (API Gateway's integration timeout is 29 s) */
+  readonly upstreamTimeoutMs?: number;
+}
+
+/** The whole configuration. */
+export interface GatewayConfig {
+  readonly issuers: readonly IssuerConfig[];
+  readonly connections: readonly ConnectionConfig[];
+  /** Grants written to the grants table at deploy / local start. @default none */
+  readonly grants?: readonly GrantSpec[];
+  readonly limits?: LimitsConfig;
+  /** Days records and replay blobs are kept. @default 400 */
+  readonly retentionDays?: number;
+}
