@@ -1,0 +1,72 @@
+import type { Grant } from './grant';
+import type { IssuerConfig, ConnectionConfig } from './gateway-config';
+import type { RoleSessionRequest } from './role-session';
+import type { SessionRecordItem } from './session-record';
+
+/**
+ * The ports the proxy talks through. Each has one thin adapter in `lambdas/adapters/` with its AWS SDK
+ * client injected, and tests or local mode can hand in the same adapters pointed at local servers.
+ */
+
+/** Verifies a bearer JWT against the configured issuers. */
+export interface TokenVerifier {
+  /** Resolves with the verified claims and the issuer that signed them; rejects with a GatehouseError. */
+  verify(token: string): Promise<{ readonly claims: Readonly<Record<string, unknown>>; readonly issuer: IssuerConfig }>;
+}
+
+/** Reads grants. */
+export interface GrantStore {
+  /** Every grant on a connection (expired ones included; matching decides). */
+  grantsFor(connection: string): Promise<readonly Grant[]>;
+}
+
+/** Writes session records. */
+export interface RecordStore {
+  /** Writes the intent record; must reject if it could not be made durable. */
+  putIntent(item: SessionRecordItem): Promise<void>;
+  /** Completes an intent record. */
+  complete(requestId: string, attributes: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Writes a record that is complete from the start (refused requests). */
+  putFinal(item: SessionRecordItem): Promise<void>;
+}
+
+/** Stores replay blobs. */
+export interface ReplayStore {
+  put(key: string, bytes: Buffer, sha256: string): Promise<void>;
+}
+
+/** Temporary AWS credentials. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** Assumes a connection's role for an agent. */
+export interface RoleAssumer {
+  credentialsFor(request: RoleSessionRequest): Promise<AwsCredentials>;
+}
+
+/** A request to the cluster, fully built: the agent cannot influence the host. */
+export interface UpstreamRequest {
+  readonly method: string;
+  /** Path and query, starting with `/`. */
+  readonly pathAndQuery: string;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body?: Buffer;
+}
+
+/** The cluster's answer, buffered. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body: Buffer;
+  readonly latencyMs: number;
+}
+
+/** Sends requests to a connection's cluster. */
+export interface UpstreamClient {
+  /** Rejects with a GatehouseError (unreachable, timeout, too large). */
+  send(connection: ConnectionConfig, request: UpstreamRequest, options: { readonly timeoutMs: number; readonly maxResponseBytes: number }): Promise<UpstreamResponse>;
+}

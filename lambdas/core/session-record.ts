@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import type { AgentIdentity } from './agent-identity';
+import type { RequestInfo } from './request-info';
+
+/** What the policy decided, or why the request never reached policy. */
+export type RecordDecision = 'allow' | 'deny' | 'approve' | 'reject';
+
+/** How the request ended. */
+export type RecordOutcome = 'pending' | 'forwarded' | 'denied' | 'rejected' | 'failed';
+
+/** The request facts known before anything is forwarded. */
+export interface RecordIntent {
+  readonly requestId: string;
+  readonly startedAt: Date;
+  readonly identity: AgentIdentity;
+  readonly connection: string;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly request?: RequestInfo;
+  readonly summary: string;
+  readonly decision: RecordDecision;
+  readonly ruleId?: string;
+  readonly grantId?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly kubectlCommand?: string;
+  readonly roleSessionName?: string;
+  readonly bytesIn: number;
+  readonly retentionDays: number;
+}
+
+/** The facts added once the request is over. */
+export interface RecordCompletion {
+  readonly outcome: Exclude<RecordOutcome, 'pending'>;
+  /** The status the client saw. */
+  readonly status: number;
+  /** Status from the cluster, when it answered. */
+  readonly upstreamStatus?: number;
+  /** The Status reason and message the client saw, for refusals and failures. */
+  readonly errorReason?: string;
+  readonly errorMessage?: string;
+  readonly latencyMs: number;
+  readonly upstreamLatencyMs?: number;
+  readonly bytesOut: number;
+  readonly maskedCounts?: Readonly<Record<string, number>>;
+  readonly unmasked?: boolean;
+  readonly replayKey?: string;
+  readonly replaySha256?: string;
+}
+
+/** A record item as stored (see docs/DATA-MODEL.md). */
+export type SessionRecordItem = Record<string, unknown> & { readonly pk: string; readonly requestId: string };
+
+const MAX_QUERY = 2048;
+
+/** Builds the item written before forwarding (`phase: intent`). */
+export function intentItem(intent: RecordIntent): SessionRecordItem {
+  const startedAt = intent.startedAt.toISOString();
+  const { identity } = intent;
+  const info = intent.request;
+  return prune({
+    pk: `req#${intent.requestId}`,
+    requestId: intent.requestId,
+    phase: 'intent',
+    outcome: 'pending',
+    startedAt,
+    startedAtId: `${startedAt}#${intent.requestId}`,
+    sessionKey: `session#${identity.issuer}#${identity.session}`,
+    agentKey: `agent#${identity.issuer}#${identity.agent}`,
+    connectionKey: `conn#${intent.connection}`,
+    issuer: identity.issuer,
+    agent: identity.agent,
+    session: identity.session,
+    groups: identity.groups.length ? [...identity.groups] : undefined,
+    claims: identity.claims,
+    connection: intent.connection,
+    method: intent.method,
+    path: intent.path,
+    query: intent.query.length > MAX_QUERY ? intent.query.slice(0, MAX_QUERY) : intent.query,
+    verb: info?.verb,
+    apiGroup: info?.apiGroup,
+    apiVersion: info?.apiVersion,
+    resource: info?.resource,
+    subresource: info?.subresource,
+    namespace: info?.namespace,
+    name: info?.name,
+    summary: intent.summary,
+    decision: intent.decision,
+    ruleId: intent.ruleId,
+    grantId: intent.grantId,
+    sourceIp: intent.sourceIp,
+    userAgent: intent.userAgent,
+    kubectlCommand: intent.kubectlCommand,
+    roleSessionName: intent.roleSessionName,
+    bytesIn: intent.bytesIn,
+    expiresAtEpoch: Math.floor(intent.startedAt.getTime() / 1000) + intent.retentionDays * 86_400,
+  });
+}
+
+/** The attributes set when the request is over (`phase: complete`). */
+export function completionAttributes(completion: RecordCompletion): Record<string, unknown> {
+  return prune({ phase: 'complete', ...completion });
+}
+
+/** A record that is written once, complete, because the request never got as far as forwarding. */
+export function finalItem(intent: RecordIntent, completion: RecordCompletion): SessionRecordItem {
+  return { ...intentItem(intent), ...completionAttributes(completion) };
+}
+
+/** A request or response body in a replay blob: text when it is UTF-8, base64 otherwise. */
+export interface ReplayBody {
+  readonly encoding: 'utf8' | 'base64';
+  readonly data: string;
+}
+
+/** The replay blob: one request and its (masked) response, enough to replay a session in order. */
+export interface ReplayBlob {
+  readonly version: 1;
+  readonly requestId: string;
+  readonly startedAt: string;
+  readonly agent: string;
+  readonly session: string;
+  readonly connection: string;
+  readonly request: { readonly method: string; readonly path: string; readonly query: string; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody };
+  readonly response: { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody };
+}
+
+/** Where a request's replay blob lives. Date-partitioned so lifecycle rules and listings stay cheap. */
+export function replayKey(requestId: string, startedAt: Date): string {
+  const iso = startedAt.toISOString();
+  return `replay/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${requestId}.json`;
+}
+
+/** Serialises a blob and its SHA-256, which goes into the record so replay can prove the blob is intact. */
+export function encodeReplayBlob(blob: ReplayBlob): { readonly bytes: Buffer; readonly sha256: string } {
+  const bytes = Buffer.from(JSON.stringify(blob));
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Encodes a body for a replay blob. */
+export function replayBody(body: Buffer | undefined): ReplayBody | undefined {
+  if (!body || body.length === 0) return undefined;
+  const text = body.toString('utf8');
+  return Buffer.byteLength(text) === body.length && !text.includes('\uFFFD')
+    ? { encoding: 'utf8', data: text }
+    : { encoding: 'base64', data: body.toString('base64') };
+}
+
+function prune<T extends Record<string, unknown>>(item: T): T {
+  for (const key of Object.keys(item)) if (item[key] === undefined || item[key] === '') delete item[key];
+  return item;
+}

@@ -1,0 +1,65 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { createDynamoDbGrantStore } from '../adapters/dynamodb-grant-store';
+import { createDynamoDbRecordStore } from '../adapters/dynamodb-record-store';
+import { createHttpsUpstreamClient } from '../adapters/https-upstream-client';
+import { createJwtTokenVerifier } from '../adapters/jwt-token-verifier';
+import { createS3ReplayStore } from '../adapters/s3-replay-store';
+import { createStsRoleAssumer } from '../adapters/sts-role-assumer';
+import { validateGatewayConfig } from '../core/validate-gateway-config';
+import { createRequestGuard } from './create-request-guard';
+import type { ProxyDependencies } from './proxy-request';
+
+/** The Lambda's environment, as set by the CDK construct (or by local mode, which sets the same names). */
+export type ProxyEnvironment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Builds the proxy's dependencies once per container from its environment. SDK clients get short
+ * timeouts: a hung DynamoDB or STS must fail the request (closed) well before API Gateway's 29 s.
+ */
+export function createProxyDependencies(env: ProxyEnvironment, telemetry: { readonly logger: Logger; readonly metrics: Metrics }): ProxyDependencies {
+  const config = validateGatewayConfig(JSON.parse(required(env, 'GATEHOUSE_CONFIG')), 'GATEHOUSE_CONFIG', {
+    allowLocalIssuers: env.GATEHOUSE_LOCAL_MODE === 'true',
+  });
+  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler, maxAttempts: 3 }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const s3 = new S3Client({
+    requestHandler,
+    maxAttempts: 3,
+    // Only local mode's S3 server needs path-style addressing.
+    forcePathStyle: env.GATEHOUSE_S3_FORCE_PATH_STYLE === 'true',
+  });
+  const sts = new STSClient({ requestHandler, maxAttempts: 2 });
+  const { logger, metrics } = telemetry;
+  return {
+    connections: new Map(config.connections.map((c) => [c.name, c])),
+    limits: {
+      maxRequestBodyBytes: config.limits?.maxRequestBodyBytes ?? 1_048_576,
+      upstreamTimeoutMs: config.limits?.upstreamTimeoutMs ?? 25_000,
+    },
+    retentionDays: config.retentionDays ?? 400,
+    verifier: createJwtTokenVerifier(config.issuers),
+    grants: createDynamoDbGrantStore({ client: documents, tableName: required(env, 'GATEHOUSE_GRANTS_TABLE') }),
+    records: createDynamoDbRecordStore({ client: documents, tableName: required(env, 'GATEHOUSE_RECORDS_TABLE') }),
+    replay: createS3ReplayStore({ client: s3, bucket: required(env, 'GATEHOUSE_REPLAY_BUCKET') }),
+    roles: createStsRoleAssumer({ client: sts }),
+    upstream: createHttpsUpstreamClient(),
+    guard: createRequestGuard(config),
+    now: () => new Date(),
+    log: (level, message, fields) => logger[level](message, fields ?? {}),
+    annotate: (fields) => logger.appendKeys(fields as Record<string, string>),
+    metric: (name, value, unit) => metrics.addMetric(name, MetricUnit[unit], value),
+  };
+}
+
+function required(env: ProxyEnvironment, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set; the Gatehouse stack sets it, so check the function's configuration.`);
+  return value;
+}

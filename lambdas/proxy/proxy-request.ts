@@ -1,0 +1,170 @@
+import type { AgentIdentity } from '../core/agent-identity';
+import type { ConnectionConfig } from '../core/gateway-config';
+import type { ProxyRequest, ProxyResponse } from '../core/api-gateway-event';
+import type { GrantStore, RecordStore, ReplayStore, RoleAssumer, TokenVerifier, UpstreamClient } from '../core/ports';
+import type { RecordIntent } from '../core/session-record';
+import type { RequestGuard } from './request-guard';
+import { LAMBDA_RESPONSE_LIMIT_BYTES, resultPayloadBytes, toApiGatewayResult } from '../core/api-gateway-event';
+import { classifyRequest, describeRequest } from '../core/classify-request';
+import { mintEksToken } from '../core/eks-token';
+import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError, UpstreamResponseError } from '../core/errors';
+import { identifyAgent } from '../core/identify-agent';
+import { matchGrant } from '../core/match-grant';
+import { roleSessionFor } from '../core/role-session';
+import { parseClusterPath } from '../core/safe-cluster-path';
+import { buildUpstreamHeaders, findClientImpersonation, responseHeadersForClient } from '../core/upstream-headers';
+import { tooLargeMessage } from '../adapters/https-upstream-client';
+import { noGrantMessage, refuseUnbufferable } from './refusals';
+import { RequestTrail } from './request-trail';
+
+/** Everything the proxy needs, injected once per Lambda container (or per test). */
+export interface ProxyDependencies {
+  readonly connections: ReadonlyMap<string, ConnectionConfig>;
+  readonly limits: { readonly maxRequestBodyBytes: number; readonly upstreamTimeoutMs: number };
+  readonly retentionDays: number;
+  readonly verifier: TokenVerifier;
+  readonly grants: GrantStore;
+  readonly records: RecordStore;
+  readonly replay: ReplayStore;
+  readonly roles: RoleAssumer;
+  readonly upstream: UpstreamClient;
+  readonly guard: RequestGuard;
+  readonly now: () => Date;
+  /** Structured log lines; never given a token, secret or body. */
+  readonly log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Adds fields to every later log line of this request (agent, decision). */
+  readonly annotate: (fields: Record<string, unknown>) => void;
+  /** Counts and timings for metrics. */
+  readonly metric: (name: string, value: number, unit: 'Count' | 'Milliseconds' | 'Bytes') => void;
+}
+
+/**
+ * One kubectl request, end to end: identity, connection, path safety, classification, grant, policy,
+ * a durable intent record, the scoped role, the EKS token, the cluster, masking, completion. Any step
+ * that cannot be established stops the request before it reaches the cluster (fail closed), and every
+ * refusal where the agent is known is recorded.
+ */
+export async function proxyRequest(req: ProxyRequest, deps: ProxyDependencies): Promise<ProxyResponse> {
+  const startedAt = deps.now();
+  const identity = await authenticate(req, deps, startedAt);
+  deps.annotate({ agent: identity.agent, issuer: identity.issuer, session: identity.session });
+  const trail = new RequestTrail(deps, initialIntent(req, identity, startedAt, deps.retentionDays), req.body, req.headers);
+  try {
+    return await forward(req, identity, trail, deps);
+  } catch (error) {
+    await trail.refused(error);
+    throw error;
+  }
+}
+
+async function forward(req: ProxyRequest, identity: AgentIdentity, trail: RequestTrail, deps: ProxyDependencies): Promise<ProxyResponse> {
+  const connection = deps.connections.get(req.connection);
+  if (!connection) {
+    throw new NotFoundError(`Connection "${req.connection}" does not exist on this Gatehouse; check the server URL in your kubeconfig (…/k8s/<connection>).`);
+  }
+  const impersonation = findClientImpersonation(req.headers);
+  if (impersonation.length) {
+    throw new ForbiddenError(`Gatehouse does not accept client impersonation headers (${impersonation.join(', ')}); remove --as/--as-group and ask for a grant instead.`);
+  }
+  const { path, query } = parseClusterPath(req.clusterPath, req.rawQuery);
+  const request = classifyRequest(req.method, path, query);
+  trail.update({ path, query: query.toString(), request, summary: describeRequest(request) });
+  refuseUnbufferable(req, request);
+  if (req.body.length > deps.limits.maxRequestBodyBytes) {
+    throw new PayloadTooLargeError(`The request body is ${req.body.length} bytes, over Gatehouse's limit of ${deps.limits.maxRequestBodyBytes}; split the manifest into smaller applies.`);
+  }
+
+  const grants = await deps.grants.grantsFor(connection.name).catch((error: unknown) => {
+    deps.log('error', 'grant lookup failed', { error: errorName(error) });
+    throw new ServiceUnavailableError('Gatehouse could not read grants, so it cannot tell whether you may reach this connection; retry shortly.', 2);
+  });
+  const match = matchGrant(grants, identity, request.namespace, deps.now());
+  if ('miss' in match) throw new ForbiddenError(noGrantMessage(identity, connection.name, request, match));
+  trail.update({ grantId: match.grant.grantId });
+
+  const contentType = header(req, 'content-type') ?? '';
+  const decision = deps.guard.decide({ identity, connection: connection.name, request, contentType, body: req.body });
+  trail.decide(decision);
+  if (decision.effect === 'deny') {
+    throw new ForbiddenError(`Denied by Gatehouse policy rule "${decision.ruleId}": ${decision.message}`);
+  }
+  if (decision.effect === 'approve') {
+    throw new ForbiddenError(`Gatehouse policy rule "${decision.ruleId}" requires a person to approve this request: ${decision.message}`);
+  }
+
+  const session = roleSessionFor(identity, connection);
+  trail.update({ roleSessionName: session.roleSessionName });
+  await trail.writeIntent();
+
+  const credentials = await deps.roles.credentialsFor(session);
+  const { token } = mintEksToken({ credentials, clusterName: connection.clusterName, region: connection.region, now: deps.now() });
+  const headers = buildUpstreamHeaders(req.headers, {
+    bearerToken: token,
+    impersonate: connection.impersonation?.enabled
+      ? { user: `${connection.impersonation.userPrefix ?? 'gatehouse:'}${identity.agent}`, groups: match.grant.impersonateGroups ?? [] }
+      : undefined,
+    forceJsonAccept: true,
+    contentLength: req.body.length,
+  });
+  const queryString = query.toString();
+  const upstream = await deps.upstream.send(
+    connection,
+    { method: req.method, pathAndQuery: queryString ? `${path}?${queryString}` : path, headers, body: req.body },
+    { timeoutMs: deps.limits.upstreamTimeoutMs, maxResponseBytes: LAMBDA_RESPONSE_LIMIT_BYTES },
+  );
+  trail.upstreamAnswered(upstream.status, upstream.latencyMs);
+
+  const responseHeaders = responseHeadersForClient(upstream.headers);
+  const responseType = responseHeaders['content-type'] ?? '';
+  const masked = deps.guard.mask({ body: upstream.body, contentType: responseType, request, unmaskSecrets: decision.unmaskSecrets });
+  const response: ProxyResponse = { status: upstream.status, headers: responseHeaders, body: masked.body };
+  if (resultPayloadBytes(toApiGatewayResult(response)) > LAMBDA_RESPONSE_LIMIT_BYTES) {
+    throw new UpstreamResponseError(tooLargeMessage(LAMBDA_RESPONSE_LIMIT_BYTES));
+  }
+  await trail.completed(response, masked.counts, decision.unmaskSecrets);
+  return response;
+}
+
+async function authenticate(req: ProxyRequest, deps: ProxyDependencies, now: Date): Promise<AgentIdentity> {
+  const authorization = header(req, 'authorization') ?? '';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) {
+    deps.metric('unauthenticated', 1, 'Count');
+    throw new UnauthenticatedError('No bearer token: send your OIDC token as "Authorization: Bearer <jwt>" (kubeconfig user.token or an exec credential plugin).');
+  }
+  try {
+    const { claims, issuer } = await deps.verifier.verify(match[1]!);
+    return identifyAgent(claims, issuer, now);
+  } catch (error) {
+    deps.metric('unauthenticated', 1, 'Count');
+    deps.log('warn', 'token rejected', { reason: error instanceof GatehouseError ? error.message : errorName(error) });
+    throw error;
+  }
+}
+
+function initialIntent(req: ProxyRequest, identity: AgentIdentity, startedAt: Date, retentionDays: number): RecordIntent {
+  return {
+    requestId: req.requestId,
+    startedAt,
+    identity,
+    connection: req.connection,
+    method: req.method,
+    path: req.clusterPath || '/',
+    query: req.rawQuery,
+    summary: `${req.method} ${req.clusterPath || '/'}`,
+    decision: 'reject',
+    sourceIp: req.sourceIp,
+    userAgent: header(req, 'user-agent'),
+    kubectlCommand: header(req, 'kubectl-command'),
+    bytesIn: req.body.length,
+    retentionDays,
+  };
+}
+
+function header(req: ProxyRequest, name: string): string | undefined {
+  return req.headers[name]?.[0];
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}

@@ -1,0 +1,145 @@
+import type { ProxyResponse } from '../core/api-gateway-event';
+import type { RecordCompletion, RecordIntent, ReplayBlob } from '../core/session-record';
+import type { GuardDecision } from './request-guard';
+import type { ProxyDependencies } from './proxy-request';
+import { ServiceUnavailableError } from '../core/errors';
+import { toKubeStatus } from '../core/kube-status';
+import { completionAttributes, encodeReplayBlob, finalItem, intentItem, replayBody, replayKey } from '../core/session-record';
+
+/** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
+const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session'];
+
+/**
+ * The record of one request as it moves along: an intent made durable before anything is forwarded,
+ * then completed with what happened, plus a replay blob in S3. Refusals are recorded once, complete.
+ * Writes after the response exists never fail the request: they are logged and counted instead, and
+ * the intent record left in `phase: intent` shows that the trail is incomplete.
+ */
+export class RequestTrail {
+  private intent: RecordIntent;
+  private intentWritten = false;
+  private upstreamStatus?: number;
+  private upstreamLatencyMs?: number;
+
+  constructor(
+    private readonly deps: ProxyDependencies,
+    intent: RecordIntent,
+    private readonly requestBody: Buffer = Buffer.alloc(0),
+    private readonly requestHeaders: Readonly<Record<string, readonly string[]>> = {},
+  ) {
+    this.intent = intent;
+  }
+
+  /** Adds facts learned along the way. */
+  update(facts: Partial<RecordIntent>): void {
+    this.intent = { ...this.intent, ...facts };
+  }
+
+  /** Notes the policy decision. */
+  decide(decision: GuardDecision): void {
+    this.update({ decision: decision.effect, ruleId: decision.ruleId });
+    this.deps.metric(`decision_${decision.effect}`, 1, 'Count');
+  }
+
+  /** Makes the intent durable; if it cannot be, the request must not go on (fail closed). */
+  async writeIntent(): Promise<void> {
+    try {
+      await this.deps.records.putIntent(intentItem(this.intent));
+      this.intentWritten = true;
+    } catch (error) {
+      this.deps.log('error', 'intent record write failed', { error: error instanceof Error ? error.name : 'Error' });
+      throw new ServiceUnavailableError('Gatehouse could not write the audit record for this request, so it was not forwarded; retry shortly.', 2);
+    }
+  }
+
+  /** Notes the cluster's answer. */
+  upstreamAnswered(status: number, latencyMs: number): void {
+    this.upstreamStatus = status;
+    this.upstreamLatencyMs = latencyMs;
+    this.deps.metric('upstream_latency', latencyMs, 'Milliseconds');
+    this.deps.metric(`upstream_${Math.floor(status / 100)}xx`, 1, 'Count');
+  }
+
+  /** The request went through: write the blob and complete the record. */
+  async completed(response: ProxyResponse, maskedCounts: Readonly<Record<string, number>>, unmasked: boolean): Promise<void> {
+    await this.finish(response, { outcome: 'forwarded', maskedCounts: nonEmpty(maskedCounts), unmasked: unmasked || undefined });
+  }
+
+  /** The request was refused or failed: record it with the Status the client sees. */
+  async refused(error: unknown): Promise<void> {
+    const status = toKubeStatus(error, this.intent.requestId);
+    const outcome = this.intentWritten ? 'failed' : this.intent.decision === 'deny' || status.code === 403 ? 'denied' : 'rejected';
+    const body = Buffer.from(JSON.stringify(status));
+    await this.finish(
+      { status: status.code, headers: { 'content-type': 'application/json' }, body },
+      { outcome, errorReason: status.reason, errorMessage: status.message },
+    );
+  }
+
+  private async finish(response: ProxyResponse, facts: Pick<RecordCompletion, 'outcome'> & Partial<RecordCompletion>): Promise<void> {
+    const { requestId, startedAt } = this.intent;
+    const key = replayKey(requestId, startedAt);
+    const blob = encodeReplayBlob(this.blob(response));
+    const completion: RecordCompletion = {
+      status: response.status,
+      upstreamStatus: this.upstreamStatus,
+      upstreamLatencyMs: this.upstreamLatencyMs === undefined ? undefined : Math.round(this.upstreamLatencyMs),
+      latencyMs: Math.max(0, this.deps.now().getTime() - startedAt.getTime()),
+      bytesOut: response.body.length,
+      replayKey: key,
+      replaySha256: blob.sha256,
+      ...facts,
+    };
+    const i = this.intent;
+    this.deps.log('info', 'request', {
+      summary: i.summary, verb: i.request?.verb, resource: i.request?.resource, namespace: i.request?.namespace, name: i.request?.name,
+      decision: i.decision, ruleId: i.ruleId, outcome: completion.outcome, status: completion.status,
+      upstreamStatus: completion.upstreamStatus, latencyMs: completion.latencyMs, maskedCounts: completion.maskedCounts,
+    });
+    this.deps.metric('latency', completion.latencyMs, 'Milliseconds');
+    this.deps.metric(`outcome_${completion.outcome}`, 1, 'Count');
+    const record = this.intentWritten
+      ? this.deps.records.complete(requestId, completionAttributes(completion))
+      : this.deps.records.putFinal(finalItem(this.intent, completion));
+    const [replay, rec] = await Promise.allSettled([this.deps.replay.put(key, blob.bytes, blob.sha256), record]);
+    if (replay.status === 'rejected') {
+      this.deps.log('error', 'replay blob write failed', { error: reasonName(replay.reason), replayKey: key });
+      this.deps.metric('replay_write_failed', 1, 'Count');
+      await this.deps.records.complete(requestId, { replayMissing: true }).catch(() => undefined);
+    }
+    if (rec.status === 'rejected') {
+      this.deps.log('error', 'record completion failed', { error: reasonName(rec.reason) });
+      this.deps.metric('record_write_failed', 1, 'Count');
+    }
+  }
+
+  private blob(response: ProxyResponse): ReplayBlob {
+    const i = this.intent;
+    const headers: Record<string, string> = {};
+    for (const name of REPLAY_REQUEST_HEADERS) {
+      const value = this.requestHeaders[name]?.[0];
+      if (value) headers[name] = value;
+    }
+    const requestBody = i.request
+      ? this.deps.guard.mask({ body: this.requestBody, contentType: headers['content-type'] ?? '', request: i.request, unmaskSecrets: false }).body
+      : undefined;
+    return {
+      version: 1,
+      requestId: i.requestId,
+      startedAt: i.startedAt.toISOString(),
+      agent: i.identity.agent,
+      session: i.identity.session,
+      connection: i.connection,
+      request: { method: i.method, path: i.path, query: i.query, headers, body: replayBody(requestBody) },
+      response: { status: response.status, headers: { ...response.headers }, body: replayBody(response.body) },
+    };
+  }
+}
+
+function nonEmpty(counts: Readonly<Record<string, number>>): Readonly<Record<string, number>> | undefined {
+  return Object.keys(counts).length ? counts : undefined;
+}
+
+function reasonName(reason: unknown): string {
+  return reason instanceof Error ? reason.name : 'Error';
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
+/** A Lambda handler as API Gateway invokes it. */
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** Options of the local API Gateway front. */
+export interface ApiGatewayFrontOptions {
+  readonly handler: ProxyHandler;
+  readonly tls: { readonly certPem: string; readonly keyPem: string };
+  readonly host?: string;
+  readonly port?: number;
+  /** Stage name, as in `https://<api>/<stage>/k8s/...`; '' serves at the root. @default '' */
+  readonly stage?: string;
+}
+
+/** A running front. */
+export interface ApiGatewayFront {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** API Gateway's limits, reproduced so local mode fails where production would. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
+/**
+ * LOCAL MODE ONLY: plays API Gateway's REST API (Lambda proxy integration, binary media types `*\/*`) in
+ * front of the very handler the Lambda runs. Each HTTPS request becomes the v1 proxy event API Gateway
+ * would send (multiValueHeaders, multiValueQueryStringParameters, base64 body) and the handler's result is
+ * written back, decoded as API Gateway would.
+ */
+export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Promise<ApiGatewayFront> {
+  const stagePrefix = options.stage ? `/${options.stage}` : '';
+  const server = https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
+    void serve(req, res).catch(() => gatewayError(res, 502, 'Internal server error'));
+  });
+  // kubectl reuses connections; keep them open like API Gateway does.
+  server.keepAliveTimeout = 60_000;
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_REQUEST_BYTES) return gatewayError(res, 413, 'Request Too Long');
+      chunks.push(chunk as Buffer);
+    }
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    let path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    if (stagePrefix) {
+      if (!path.startsWith(`${stagePrefix}/`)) return gatewayError(res, 403, 'Missing Authentication Token');
+      path = path.slice(stagePrefix.length);
+    }
+    if (!/^\/k8s\/[^/]+(\/.*)?$/s.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
+    const event = toEvent(req, path, queryAt < 0 ? '' : rawUrl.slice(queryAt + 1), Buffer.concat(chunks), options.stage ?? 'local');
+    const result = await withTimeout(options.handler(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
+    if (!result) return gatewayError(res, 504, 'Endpoint request timed out');
+    const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+    const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
+    headers['content-length'] = String(body.length);
+    headers['x-amzn-requestid'] = event.requestContext.requestId;
+    res.writeHead(result.statusCode, headers).end(body);
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://${options.host ?? '127.0.0.1'}:${port}${stagePrefix}`,
+    port,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string): APIGatewayProxyEvent {
+  const multiValueHeaders: Record<string, string[]> = {};
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    (multiValueHeaders[name] ??= []).push(value);
+    headers[name] = value;
+  }
+  const multiQuery: Record<string, string[]> = {};
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQuery)) {
+    (multiQuery[name] ??= []).push(value);
+    query[name] = value;
+  }
+  const [, connection = '', proxy] = /^\/k8s\/([^/]+)(?:\/(.*))?$/s.exec(path) ?? [];
+  const requestId = randomUUID();
+  return {
+    resource: proxy === undefined ? '/k8s/{connection}' : '/k8s/{connection}/{proxy+}',
+    path,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: rawQuery ? query : null,
+    multiValueQueryStringParameters: rawQuery ? multiQuery : null,
+    pathParameters: { connection, ...(proxy === undefined ? {} : { proxy }) },
+    stageVariables: null,
+    body: body.length ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: req.method ?? 'GET',
+      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: `/${stage}${path}`,
+      stage,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: proxy === undefined ? '/k8s/{connection}' : '/k8s/{connection}/{proxy+}',
+    },
+  };
+}
+
+function lambdaContext(awsRequestId: string): Context {
+  const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'gatehouse-proxy-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:gatehouse-proxy-local',
+    memoryLimitInMB: '1024',
+    awsRequestId,
+    logGroupName: '/aws/lambda/gatehouse-proxy-local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function gatewayError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

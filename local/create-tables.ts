@@ -1,0 +1,57 @@
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+
+/** Table names local mode uses. */
+export const LOCAL_TABLES = { grants: 'gatehouse-grants', records: 'gatehouse-records' } as const;
+
+const GSI_RECORDS = ['by-session:sessionKey', 'by-agent:agentKey', 'by-connection:connectionKey'];
+
+/**
+ * Creates the grants and records tables with the key design of docs/DATA-MODEL.md (the CDK constructs
+ * define the same; a CDK test compares them), if they do not exist yet.
+ */
+export async function createLocalTables(client: DynamoDBClient): Promise<void> {
+  await create(client, new CreateTableCommand({
+    TableName: LOCAL_TABLES.grants,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'principalKey', AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+    GlobalSecondaryIndexes: [{
+      IndexName: 'by-principal',
+      KeySchema: [{ AttributeName: 'principalKey', KeyType: 'HASH' }, { AttributeName: 'pk', KeyType: 'RANGE' }],
+      Projection: { ProjectionType: 'ALL' },
+    }],
+  }));
+  await create(client, new CreateTableCommand({
+    TableName: LOCAL_TABLES.records,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'startedAtId', AttributeType: 'S' },
+      ...GSI_RECORDS.map((g) => ({ AttributeName: g.split(':')[1]!, AttributeType: 'S' as const })),
+    ],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: GSI_RECORDS.map((g) => {
+      const [IndexName, key] = g.split(':') as [string, string];
+      return {
+        IndexName,
+        KeySchema: [{ AttributeName: key, KeyType: 'HASH' as const }, { AttributeName: 'startedAtId', KeyType: 'RANGE' as const }],
+        Projection: { ProjectionType: 'ALL' as const },
+      };
+    }),
+  }));
+  for (const table of Object.values(LOCAL_TABLES)) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true } })).catch(() => undefined);
+  }
+}
+
+async function create(client: DynamoDBClient, command: CreateTableCommand): Promise<void> {
+  try {
+    await client.send(command);
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}

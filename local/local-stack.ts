@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { GatewayConfig } from '../lambdas/core/gateway-config';
+import { grantFromSpec, grantToItem } from '../lambdas/core/grant';
+import { validateGatewayConfig } from '../lambdas/core/validate-gateway-config';
+import { startApiGatewayFront, type ProxyHandler } from './api-gateway-front';
+import { startControlServer } from './control-server';
+import { createLocalTables, LOCAL_TABLES } from './create-tables';
+import { startDemoIssuer, type DemoIssuer } from './demo-issuer';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { createEksTokenAuthenticator } from './eks-token-authenticator';
+import { startKubeApiSimulator } from './kube-api-simulator';
+import { renderKubeconfig } from './kubeconfig';
+import { createLocalCa, issueServerCertificate, type PemPair } from './local-ca';
+import { LOCAL_DEFAULTS as D } from './local-defaults';
+import { startS3Server } from './s3-server';
+import { startStsStandIn } from './sts-stand-in';
+
+/** Options of local mode. */
+export interface LocalStackOptions {
+  /** Where the CA, the demo issuer's key, S3 objects and the kubeconfig live. */
+  readonly stateDir: string;
+  /** Gateway port; 0 picks a free one. @default 8443 */
+  readonly gatewayPort?: number;
+  /** Extra configuration (issuers, connections to real clusters, grants) merged over the embedded defaults. */
+  readonly config?: Partial<GatewayConfig>;
+  /** Keep DynamoDB data across restarts. @default true */
+  readonly persist?: boolean;
+  /** Port of the demo OIDC issuer (its URL is the tokens' `iss`, so keep it stable). 0 picks a free one. @default 8444 */
+  readonly issuerPort?: number;
+  /** Simulated cluster latency, for failure and timeout tests. @default 0 */
+  readonly upstreamDelayMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** A running local Gatehouse. */
+export interface LocalStack {
+  /** `https://127.0.0.1:<port>`; the demo connection is at `${gatewayUrl}/k8s/demo`. */
+  readonly gatewayUrl: string;
+  readonly caPem: string;
+  readonly caFile: string;
+  readonly kubeconfigFile: string;
+  readonly issuer: DemoIssuer;
+  readonly config: GatewayConfig;
+  /** The environment the handler runs with (also what the operator CLI needs to reach local mode). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Gatehouse on a laptop: the same proxy handler the Lambda runs, behind a local API Gateway front,
+ * with AWS's DynamoDB Local, an S3 server, and clearly named stand-ins for what has no local version
+ * (STS, an EKS cluster's API server, an OIDC issuer). Everything speaks real TLS against a local CA.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  fs.mkdirSync(options.stateDir, { recursive: true });
+  const ca = loadOrCreateCa(options.stateDir);
+  const caFile = path.join(options.stateDir, 'ca.pem');
+  const tls = issueServerCertificate(ca, ['localhost', '127.0.0.1']);
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const dynamodb = await startDynamoDbLocal({ dataDir: options.persist === false ? undefined : ensureDir(path.join(options.stateDir, 'dynamodb')) });
+    closers.push(dynamodb.close);
+    const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: D.region, credentials: D.callerCredentials });
+    await createLocalTables(ddb);
+    log(`DynamoDB Local      ${dynamodb.endpoint}`);
+
+    const s3 = await startS3Server({ directory: path.join(options.stateDir, 's3'), buckets: [D.bucket] });
+    closers.push(s3.close);
+    log(`S3 server           ${s3.endpoint}`);
+
+    const sts = await startStsStandIn({ accountId: D.accountId, region: D.region, callerCredentials: D.callerCredentials, assumableRoleArns: [D.roleArn, ...roleArnsOf(options.config)] });
+    closers.push(sts.close);
+    log(`STS stand-in        ${sts.url}`);
+
+    const simulator = await startKubeApiSimulator({
+      tls,
+      impersonators: [D.connectionUser],
+      delayMs: options.upstreamDelayMs,
+      authenticate: createEksTokenAuthenticator({
+        stsEndpoint: sts.url,
+        region: D.region,
+        clusterName: D.clusterName,
+        mapRole: (roleArn) => (roleArn === D.roleArn ? { username: D.connectionUser, groups: ['gatehouse:connections'] } : undefined),
+        onReject: (reason) => log(`simulated EKS refused a token: ${reason}`),
+      }),
+    });
+    closers.push(simulator.close);
+    log(`Kubernetes API simulator ${simulator.url}`);
+
+    const issuer = await startDemoIssuer({ tls, stateDir: options.stateDir, port: options.issuerPort ?? D.issuerPort });
+    closers.push(issuer.close);
+    log(`demo OIDC issuer    ${issuer.issuer}`);
+
+    const config = validateGatewayConfig(mergeConfig(defaultConfig(issuer.issuer, simulator.url, ca.certPem), options.config), 'local mode configuration', { allowLocalIssuers: true });
+    const env = {
+      GATEHOUSE_LOCAL_MODE: 'true',
+      GATEHOUSE_CONFIG: JSON.stringify({ ...config, grants: undefined }),
+      GATEHOUSE_GRANTS_TABLE: LOCAL_TABLES.grants,
+      GATEHOUSE_RECORDS_TABLE: LOCAL_TABLES.records,
+      GATEHOUSE_REPLAY_BUCKET: D.bucket,
+      GATEHOUSE_S3_FORCE_PATH_STYLE: 'true',
+      AWS_REGION: D.region,
+      AWS_ACCESS_KEY_ID: D.callerCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: D.callerCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_STS: sts.url,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      POWERTOOLS_SERVICE_NAME: 'gatehouse',
+      POWERTOOLS_METRICS_NAMESPACE: 'Gatehouse',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    };
+    Object.assign(process.env, env);
+    await seedGrants(ddb, config);
+
+    // Required only now: the handler reads its environment when it builds its dependencies.
+    const { handler } = require('../lambdas/proxy/handler') as { handler: ProxyHandler };
+    const front = await startApiGatewayFront({ handler, tls, port: options.gatewayPort ?? D.gatewayPort });
+    closers.push(front.close);
+
+    const control = await startControlServer({
+      upstreamRequests: () => simulator.requests,
+      stsStats: () => ({ assumeRoleCalls: sts.assumeRoleCalls, getCallerIdentityCalls: sts.getCallerIdentityCalls }),
+    });
+    closers.push(control.close);
+
+    const kubeconfigFile = path.join(options.stateDir, 'kubeconfig-demo.yaml');
+    const token = issuer.mint({ sub: D.demoAgent, aud: D.audience, run_id: `local-${Date.now()}` }, 12 * 3600);
+    fs.writeFileSync(kubeconfigFile, renderKubeconfig({ name: 'gatehouse-demo', server: `${front.url}/k8s/${D.connection}`, caPem: ca.certPem, user: { token } }), { mode: 0o600 });
+    return {
+      gatewayUrl: front.url,
+      caPem: ca.certPem,
+      caFile,
+      kubeconfigFile,
+      issuer,
+      config,
+      env,
+      endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sts: sts.url, simulator: simulator.url, control: control.url },
+      close: () => closeAll(closers),
+    };
+  } catch (error) {
+    await closeAll(closers);
+    throw error;
+  }
+}
+
+function defaultConfig(issuerUrl: string, simulatorUrl: string, caPem: string): GatewayConfig {
+  return {
+    issuers: [{ name: 'demo', issuer: issuerUrl, audience: [D.audience], agentClaim: 'sub', sessionClaim: 'run_id', groupsClaim: 'groups' }],
+    connections: [{
+      name: D.connection,
+      clusterName: D.clusterName,
+      region: D.region,
+      endpoint: simulatorUrl,
+      certificateAuthorityData: Buffer.from(caPem).toString('base64'),
+      roleArn: D.roleArn,
+      impersonation: { enabled: true },
+      description: 'Built-in Kubernetes API simulator (local mode)',
+    }],
+    grants: [
+      { connection: D.connection, agent: D.demoAgent, impersonateGroups: ['gatehouse:agents'] },
+      { connection: D.connection, group: 'gatehouse-demo-ops', impersonateGroups: ['gatehouse:agents'] },
+    ],
+  };
+}
+
+function mergeConfig(base: GatewayConfig, extra: Partial<GatewayConfig> | undefined): GatewayConfig {
+  if (!extra) return base;
+  return {
+    ...base,
+    ...extra,
+    issuers: [...base.issuers, ...(extra.issuers ?? [])],
+    connections: [...base.connections, ...(extra.connections ?? [])],
+    grants: [...(base.grants ?? []), ...(extra.grants ?? [])],
+  };
+}
+
+function roleArnsOf(config: Partial<GatewayConfig> | undefined): string[] {
+  return (config?.connections ?? []).map((c) => c.roleArn);
+}
+
+async function seedGrants(client: DynamoDBClient, config: GatewayConfig): Promise<void> {
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const createdAt = new Date().toISOString();
+  for (const spec of config.grants ?? []) {
+    const item = grantToItem(grantFromSpec(spec, { createdAt, createdBy: 'local-mode', source: 'config' }));
+    await documents.send(new PutCommand({ TableName: LOCAL_TABLES.grants, Item: item }));
+  }
+}
+
+function loadOrCreateCa(stateDir: string): PemPair {
+  const certFile = path.join(stateDir, 'ca.pem');
+  const keyFile = path.join(stateDir, 'ca-key.pem');
+  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) return { certPem: fs.readFileSync(certFile, 'utf8'), keyPem: fs.readFileSync(keyFile, 'utf8') };
+  const ca = createLocalCa();
+  fs.writeFileSync(certFile, ca.certPem);
+  fs.writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
+  return ca;
+}
+
+function ensureDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+}

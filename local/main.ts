@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import type { GatewayConfig } from '../lambdas/core/gateway-config';
+import { createLocalCa } from './local-ca';
+import { LOCAL_DEFAULTS as D } from './local-defaults';
+
+const USAGE = `Usage:
+  npm run local [-- options]          start Gatehouse locally on its embedded defaults
+  npm run local -- token [--agent A]  print a demo agent token (local mode must have started once)
+
+Options:
+  --port N           gateway port (default ${D.gatewayPort}; 0 = any free port)
+  --issuer-port N    demo OIDC issuer port (default ${D.issuerPort})
+  --state-dir DIR    where the CA, keys, data and kubeconfig live (default .gatehouse)
+  --config FILE      YAML/JSON with extra issuers, connections (real clusters) and grants
+  --no-persist       keep DynamoDB data in memory only
+  --upstream-delay-ms N  slow the simulated cluster down (failure tests)
+  --agent A --groups g1,g2 --ttl SECONDS --audience AUD   (token)`;
+
+/**
+ * Local mode's entry point. kubectl only sends tokens over https and aws-jwt-verify fetches JWKS over https
+ * only, so everything is served with a local CA; this process re-executes itself once with
+ * NODE_EXTRA_CA_CERTS pointing at that CA, so the handler verifies TLS exactly as it does in Lambda.
+ */
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' }, 'issuer-port': { type: 'string' }, 'state-dir': { type: 'string' }, config: { type: 'string' },
+      'no-persist': { type: 'boolean' }, 'upstream-delay-ms': { type: 'string' }, 'ready-file': { type: 'string' },
+      agent: { type: 'string' }, groups: { type: 'string' }, ttl: { type: 'string' }, audience: { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return void console.log(USAGE);
+  const stateDir = path.resolve(values['state-dir'] ?? '.gatehouse');
+  if (positionals[0] === 'token') return printToken(stateDir, values);
+  if (positionals.length) throw new Error(`Unknown command "${positionals[0]}".\n${USAGE}`);
+
+  const caFile = path.join(stateDir, 'ca.pem');
+  if (process.env.NODE_EXTRA_CA_CERTS !== caFile) return reexecWithCa(stateDir, caFile);
+
+  const { startLocalStack } = require('./local-stack') as typeof import('./local-stack');
+  const stack = await startLocalStack({
+    stateDir,
+    gatewayPort: values.port === undefined ? D.gatewayPort : Number(values.port),
+    issuerPort: values['issuer-port'] === undefined ? D.issuerPort : Number(values['issuer-port']),
+    persist: !values['no-persist'],
+    upstreamDelayMs: Number(values['upstream-delay-ms'] ?? 0),
+    config: values.config ? loadConfigFile(values.config) : undefined,
+    log: (line) => console.error(`  ${line}`),
+  });
+  const ready = {
+    gatewayUrl: stack.gatewayUrl, server: `${stack.gatewayUrl}/k8s/${D.connection}`, issuer: stack.issuer.issuer,
+    audience: D.audience, caFile: stack.caFile, kubeconfigFile: stack.kubeconfigFile, env: stack.env, endpoints: stack.endpoints,
+  };
+  fs.writeFileSync(path.join(stateDir, 'endpoints.json'), JSON.stringify(ready, null, 2));
+  if (values['ready-file']) fs.writeFileSync(values['ready-file'], JSON.stringify(ready));
+  console.error(`
+Gatehouse is running locally at ${stack.gatewayUrl} (connection "${D.connection}" -> built-in Kubernetes API simulator).
+
+  kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} get pods -A
+
+The kubeconfig holds a 12-hour token for agent "${D.demoAgent}". Mint another agent's token with
+  npm run -s local -- token --agent my-agent
+Stop with Ctrl-C.`);
+  const stop = () => void stack.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function reexecWithCa(stateDir: string, caFile: string): void {
+  fs.mkdirSync(stateDir, { recursive: true });
+  if (!fs.existsSync(caFile)) {
+    const ca = createLocalCa();
+    fs.writeFileSync(path.join(stateDir, 'ca-key.pem'), ca.keyPem, { mode: 0o600 });
+    fs.writeFileSync(caFile, ca.certPem);
+  }
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    // s3rver's paged listings need the legacy OpenSSL provider on Node 20.
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --openssl-legacy-provider`.trim() },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code) => process.exit(code ?? 1));
+}
+
+function printToken(stateDir: string, values: { agent?: string; groups?: string; ttl?: string; audience?: string }): void {
+  const endpointsFile = path.join(stateDir, 'endpoints.json');
+  if (!fs.existsSync(endpointsFile)) throw new Error(`${endpointsFile} not found: start local mode once (npm run local) so the demo issuer exists.`);
+  const { issuer, audience } = JSON.parse(fs.readFileSync(endpointsFile, 'utf8')) as { issuer: string; audience: string };
+  const { createPrivateKey } = require('node:crypto') as typeof import('node:crypto');
+  const { signJwt } = require('./sign-jwt') as typeof import('./sign-jwt');
+  const key = createPrivateKey(fs.readFileSync(path.join(stateDir, 'demo-issuer-key.pem')));
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: issuer, aud: values.audience ?? audience, sub: values.agent ?? D.demoAgent, iat: now, nbf: now - 5,
+    exp: now + Number(values.ttl ?? 3600), run_id: `manual-${now}`, ...(values.groups ? { groups: values.groups.split(',') } : {}),
+  };
+  process.stdout.write(`${signJwt(claims, { alg: 'RS256', key, kid: 'gatehouse-demo-1' })}\n`);
+}
+
+function loadConfigFile(file: string): Partial<GatewayConfig> {
+  return parseYaml(fs.readFileSync(file, 'utf8')) as Partial<GatewayConfig>;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A deliberately broken "cluster" for failure tests: it answers `/slow` never (until closed) and `/huge`
+ * with a response over Lambda's 6 MB buffered limit. It does not check tokens: it only exists to make
+ * Gatehouse's failure handling visible.
+ */
+export async function startMisbehavingUpstream(tls: { certPem: string; keyPem: string }): Promise<{ url: string; close(): Promise<void> }> {
+  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    if (req.url?.includes('/slow')) return; // never answers
+    if (req.url?.includes('/huge')) {
+      const item = { metadata: { name: 'x'.repeat(200) }, data: { blob: 'y'.repeat(800) } };
+      const items = Array.from({ length: 7000 }, () => item);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: {}, items }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
