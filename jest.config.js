@@ -2,7 +2,7 @@
  * Three projects: pure/unit tests, CDK template tests and end-to-end tests that drive real kubectl
  * through local mode. `npx jest --selectProjects unit` runs just one of them.
  */
-const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true } }];
+const tsJest = ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true, isolatedModules: true, esModuleInterop: true } }];
 const common = {
   testEnvironment: 'node',
   // @middy/core ships ESM only; let ts-jest turn it into CommonJS for the tests.
