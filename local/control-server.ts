@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface ControlSources {
   /** Requests the upstream received (tokens already removed). */
   readonly upstreamRequests: () => readonly unknown[];
-  /** STS stand-in counters. */
-  readonly stsStats: () => Readonly<Record<string, number>>;
+  /** Counts of calls the gateway made to STS, DynamoDB and S3. */
+  readonly awsCalls: () => Readonly<Record<string, number>>;
 }
 
 /**
@@ -19,7 +19,7 @@ export async function startControlServer(sources: ControlSources): Promise<{ rea
     const url = new URL(req.url ?? '/', 'http://control');
     const send = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname === '/upstream-requests') return send(sources.upstreamRequests().slice(Number(url.searchParams.get('since') ?? 0)));
-    if (url.pathname === '/sts-stats') return send(sources.stsStats());
+    if (url.pathname === '/aws-calls') return send(sources.awsCalls());
     res.writeHead(404).end();
     return undefined;
   });

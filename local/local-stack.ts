@@ -7,6 +7,7 @@ import { grantFromSpec, grantToItem } from '../lambdas/core/grant';
 import { validateGatewayConfig } from '../lambdas/core/validate-gateway-config';
 import { startApiGatewayFront, type ProxyHandler } from './api-gateway-front';
 import { startControlServer } from './control-server';
+import { startCountingProxy } from './counting-proxy';
 import { createLocalTables, LOCAL_TABLES } from './create-tables';
 import { startDemoIssuer, type DemoIssuer } from './demo-issuer';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -96,6 +97,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(issuer.close);
     log(`demo OIDC issuer    ${issuer.issuer}`);
 
+    // The handler reaches DynamoDB and S3 through counting proxies, so AWS calls per request can be measured.
+    const dynamodbCounter = await startCountingProxy(dynamodb.endpoint);
+    closers.push(dynamodbCounter.close);
+    const s3Counter = await startCountingProxy(s3.endpoint);
+    closers.push(s3Counter.close);
+
     const config = validateGatewayConfig(mergeConfig(defaultConfig(issuer.issuer, simulator.url, ca.certPem), options.config), 'local mode configuration', { allowLocalIssuers: true });
     const env = {
       GATEHOUSE_LOCAL_MODE: 'true',
@@ -107,8 +114,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_REGION: D.region,
       AWS_ACCESS_KEY_ID: D.callerCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: D.callerCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbCounter.url,
+      AWS_ENDPOINT_URL_S3: s3Counter.url,
       AWS_ENDPOINT_URL_STS: sts.url,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
@@ -126,7 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const control = await startControlServer({
       upstreamRequests: () => simulator.requests,
-      stsStats: () => ({ assumeRoleCalls: sts.assumeRoleCalls, getCallerIdentityCalls: sts.getCallerIdentityCalls }),
+      awsCalls: () => ({ assumeRoleCalls: sts.assumeRoleCalls, getCallerIdentityCalls: sts.getCallerIdentityCalls, dynamodbCalls: dynamodbCounter.count(), s3Calls: s3Counter.count() }),
     });
     closers.push(control.close);
 

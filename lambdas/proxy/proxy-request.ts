@@ -66,7 +66,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   if (impersonation.length) {
     throw new ForbiddenError(`Gatehouse does not accept client impersonation headers (${impersonation.join(', ')}); remove --as/--as-group and ask for a grant instead.`);
   }
-  const { path, query } = parseClusterPath(req.clusterPath, req.rawQuery);
+  const { path, query, target } = parseClusterPath(req.clusterPath, req.rawQuery);
   const request = classifyRequest(req.method, path, query);
   trail.update({ path, query: query.toString(), request, summary: describeRequest(request) });
   refuseUnbufferable(req, request);
@@ -105,11 +105,13 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
       : undefined,
     forceJsonAccept: true,
     contentLength: req.body.length,
+    // The cluster's audit log then carries Gatehouse's request id, so the two can be joined.
+    auditId: req.requestId,
   });
-  const queryString = query.toString();
+  // Forward the canonical re-encoding of the path that was checked and classified, never the raw one.
   const upstream = await deps.upstream.send(
     connection,
-    { method: req.method, pathAndQuery: queryString ? `${path}?${queryString}` : path, headers, body: req.body },
+    { method: req.method, pathAndQuery: target, headers, body: req.body },
     { timeoutMs: deps.limits.upstreamTimeoutMs, maxResponseBytes: LAMBDA_RESPONSE_LIMIT_BYTES },
   );
   trail.upstreamAnswered(upstream.status, upstream.latencyMs);

@@ -75,9 +75,9 @@ export async function upstreamCount(): Promise<number> {
   return (await upstreamRequests()).length;
 }
 
-/** STS stand-in counters. */
-export async function stsStats(): Promise<{ assumeRoleCalls: number; getCallerIdentityCalls: number }> {
-  return (await (await fetch(`${localGatehouse().endpoints.control}/sts-stats`)).json()) as never;
+/** Counts of calls the gateway made to STS, DynamoDB and S3. */
+export async function awsCalls(): Promise<{ assumeRoleCalls: number; getCallerIdentityCalls: number; dynamodbCalls: number; s3Calls: number }> {
+  return (await (await fetch(`${localGatehouse().endpoints.control}/aws-calls`)).json()) as never;
 }
 
 /** A document client on local mode's DynamoDB Local. */
