@@ -13,7 +13,7 @@ export interface RequestInfo {
    * for non-resource requests the lower-cased HTTP method (get, post, put, ...).
    */
   readonly verb: string;
-  /** `api` or `apis` for resource requests, '' otherwise. */
+  /** `api` or `apis` when the path starts with one (as the API server reports it, also for `/apis/<g>/<v>` discovery), '' otherwise. */
   readonly apiPrefix: string;
   /** API group: '' for the core group. */
   readonly apiGroup: string;
