@@ -1,0 +1,159 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import type { GatewayConfig } from '../lambdas/core/gateway-config';
+import type { GrantsTable } from './grants-table';
+import type { RecordsTable } from './records-table';
+import type { ReplayBucket } from './replay-bucket';
+
+/** Props of {@link ProxyFunction}. */
+export interface ProxyFunctionProps {
+  /** The validated configuration; embedded in the bundle and the source of the STS permissions. */
+  readonly config: GatewayConfig;
+  /** Read by the proxy to authorize requests. */
+  readonly grantsTable: GrantsTable;
+  /** Written by the proxy (intent, then complete) for every request. */
+  readonly recordsTable: RecordsTable;
+  /** Written by the proxy with each request's replay blob. */
+  readonly replayBucket: ReplayBucket;
+  /** X-Ray tracing (costs money per trace; worth it while debugging latency). @default false */
+  readonly tracing?: boolean;
+  /** Powertools log level. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Memory; also buys CPU, which TLS to the cluster and JSON masking use. @default 1024 */
+  readonly memorySize?: number;
+  /** Caps concurrent executions so a runaway agent cannot exhaust the account's pool. @default no reservation */
+  readonly reservedConcurrentExecutions?: number;
+  /** Retention of the function's log group. @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /** Removal policy of the log group. @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** Path of the handler module. @default `lambdas/proxy/handler.ts` in this repository */
+  readonly entry?: string;
+}
+
+/** Default of `limits.upstreamTimeoutMs` (see LimitsConfig). */
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 25_000;
+/**
+ * Time the Lambda needs besides waiting for the cluster: JWT and grant checks, AssumeRole and the intent
+ * record before forwarding, the replay blob and the complete record after. With the default upstream
+ * timeout the function times out at 29 s, together with API Gateway.
+ */
+const HANDLER_OVERHEAD_SECONDS = 4;
+
+/**
+ * The proxy Lambda: bundled locally with esbuild, arm64, Node.js 22, with the validated configuration compiled
+ * in, the store names in its environment and permission to assume exactly the configured connection roles.
+ */
+export class ProxyFunction extends Construct {
+  /** The function. */
+  readonly function: NodejsFunction;
+  /** Its log group. */
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ProxyFunctionProps) {
+    super(scope, id);
+    const { config } = props;
+    const tracing = props.tracing ?? false;
+    const upstreamTimeoutMs = config.limits?.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry ?? path.join(__dirname, '..', 'lambdas', 'proxy', 'handler.ts'),
+      handler: 'handler',
+      description: 'Gatehouse proxy: kubectl -> API Gateway -> this function -> EKS',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      // Longer than the upstream timeout so that a slow cluster still gets a Status answer and a complete record.
+      timeout: Duration.seconds(Math.ceil(upstreamTimeoutMs / 1000) + HANDLER_OVERHEAD_SECONDS),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      logGroup: this.logGroup,
+      environment: {
+        GATEHOUSE_GRANTS_TABLE: props.grantsTable.tableName,
+        GATEHOUSE_RECORDS_TABLE: props.recordsTable.tableName,
+        GATEHOUSE_REPLAY_BUCKET: props.replayBucket.bucketName,
+        POWERTOOLS_SERVICE_NAME: 'gatehouse',
+        POWERTOOLS_METRICS_NAMESPACE: 'Gatehouse',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        POWERTOOLS_TRACE_ENABLED: String(tracing),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // Pin the SDK to the lockfile instead of whatever the runtime ships (lib-dynamodb is not guaranteed there).
+        bundleAwsSDK: true,
+        // The configuration (a CA per connection) can be far larger than Lambda's 4 KB environment, so it is
+        // compiled in. A banner rather than esbuild's `define`: define only rewrites the literal expression
+        // `process.env.GATEHOUSE_CONFIG`, and the handler reads its environment through an object it is given.
+        banner: configBanner(config),
+      },
+    });
+
+    props.grantsTable.grantReadGrants(this.function);
+    props.recordsTable.grantWriteRecords(this.function);
+    props.replayBucket.grantPutReplay(this.function);
+    this.function.addToRolePolicy(new PolicyStatement({
+      sid: 'AssumeConnectionRoles',
+      // TagSession and SetSourceIdentity carry the agent's identity into CloudTrail and the EKS audit log.
+      actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+      resources: connectionRoleArns(config),
+    }));
+    this.suppressFindings(tracing);
+  }
+
+  private suppressFindings(tracing: boolean): void {
+    NagSuppressions.addResourceSuppressions(this.function, [{
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to nodejs22.x on purpose: the handler and its ESM dependencies (middy 6, jose) are built and tested for Node 22; moving to a newer runtime is a deliberate, tested change.',
+    }]);
+    NagSuppressions.addResourceSuppressions(this.function, [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'AWSLambdaBasicExecutionRole only allows writing to CloudWatch Logs, which every Lambda needs; it grants no data access.',
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    }], true);
+    NagSuppressions.addResourceSuppressions(this.function, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Replay blobs are written under per-request keys (replay/<date>/<requestId>.json) that cannot be listed in advance; the wildcard is limited to the replay/ prefix and s3:PutObject.'
+        + (tracing ? ' X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions and require "*".' : ''),
+      appliesTo: [
+        { regex: '/^Resource::<.*ReplayBucket.*\\.Arn>\\/replay\\/\\*$/' },
+        ...(tracing ? ['Resource::*'] : []),
+      ],
+    }], true);
+  }
+}
+
+/** esbuild passes the banner as one command-line argument, which Linux caps at 128 KiB. */
+const MAX_EMBEDDED_CONFIG_CHARS = 120_000;
+
+/**
+ * The statement that puts the configuration into `process.env.GATEHOUSE_CONFIG` before any module runs.
+ * Grants are left out: the proxy reads them from the table, and editing one must not redeploy the function.
+ */
+export function configBanner(config: GatewayConfig): string {
+  const json = JSON.stringify({ ...config, grants: undefined });
+  if (json.length > MAX_EMBEDDED_CONFIG_CHARS) {
+    throw new Error(`The configuration without grants is ${json.length} characters; at most ${MAX_EMBEDDED_CONFIG_CHARS} can be compiled into the proxy.`);
+  }
+  // JSON.stringify of a string is a valid JS string literal.
+  return `process.env.GATEHOUSE_CONFIG=${JSON.stringify(json)};`;
+}
+
+/** The distinct role ARNs of the configured connections, sorted so that synth output is stable. */
+export function connectionRoleArns(config: GatewayConfig): string[] {
+  return [...new Set(config.connections.map((c) => c.roleArn))].sort();
+}
