@@ -1,0 +1,118 @@
+import { BodyCondition, compileBodyCondition } from './body-conditions';
+import { compileGlobSet, GlobSet, globSetMatches } from './glob';
+import type { PolicyEffect, PolicyInput, PolicyMatchSpec, PolicyRuleSpec } from './policy-types';
+import { RESOURCE_KEYS } from './validate-policy-rule';
+
+/** A `match` (or `except`) block with every glob compiled; null means "not constrained". */
+export interface CompiledMatch {
+  /** Which requests the block can apply to at all. */
+  readonly scope: 'any' | 'resource' | 'nonResource';
+  readonly verbs: ReadonlySet<string> | null;
+  readonly agents: GlobSet | null;
+  readonly issuers: GlobSet | null;
+  readonly groups: GlobSet | null;
+  readonly claims: readonly (readonly [string, GlobSet])[] | null;
+  readonly connections: GlobSet | null;
+  readonly apiGroups: GlobSet | null;
+  readonly resources: GlobSet | null;
+  readonly subresources: GlobSet | null;
+  readonly namespaces: GlobSet | null;
+  readonly namespaceLabels: readonly (readonly [string, GlobSet])[] | null;
+  readonly names: GlobSet | null;
+  readonly nonResourceURLs: GlobSet | null;
+  readonly body: BodyCondition | null;
+}
+
+/** A rule ready for evaluation. */
+export interface CompiledRule {
+  readonly id: string;
+  readonly effect: PolicyEffect;
+  readonly message: string;
+  readonly unmaskSecrets: boolean;
+  /** Position in the policy; decides which rule speaks when several of the same effect match. */
+  readonly order: number;
+  readonly match: CompiledMatch;
+  readonly except: readonly CompiledMatch[];
+}
+
+/** Compiles a validated rule. */
+export function compileRule(spec: PolicyRuleSpec, order: number): CompiledRule {
+  return {
+    id: spec.id,
+    effect: spec.effect,
+    message: spec.message ?? defaultMessage(spec),
+    unmaskSecrets: spec.unmaskSecrets === true,
+    order,
+    match: compileMatch(spec.match),
+    except: (spec.except ?? []).map(compileMatch),
+  };
+}
+
+function defaultMessage(spec: PolicyRuleSpec): string {
+  if (spec.effect === 'deny') return `Denied by Gatehouse policy rule "${spec.id}".`;
+  if (spec.effect === 'approve') return `This request needs an approval (Gatehouse policy rule "${spec.id}").`;
+  return `Allowed by Gatehouse policy rule "${spec.id}".`;
+}
+
+function compileMatch(m: PolicyMatchSpec): CompiledMatch {
+  const set = (list: readonly string[] | undefined) => (list ? compileGlobSet(list) : null);
+  const map = (rec: Readonly<Record<string, readonly string[]>> | undefined) =>
+    rec ? Object.entries(rec).map(([k, v]) => [k, compileGlobSet(v)] as const) : null;
+  const scope = m.nonResourceURLs ? 'nonResource' : RESOURCE_KEYS.some((k) => k in m) ? 'resource' : 'any';
+  // Like RBAC, naming a resource does not cover its subresources: `pods` is not `pods/exec`.
+  const subresources = m.subresources ?? (m.resources ? [''] : undefined);
+  return {
+    scope,
+    verbs: m.verbs && !m.verbs.includes('*') ? new Set(m.verbs) : null,
+    agents: set(m.agents),
+    issuers: set(m.issuers),
+    groups: set(m.groups),
+    claims: map(m.claims),
+    connections: set(m.connections),
+    apiGroups: set(m.apiGroups),
+    resources: set(m.resources),
+    subresources: set(subresources),
+    namespaces: set(m.namespaces),
+    namespaceLabels: map(m.namespaceLabels),
+    names: set(m.names),
+    nonResourceURLs: set(m.nonResourceURLs),
+    body: m.body ? compileBodyCondition(m.body) : null,
+  };
+}
+
+/**
+ * True when every condition of the block except the body holds. Cheap checks on the request come first since
+ * most candidates fail on them; identity checks follow.
+ */
+export function matchesRequest(m: CompiledMatch, input: PolicyInput): boolean {
+  const req = input.request;
+  if (m.scope !== 'any' && (m.scope === 'resource') !== req.isResourceRequest) return false;
+  if (m.verbs !== null && !m.verbs.has(req.verb)) return false;
+  if (m.resources !== null && !globSetMatches(m.resources, req.resource)) return false;
+  if (m.subresources !== null && !globSetMatches(m.subresources, req.subresource)) return false;
+  if (m.namespaces !== null && !globSetMatches(m.namespaces, req.namespace)) return false;
+  if (m.apiGroups !== null && !globSetMatches(m.apiGroups, req.apiGroup)) return false;
+  if (m.names !== null && !globSetMatches(m.names, req.name)) return false;
+  if (m.nonResourceURLs !== null && !globSetMatches(m.nonResourceURLs, req.path)) return false;
+  if (m.connections !== null && !globSetMatches(m.connections, input.connection)) return false;
+  const id = input.identity;
+  if (m.agents !== null && !globSetMatches(m.agents, id.agent)) return false;
+  if (m.issuers !== null && !globSetMatches(m.issuers, id.issuer)) return false;
+  if (m.groups !== null && !id.groups.some((g) => globSetMatches(m.groups as GlobSet, g))) return false;
+  if (m.claims !== null) {
+    for (const [name, globs] of m.claims) {
+      const value = Object.prototype.hasOwnProperty.call(id.claims, name) ? id.claims[name] : undefined;
+      if (typeof value !== 'string' || !globSetMatches(globs, value)) return false;
+    }
+  }
+  if (m.namespaceLabels !== null) {
+    // Unknown labels never match: the proxy must supply them for label rules to apply (see docs/POLICY.md).
+    const labels = input.namespaceLabels;
+    if (!labels) return false;
+    for (const [key, globs] of m.namespaceLabels) {
+      const value = Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
+      if (typeof value !== 'string' || !globSetMatches(globs, value)) return false;
+    }
+  }
+  return true;
+}

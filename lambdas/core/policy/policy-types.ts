@@ -1,0 +1,126 @@
+import type { AgentIdentity } from '../agent-identity';
+import type { RequestInfo } from '../request-info';
+
+/** What a policy rule (or a connection's default) decides. Precedence: deny > approve > allow. */
+export type PolicyEffect = 'allow' | 'deny' | 'approve';
+
+/** Effects from strongest to weakest; the order is the precedence. */
+export const POLICY_EFFECTS: readonly PolicyEffect[] = ['deny', 'approve', 'allow'];
+
+/** How a decoded request body should be read: a full object (no patchType) or a patch of some kind. */
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+/**
+ * The request body as the policy sees it. A JSON patch arrives already converted to the sparse object of the
+ * values it writes (see `decodeRequestBody`), so rules match patches and full objects the same way.
+ */
+export type BodyInput =
+  | { readonly state: 'none' }
+  | { readonly state: 'decoded'; readonly value: unknown; readonly patchType?: PatchType }
+  | { readonly state: 'undecodable'; readonly contentType: string };
+
+/** Everything `evaluatePolicy` looks at. */
+export interface PolicyInput {
+  readonly identity: AgentIdentity;
+  /** Connection name the request came through. */
+  readonly connection: string;
+  readonly request: RequestInfo;
+  readonly body: BodyInput;
+  /** Labels of `request.namespace`, when the proxy knows them. Rules on namespace labels never match without them. */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Why a decision was reached: a rule matched, nothing matched and the connection default applied, or a rule
+ * needed to read a body that cannot be decoded (the proxy answers 415, see `policyDecisionError`).
+ */
+export type PolicyDecisionReason = 'rule' | 'default' | 'undecodable-body';
+
+/** The outcome of one evaluation. */
+export interface PolicyDecision {
+  readonly effect: PolicyEffect;
+  readonly reason: PolicyDecisionReason;
+  /** The rule that decided, `default` when none matched. */
+  readonly ruleId: string;
+  /** Text for the person reading kubectl's output (the rule's `message`, or a generated one). */
+  readonly message: string;
+  /** True when a matching non-deny rule carries `unmaskSecrets: true` and the decision is not deny. */
+  readonly unmaskSecrets: boolean;
+  /** Every rule that matched, in policy order (for the record and `policy test`). */
+  readonly matchedRuleIds: readonly string[];
+}
+
+/** A policy or pack file handed to `compilePolicy`. `text` is YAML (JSON is accepted, being YAML). */
+export interface PolicySource {
+  /** File name or other label used in error messages. */
+  readonly source: string;
+  readonly text: string;
+}
+
+/** Body conditions of a rule; every condition given must hold. */
+export interface PolicyBodySpec {
+  /** A container, init container or ephemeral container with `securityContext.privileged: true`. */
+  readonly privileged?: true;
+  /** A `hostPath` volume. */
+  readonly hostPath?: true;
+  /** `hostNetwork`, `hostPID` or `hostIPC` set to true. */
+  readonly hostNamespaces?: true;
+  /** A (Cluster)RoleBinding whose `roleRef.name` matches one of these globs. */
+  readonly roleRef?: readonly string[];
+  /** A Role/ClusterRole rule granting `*` verbs on `*` resources. */
+  readonly rbacWildcard?: true;
+  /** A Role/ClusterRole rule granting one of these verbs (e.g. escalate, bind, impersonate). */
+  readonly rbacVerbs?: readonly string[];
+  /** Generic field conditions. */
+  readonly fields?: readonly PolicyFieldSpec[];
+}
+
+/** One generic body field condition: a path (from the body root or from each pod spec) and what it must hold. */
+export interface PolicyFieldSpec {
+  readonly path?: string;
+  readonly podSpecPath?: string;
+  /** Any reached value equal to one of these (strings are globs). */
+  readonly values?: readonly (string | number | boolean)[];
+  /** Any reached value present (not null). */
+  readonly exists?: true;
+}
+
+/** What a rule matches on. Every key given must match; within a list any entry may match. */
+export interface PolicyMatchSpec {
+  readonly agents?: readonly string[];
+  readonly issuers?: readonly string[];
+  readonly groups?: readonly string[];
+  readonly claims?: Readonly<Record<string, readonly string[]>>;
+  readonly connections?: readonly string[];
+  readonly verbs?: readonly string[];
+  readonly apiGroups?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly subresources?: readonly string[];
+  readonly namespaces?: readonly string[];
+  readonly namespaceLabels?: Readonly<Record<string, readonly string[]>>;
+  readonly names?: readonly string[];
+  readonly nonResourceURLs?: readonly string[];
+  readonly body?: PolicyBodySpec;
+}
+
+/** A validated rule, in the normalized form (every list is a list). */
+export interface PolicyRuleSpec {
+  readonly id: string;
+  readonly effect: PolicyEffect;
+  readonly description?: string;
+  readonly message?: string;
+  readonly unmaskSecrets?: boolean;
+  readonly match: PolicyMatchSpec;
+  readonly except?: readonly PolicyMatchSpec[];
+}
+
+/**
+ * A whole validated policy with packs expanded and `disable` applied. It is itself a valid policy file, so
+ * `compilePolicy([{ source, text: JSON.stringify(document) }])` rebuilds the same policy (this is what the Lambda gets).
+ */
+export interface PolicyDocument {
+  readonly apiVersion: 'gatehouse.dev/v1';
+  readonly kind: 'Policy';
+  readonly defaults: Readonly<Record<string, PolicyEffect>>;
+  readonly rules: readonly PolicyRuleSpec[];
+}

@@ -1,0 +1,191 @@
+import { didYouMean } from './closest-match';
+import { parseFieldPath } from './field-path';
+import { globProblem } from './glob';
+import { BODY_VERBS, ValueKind, valueProblem } from './policy-vocabulary';
+import { POLICY_EFFECTS, PolicyBodySpec, PolicyEffect, PolicyFieldSpec, PolicyMatchSpec, PolicyRuleSpec } from './policy-types';
+
+const RULE_KEYS = ['id', 'description', 'effect', 'message', 'unmaskSecrets', 'match', 'except'];
+const LIST_KEYS: Readonly<Record<string, ValueKind>> = {
+  agents: 'glob', issuers: 'glob', groups: 'glob', connections: 'connection', verbs: 'verb', apiGroups: 'apiGroup',
+  resources: 'resource', subresources: 'subresource', namespaces: 'namespace', names: 'glob', nonResourceURLs: 'url',
+};
+const MAP_KEYS = ['claims', 'namespaceLabels'];
+const MATCH_KEYS = [...Object.keys(LIST_KEYS), ...MAP_KEYS, 'body'];
+/** Keys that only make sense for resource requests (cannot be combined with nonResourceURLs). */
+export const RESOURCE_KEYS = ['apiGroups', 'resources', 'subresources', 'namespaces', 'namespaceLabels', 'names', 'body'];
+const FLAG_BODY_KEYS = ['privileged', 'hostPath', 'hostNamespaces', 'rbacWildcard'];
+const BODY_KEYS = [...FLAG_BODY_KEYS, 'roleRef', 'rbacVerbs', 'fields'];
+const FIELD_KEYS = ['path', 'podSpecPath', 'values', 'exists'];
+const ID_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\/[a-z0-9]([a-z0-9-]*[a-z0-9])?)?$/;
+
+type Report = (path: string, what: string) => void;
+type Raw = Record<string, unknown>;
+
+/**
+ * Validates one rule as written and returns its normalized form, or undefined when it has problems. Each
+ * problem is reported as `<where>: rule "<id>": <path>: <what is wrong>` so the author can find it.
+ */
+export function validatePolicyRule(raw: unknown, where: string, index: number, problems: string[]): PolicyRuleSpec | undefined {
+  const before = problems.length;
+  const rawId = isRecord(raw) && typeof raw.id === 'string' ? raw.id : undefined;
+  const label = rawId !== undefined ? `rule "${rawId}"` : `rule #${index + 1}`;
+  const report: Report = (path, what) => problems.push(`${where}: ${label}: ${path ? `${path}: ` : ''}${what}`);
+  if (!isRecord(raw)) {
+    report('', 'must be a mapping with id, effect and match');
+    return undefined;
+  }
+  checkKeys(raw, RULE_KEYS, '', report, (key) => (MATCH_KEYS.includes(key) ? ` ("${key}" belongs under match:)` : ''));
+  if (rawId === undefined) report('id', 'is required (a short kebab-case name, e.g. no-delete-namespaces)');
+  else if (rawId === 'default') report('id', '"default" is reserved for decisions no rule made');
+  else if (!ID_PATTERN.test(rawId)) report('id', `"${rawId}" must be kebab-case ([a-z0-9-], optionally "pack/name")`);
+  const effect = raw.effect;
+  if (effect === undefined) report('effect', `is required (${POLICY_EFFECTS.join(', ')})`);
+  else if (typeof effect !== 'string' || !POLICY_EFFECTS.includes(effect as PolicyEffect)) {
+    report('effect', `unknown effect "${String(effect)}"${didYouMean(String(effect), POLICY_EFFECTS)}; use deny, approve or allow`);
+  }
+  for (const key of ['message', 'description']) {
+    if (raw[key] !== undefined && (typeof raw[key] !== 'string' || (raw[key] as string).trim() === '')) report(key, 'must be non-empty text');
+  }
+  if (raw.unmaskSecrets !== undefined && typeof raw.unmaskSecrets !== 'boolean') report('unmaskSecrets', 'must be true or false');
+  if (raw.unmaskSecrets === true && effect === 'deny') report('unmaskSecrets', 'has no effect on a deny rule');
+  if (raw.match === undefined || raw.match === null) report('match', 'is required; write match: {} to match every request');
+  const match = raw.match === undefined || raw.match === null ? {} : validateMatch(raw.match, 'match', report, true);
+  const except = raw.except === undefined ? undefined
+    : (Array.isArray(raw.except) ? raw.except : [raw.except]).map((e, i) => validateMatch(e, `except[${i}]`, report, false));
+  if (match.body) {
+    const verbs = match.verbs;
+    if (!verbs) report('match.verbs', `a rule with body conditions must list its verbs (${BODY_VERBS.join(', ')})`);
+    const bodiless = (verbs ?? []).filter((v) => !BODY_VERBS.includes(v));
+    if (bodiless.length > 0) report('match.verbs', `body conditions cannot apply to ${bodiless.join(', ')}: those requests carry no body`);
+  }
+  if (problems.length > before) return undefined;
+  return {
+    id: rawId as string,
+    effect: effect as PolicyEffect,
+    ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
+    ...(typeof raw.message === 'string' ? { message: raw.message } : {}),
+    ...(raw.unmaskSecrets === true ? { unmaskSecrets: true } : {}),
+    match,
+    ...(except ? { except } : {}),
+  };
+}
+
+function validateMatch(raw: unknown, path: string, report: Report, allowBody: boolean): PolicyMatchSpec {
+  if (!isRecord(raw)) {
+    report(path, 'must be a mapping (e.g. { verbs: [delete], resources: [namespaces] })');
+    return {};
+  }
+  // `claims.repository: acme/*` is shorthand for `claims: { repository: acme/* }`.
+  const shorthand = Object.keys(raw).filter((k) => k.startsWith('claims.') && k.length > 'claims.'.length);
+  const block: Raw = shorthand.length === 0 ? raw : {
+    ...Object.fromEntries(Object.entries(raw).filter(([k]) => !shorthand.includes(k))),
+    claims: { ...(isRecord(raw.claims) ? raw.claims : {}), ...Object.fromEntries(shorthand.map((k) => [k.slice('claims.'.length), raw[k]])) },
+  };
+  checkKeys(block, MATCH_KEYS, path, report, (key) => (RULE_KEYS.includes(key) ? ` ("${key}" belongs beside match:, not under it)` : ''));
+  const out: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(LIST_KEYS)) {
+    if (block[key] !== undefined) out[key] = stringList(block[key], `${path}.${key}`, kind, report);
+  }
+  for (const key of MAP_KEYS) {
+    if (block[key] === undefined) continue;
+    if (!isRecord(block[key])) {
+      report(`${path}.${key}`, 'must be a mapping of name to value (or list of values)');
+      continue;
+    }
+    const map: Record<string, string[]> = {};
+    for (const [name, value] of Object.entries(block[key] as Raw)) map[name] = stringList(value, `${path}.${key}.${name}`, 'glob', report);
+    out[key] = map;
+  }
+  if (block.nonResourceURLs !== undefined) {
+    const mixed = RESOURCE_KEYS.filter((k) => block[k] !== undefined);
+    if (mixed.length > 0) report(path, `nonResourceURLs cannot be combined with ${mixed.join(', ')} (those apply to resource requests only)`);
+  }
+  if (block.body !== undefined) {
+    if (!allowBody) report(`${path}.body`, 'except: cannot have body conditions');
+    else out.body = validateBody(block.body, `${path}.body`, report);
+  }
+  return out as PolicyMatchSpec;
+}
+
+function validateBody(raw: unknown, path: string, report: Report): PolicyBodySpec {
+  if (!isRecord(raw) || Object.keys(raw).length === 0) {
+    report(path, `must be a mapping with at least one of ${BODY_KEYS.join(', ')}`);
+    return {};
+  }
+  checkKeys(raw, BODY_KEYS, path, report);
+  const out: Record<string, unknown> = {};
+  for (const key of FLAG_BODY_KEYS) {
+    if (raw[key] === undefined) continue;
+    if (raw[key] !== true) report(`${path}.${key}`, 'can only be true (leave it out to not test it)');
+    else out[key] = true;
+  }
+  if (raw.roleRef !== undefined) out.roleRef = stringList(raw.roleRef, `${path}.roleRef`, 'glob', report);
+  if (raw.rbacVerbs !== undefined) out.rbacVerbs = stringList(raw.rbacVerbs, `${path}.rbacVerbs`, 'verb', report);
+  if (raw.fields !== undefined) {
+    if (!Array.isArray(raw.fields) || raw.fields.length === 0) report(`${path}.fields`, 'must be a non-empty list');
+    else out.fields = raw.fields.map((f, i) => validateField(f, `${path}.fields[${i}]`, report));
+  }
+  return out as PolicyBodySpec;
+}
+
+function validateField(raw: unknown, path: string, report: Report): PolicyFieldSpec {
+  if (!isRecord(raw)) {
+    report(path, 'must be a mapping like { path: spec.hostNetwork, values: [true] }');
+    return {};
+  }
+  checkKeys(raw, FIELD_KEYS, path, report);
+  const where = ['path', 'podSpecPath'].filter((k) => raw[k] !== undefined);
+  if (where.length !== 1) report(path, 'needs exactly one of path (from the body root) or podSpecPath (from each pod spec)');
+  for (const key of where) {
+    const parsed = typeof raw[key] === 'string' ? parseFieldPath(raw[key] as string) : { error: 'must be text' };
+    if ('error' in parsed) report(`${path}.${key}`, parsed.error);
+  }
+  if ((raw.values === undefined) === (raw.exists === undefined)) report(path, 'needs exactly one of values or exists: true');
+  if (raw.exists !== undefined && raw.exists !== true) report(`${path}.exists`, 'can only be true');
+  let values: (string | number | boolean)[] | undefined;
+  if (raw.values !== undefined) {
+    const list = Array.isArray(raw.values) ? raw.values : [raw.values];
+    values = list.filter((v, i) => {
+      const ok = ['string', 'number', 'boolean'].includes(typeof v);
+      if (!ok) report(`${path}.values[${i}]`, 'must be text, a number or true/false');
+      const bad = typeof v === 'string' ? globProblem(v) : undefined;
+      if (bad) report(`${path}.values[${i}]`, bad);
+      return ok;
+    }) as (string | number | boolean)[];
+    if (list.length === 0) report(`${path}.values`, 'an empty list matches nothing');
+  }
+  return { ...(raw.path !== undefined ? { path: raw.path as string } : {}), ...(raw.podSpecPath !== undefined ? { podSpecPath: raw.podSpecPath as string } : {}),
+    ...(values ? { values } : {}), ...(raw.exists === true ? { exists: true } : {}) };
+}
+
+/** A list of strings; a single string is accepted as a list of one, since that is what people write. */
+function stringList(raw: unknown, path: string, kind: ValueKind, report: Report): string[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) report(path, 'an empty list matches nothing; leave the key out to match anything');
+  const out: string[] = [];
+  list.forEach((v, i) => {
+    const at = Array.isArray(raw) ? `${path}[${i}]` : path;
+    if (typeof v !== 'string') {
+      report(at, `must be text${typeof v === 'number' || typeof v === 'boolean' ? ` (quote it: "${String(v)}")` : ''}`);
+      return;
+    }
+    const problem = valueProblem(kind, v);
+    if (problem) report(at, problem);
+    out.push(v);
+  });
+  return out;
+}
+
+/** Reports unknown keys, naming the closest known one. */
+export function checkKeys(raw: Raw, known: readonly string[], path: string, report: Report, hint?: (key: string) => string): void {
+  for (const key of Object.keys(raw)) {
+    if (known.includes(key)) continue;
+    const extra = hint?.(key) ?? '';
+    report(path ? `${path}.${key}` : key, `unknown key${extra || didYouMean(key, known)}; known keys: ${known.join(', ')}`);
+  }
+}
+
+/** A plain mapping (not a list, not null). */
+export function isRecord(v: unknown): v is Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

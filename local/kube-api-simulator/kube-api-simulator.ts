@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { applyImpersonation, authenticateRequest } from './authentication';
+import { ClusterState } from './cluster-state';
+import { sendError, type HandlerContext } from './http-io';
+import { routeNonResource } from './non-resource-routes';
+import { parseResourcePath } from './request-path';
+import { resolveType, routeResource } from './resource-router';
+import { loadSeed } from './seed-loader';
+import { pathNotFound } from './status-errors';
+import type { KubeApiSimulator, KubeApiSimulatorOptions, KubeUser, SimulatorRequestRecord } from './types';
+
+// Credentials never enter the request log, whatever a test later does with it.
+const UNRECORDED_HEADERS = new Set(['authorization', 'proxy-authorization']);
+
+function recordedHeaders(req: IncomingMessage): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (UNRECORDED_HEADERS.has(name) || !values) continue;
+    out[name] = values.length === 1 ? values[0]! : [...values];
+  }
+  return out;
+}
+
+/** Parses the request target; prefixing the origin keeps a `//x` path a path, not a host. */
+function requestUrl(req: IncomingMessage): URL {
+  return new URL(`https://simulator.invalid${req.url ?? '/'}`);
+}
+
+interface RequestOutcome {
+  user?: KubeUser;
+  impersonated?: KubeUser;
+}
+
+/**
+ * Starts the Kubernetes API server simulator over HTTPS: a stand-in for a real cluster's API server,
+ * strict where the real one is (authentication, impersonation, Status errors, resourceVersion
+ * conflicts, selectors, patch types), so the real kubectl 1.35 works against it unchanged. It is not a
+ * cluster: nothing runs; README.md in this folder lists what is simulated.
+ */
+export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): Promise<KubeApiSimulator> {
+  const state = new ClusterState();
+  loadSeed(state, options.seed !== false);
+  const requests: SimulatorRequestRecord[] = [];
+  const shutdown = new AbortController();
+  const impersonators = options.impersonators ?? [];
+  let serverAddress = '';
+
+  async function serve(req: IncomingMessage, res: ServerResponse, outcome: RequestOutcome): Promise<void> {
+    const url = requestUrl(req);
+    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    const user = await authenticateRequest(req.headersDistinct, options.authenticate);
+    outcome.user = user;
+    const impersonated = applyImpersonation(req.headersDistinct, user, impersonators);
+    outcome.impersonated = impersonated;
+    if (routeNonResource(req, res, state, url, serverAddress)) return;
+    const path = parseResourcePath(url.pathname);
+    if (!path) throw pathNotFound();
+    const ctx: HandlerContext = {
+      state,
+      type: resolveType(state.catalog, path),
+      path,
+      query: url.searchParams,
+      req,
+      res,
+      user: impersonated ?? user,
+      warnings: [],
+      shutdown: shutdown.signal,
+    };
+    await routeResource(ctx);
+  }
+
+  const server: Server = createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
+    const outcome: RequestOutcome = {};
+    const url = requestUrl(req);
+    let recorded = false;
+    const record = (): void => {
+      if (recorded) return;
+      recorded = true;
+      requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.search.replace(/^\?/, ''),
+        headers: recordedHeaders(req),
+        user: outcome.user?.username,
+        impersonatedUser: outcome.impersonated?.username,
+        impersonatedGroups: outcome.impersonated ? [...outcome.impersonated.groups] : undefined,
+        code: res.statusCode,
+      });
+    };
+    res.on('finish', record);
+    res.on('close', record);
+    serve(req, res, outcome).catch((err: unknown) => {
+      sendError(res, err);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  serverAddress = `${urlHost}:${address.port}`;
+
+  return {
+    url: `https://${urlHost}:${address.port}`,
+    port: address.port,
+    requests,
+    close: async () => {
+      shutdown.abort();
+      state.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

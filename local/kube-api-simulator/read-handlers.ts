@@ -1,0 +1,132 @@
+import { matchesFields, parseFieldSelector } from './field-selector';
+import { sendFormatted, sendText, type HandlerContext } from './http-io';
+import { matchesLabels, parseLabelSelector } from './label-selector';
+import { decodeContinue, paginate, parseLimit } from './list-paging';
+import { negotiateOutput } from './media-types';
+import { containerLogLines, followLine, parseLogOptions, renderLog, selectContainer } from './pod-logs';
+import { badRequest, gone, tooLargeResourceVersion } from './status-errors';
+import { parseIncludeObject, renderList, renderObject } from './table-convertor';
+import { isJsonObject, type JsonObject, type KubeObject } from './types';
+
+/** A filter built from `labelSelector` and `fieldSelector` (400 on bad syntax or unsupported fields). */
+export type ObjectFilter = (obj: KubeObject) => boolean;
+
+/** Parses the list/watch selectors of a request into one predicate. */
+export function selectorFilter(ctx: HandlerContext): { filter: ObjectFilter; hasSelectors: boolean } {
+  const labels = parseLabelSelector(ctx.query.get('labelSelector') ?? undefined);
+  const fields = parseFieldSelector(ctx.query.get('fieldSelector') ?? undefined, ctx.type);
+  return {
+    filter: (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, ctx.type, obj),
+    hasSelectors: labels.length > 0 || fields.length > 0,
+  };
+}
+
+/** Parses `resourceVersion` into a revision (undefined for "" and "0", which mean "any"). */
+export function parseResourceVersion(value: string | null): number | undefined {
+  if (value === null || value === '' || value === '0') return undefined;
+  if (!/^\d+$/.test(value)) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(value)}: must be a valid resource version`);
+  return Number(value);
+}
+
+/** GET of one object (also `/status`, which returns the whole object as on the real server). */
+export function handleGet(ctx: HandlerContext): void {
+  const obj = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
+  const format = negotiateOutput(ctx.req.headers.accept);
+  sendFormatted(ctx, 200, renderObject(ctx.type, obj, format, parseIncludeObject(ctx.query.get('includeObject'))), format);
+}
+
+function checkListResourceVersion(ctx: HandlerContext, hasContinue: boolean): void {
+  const rvText = ctx.query.get('resourceVersion');
+  const match = ctx.query.get('resourceVersionMatch');
+  if (hasContinue && rvText) throw badRequest('specifying resource version is not allowed when using continue');
+  if (match && !rvText) throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (match && match !== 'Exact' && match !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan"`);
+  if (match === 'Exact' && rvText === '0') throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  const rv = parseResourceVersion(rvText);
+  const current = ctx.state.store.currentRevision;
+  if (rv !== undefined && rv > current) throw tooLargeResourceVersion(rv, current);
+  // The simulator keeps no snapshots: an exact list in the past is as gone as after an etcd compaction.
+  if (rv !== undefined && match === 'Exact' && rv < current) throw gone(`The resourceVersion for the provided list is too old.`);
+}
+
+/** LIST with selectors, paging (`limit`/`continue`) and the Table / PartialObjectMetadataList forms. */
+export function handleList(ctx: HandlerContext): void {
+  const format = negotiateOutput(ctx.req.headers.accept);
+  const includeObject = parseIncludeObject(ctx.query.get('includeObject'));
+  const { filter, hasSelectors } = selectorFilter(ctx);
+  const limit = parseLimit(ctx.query.get('limit'));
+  const continueToken = ctx.query.get('continue');
+  checkListResourceVersion(ctx, Boolean(continueToken));
+  const position = continueToken ? decodeContinue(continueToken) : undefined;
+  const listRevision = position?.resourceVersion ?? ctx.state.store.currentRevision;
+  const objects = ctx.state.list(ctx.type, ctx.path.namespace).filter(filter);
+  const page = paginate(objects, limit, position, listRevision, !hasSelectors);
+  const body = renderList(ctx.type, page.items, format, includeObject, {
+    resourceVersion: String(listRevision),
+    continue: page.continue,
+    remainingItemCount: page.remainingItemCount,
+  });
+  sendFormatted(ctx, 200, body, format);
+}
+
+/** The autoscaling/v1 Scale view of a scalable object. */
+export function scaleOf(obj: KubeObject): JsonObject {
+  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+  const status = isJsonObject(obj.status) ? obj.status : {};
+  const selector = isJsonObject(spec.selector) && isJsonObject(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
+  const m = obj.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
+    status: {
+      replicas: typeof status.replicas === 'number' ? status.replicas : 0,
+      selector: Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`).join(','),
+    },
+  };
+}
+
+/** GET `/scale`. */
+export function handleGetScale(ctx: HandlerContext): void {
+  const obj = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
+  sendFormatted(ctx, 200, scaleOf(obj), { kind: negotiateOutput(ctx.req.headers.accept).kind === 'yaml' ? 'yaml' : 'json' });
+}
+
+// Interval between the extra lines of `follow=true`, and how many: enough to see streaming, then EOF.
+const FOLLOW_INTERVAL_MS = 100;
+const FOLLOW_EXTRA_LINES = 3;
+
+/** GET `pods/<name>/log`: text/plain, deterministic lines; `follow=true` streams a few more then ends. */
+export function handleLogs(ctx: HandlerContext): void {
+  const pod = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
+  const options = parseLogOptions(ctx.query);
+  const container = selectContainer(pod, options.container);
+  const lines = containerLogLines(pod, container, options.previous);
+  let text = renderLog(lines, options);
+  if (options.limitBytes !== undefined) text = Buffer.from(text).subarray(0, options.limitBytes).toString('utf8');
+  if (!options.follow) {
+    sendText(ctx.res, 200, text);
+    return;
+  }
+  const res = ctx.res;
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  res.write(text);
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (sent >= FOLLOW_EXTRA_LINES || res.destroyed) {
+      stop();
+      return;
+    }
+    res.write(renderLog([followLine(sent)], { ...options, tailLines: undefined }, lines.length + sent));
+    sent += 1;
+  }, FOLLOW_INTERVAL_MS);
+  const stop = (): void => {
+    clearInterval(timer);
+    ctx.shutdown.removeEventListener('abort', stop);
+    if (!res.writableEnded) res.end();
+  };
+  ctx.shutdown.addEventListener('abort', stop);
+  res.on('close', stop);
+}
