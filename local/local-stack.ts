@@ -70,7 +70,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await createLocalTables(ddb);
     log(`DynamoDB Local      ${dynamodb.endpoint}`);
 
-    const s3 = await startS3Server({ directory: path.join(options.stateDir, 's3'), buckets: [D.bucket] });
+    const s3 = await startS3Server({ directory: path.join(options.stateDir, 's3'), buckets: [D.bucket], credentials: D.callerCredentials });
     closers.push(s3.close);
     log(`S3 server           ${s3.endpoint}`);
 

@@ -12,10 +12,20 @@ export interface S3Server {
  * and WHEN_REQUIRED checksums (see the README's local-mode notes); paged listings need Node's
  * --openssl-legacy-provider, which local mode sets for its own process.
  */
-export async function startS3Server(options: { readonly directory: string; readonly buckets: readonly string[]; readonly port?: number }): Promise<S3Server> {
+export async function startS3Server(options: {
+  readonly directory: string;
+  readonly buckets: readonly string[];
+  readonly port?: number;
+  /** An access key the server accepts besides its built-in S3RVER one (signatures are still verified). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}): Promise<S3Server> {
   fs.mkdirSync(options.directory, { recursive: true });
   // Loaded lazily: a dev dependency, never bundled into a Lambda.
   const S3rver = require('s3rver') as new (o: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+  if (options.credentials) {
+    const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+    DUMMY_ACCOUNT.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
+  }
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port ?? 0,

@@ -1,6 +1,6 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import {
-  FetchError, JwtExpiredError, JwtInvalidAudienceError, JwtInvalidIssuerError, JwtInvalidSignatureAlgorithmError,
+  FetchError, JwtExpiredError, JwtInvalidSignatureError, KidNotFoundInJwksError, JwtInvalidAudienceError, JwtInvalidIssuerError, JwtInvalidSignatureAlgorithmError,
   JwtNotBeforeError, JwtParseError, ParameterValidationError,
 } from 'aws-jwt-verify/error';
 import type { IssuerConfig } from '../core/gateway-config';
@@ -28,6 +28,11 @@ export function createJwtTokenVerifier(issuers: readonly IssuerConfig[]): TokenV
   const byIssuer = new Map(issuers.map((i) => [i.issuer, i]));
   return {
     async verify(token) {
+      // Refuse a foreign issuer before any key lookup: the message is clearer, and an attacker cannot make
+      // Gatehouse fetch a configured issuer's JWKS for a token that issuer never signed.
+      if (!byIssuer.has(unverifiedIssuer(token) ?? '')) {
+        throw new UnauthenticatedError('The token issuer is not trusted by this Gatehouse; use a token from a configured issuer.');
+      }
       try {
         const claims = (await verifier.verify(token)) as Record<string, unknown>;
         const issuer = byIssuer.get(String(claims.iss));
@@ -40,6 +45,18 @@ export function createJwtTokenVerifier(issuers: readonly IssuerConfig[]): TokenV
   };
 }
 
+/** The `iss` claim of a token whose signature has not been checked yet; only used to pick the issuer. */
+function unverifiedIssuer(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown };
+    return typeof claims.iss === 'string' ? claims.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function toGatehouseError(error: unknown): GatehouseError {
   if (error instanceof GatehouseError) return error;
   const fix = 'Request a fresh OIDC token for the audience this Gatehouse expects and retry.';
@@ -48,6 +65,8 @@ function toGatehouseError(error: unknown): GatehouseError {
   if (error instanceof JwtInvalidIssuerError) return new UnauthenticatedError('The token issuer is not trusted by this Gatehouse; use a token from a configured issuer.');
   if (error instanceof JwtInvalidAudienceError) return new UnauthenticatedError(`The token audience is not accepted by this Gatehouse. ${fix}`);
   if (error instanceof JwtInvalidSignatureAlgorithmError) return new UnauthenticatedError('The token is signed with an algorithm Gatehouse does not accept (RS/ES/EdDSA only).');
+  if (error instanceof JwtInvalidSignatureError) return new UnauthenticatedError('The token signature does not verify against its issuer\'s published keys; request a fresh token.');
+  if (error instanceof KidNotFoundInJwksError) return new UnauthenticatedError('The token is signed with a key its issuer does not publish; request a fresh token.');
   if (error instanceof JwtParseError) return new UnauthenticatedError('The bearer token is not a well-formed JWT.');
   if (error instanceof FetchError) return new ServiceUnavailableError('Gatehouse could not fetch the issuer\'s signing keys to verify the token; retry shortly.', 5);
   if (error instanceof ParameterValidationError) return new UnauthenticatedError('The token issuer is not trusted by this Gatehouse; use a token from a configured issuer.');
