@@ -13,6 +13,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../lambdas/core/errors';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { loadGatewayConfigFile } from '../lib/config/load-gateway-config-file';
+import { loadGatewayPolicy } from '../lib/config/load-gateway-policy';
+import path from 'node:path';
 import { GatehouseStack } from '../lib/gatehouse-stack';
 
 const app = new App();
@@ -23,8 +25,10 @@ const context = (key: string): string | undefined => {
 const configFile = context('configFile') ?? 'gatehouse.config.yaml';
 
 let config: GatewayConfig;
+let policy: string;
 try {
   config = loadGatewayConfigFile(configFile);
+  policy = loadGatewayPolicy(config, path.dirname(path.resolve(configFile))).serialized;
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // The CDK CLI shows the app's stderr; a stack trace would bury the list of problems.
@@ -34,6 +38,7 @@ try {
 
 new GatehouseStack(app, context('stackName') ?? 'Gatehouse', {
   config,
+  policy,
   stageName: context('stageName'),
   tracing: context('tracing') === 'true',
   removalPolicy: context('destroyOnRemoval') === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

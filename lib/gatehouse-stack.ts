@@ -13,6 +13,8 @@ import { ReplayBucket } from './replay-bucket';
 export interface GatehouseStackProps extends StackProps {
   /** The validated configuration (`validateGatewayConfig`). */
   readonly config: GatewayConfig;
+  /** The validated policy, serialized (see `loadGatewayPolicy`). */
+  readonly policy: string;
   /** API Gateway stage name, part of every server URL. @default 'v1' */
   readonly stageName?: string;
   /** X-Ray tracing on the API stage and the proxy function. @default false */
@@ -48,6 +50,7 @@ export class GatehouseStack extends Stack {
     const replayBucket = new ReplayBucket(this, 'ReplayBucket', { ...store, retentionDays: config.retentionDays });
     const proxy = new ProxyFunction(this, 'Proxy', {
       config,
+      policy: props.policy,
       grantsTable,
       recordsTable,
       replayBucket,

@@ -15,6 +15,8 @@ import type { ReplayBucket } from './replay-bucket';
 export interface ProxyFunctionProps {
   /** The validated configuration; embedded in the bundle and the source of the STS permissions. */
   readonly config: GatewayConfig;
+  /** The validated policy, serialized (`serializePolicy`); embedded in the bundle. */
+  readonly policy: string;
   /** Read by the proxy to authorize requests. */
   readonly grantsTable: GrantsTable;
   /** Written by the proxy (intent, then complete) for every request. */
@@ -99,7 +101,7 @@ export class ProxyFunction extends Construct {
         // The configuration (a CA per connection) can be far larger than Lambda's 4 KB environment, so it is
         // compiled in. A banner rather than esbuild's `define`: define only rewrites the literal expression
         // `process.env.GATEHOUSE_CONFIG`, and the handler reads its environment through an object it is given.
-        banner: configBanner(config),
+        banner: configBanner(config, props.policy),
       },
     });
 
@@ -141,16 +143,20 @@ export class ProxyFunction extends Construct {
 const MAX_EMBEDDED_CONFIG_CHARS = 120_000;
 
 /**
- * The statement that puts the configuration into `process.env.GATEHOUSE_CONFIG` before any module runs.
- * Grants are left out: the proxy reads them from the table, and editing one must not redeploy the function.
+ * The statement that puts the configuration and the policy into `process.env.GATEHOUSE_CONFIG` and
+ * `process.env.GATEHOUSE_POLICY` before any module runs. Grants are left out: the proxy reads them from the
+ * table, and editing one must not redeploy the function.
  */
-export function configBanner(config: GatewayConfig): string {
+export function configBanner(config: GatewayConfig, policy: string): string {
   const json = JSON.stringify({ ...config, grants: undefined });
-  if (json.length > MAX_EMBEDDED_CONFIG_CHARS) {
-    throw new Error(`The configuration without grants is ${json.length} characters; at most ${MAX_EMBEDDED_CONFIG_CHARS} can be compiled into the proxy.`);
+  if (json.length + policy.length > MAX_EMBEDDED_CONFIG_CHARS) {
+    throw new Error(
+      `The configuration without grants (${json.length} characters) and the policy (${policy.length}) together exceed the ` +
+        `${MAX_EMBEDDED_CONFIG_CHARS} characters that can be compiled into the proxy.`,
+    );
   }
   // JSON.stringify of a string is a valid JS string literal.
-  return `process.env.GATEHOUSE_CONFIG=${JSON.stringify(json)};`;
+  return `process.env.GATEHOUSE_CONFIG=${JSON.stringify(json)};process.env.GATEHOUSE_POLICY=${JSON.stringify(policy)};`;
 }
 
 /** The distinct role ARNs of the configured connections, sorted so that synth output is stable. */

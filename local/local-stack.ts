@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { grantFromSpec, grantToItem } from '../lambdas/core/grant';
+import { loadGatewayPolicy } from '../lib/config/load-gateway-policy';
 import { validateGatewayConfig } from '../lambdas/core/validate-gateway-config';
 import { startApiGatewayFront, type ProxyHandler } from './api-gateway-front';
 import { startControlServer } from './control-server';
@@ -27,6 +28,8 @@ export interface LocalStackOptions {
   readonly gatewayPort?: number;
   /** Extra configuration (issuers, connections to real clusters, grants) merged over the embedded defaults. */
   readonly config?: Partial<GatewayConfig>;
+  /** Directory that `config.policyFiles` are relative to. @default the current directory */
+  readonly configDir?: string;
   /** Keep DynamoDB data across restarts. @default true */
   readonly persist?: boolean;
   /** Port of the demo OIDC issuer (its URL is the tokens' `iss`, so keep it stable). 0 picks a free one. @default 8444 */
@@ -104,8 +107,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(s3Counter.close);
 
     const config = validateGatewayConfig(mergeConfig(defaultConfig(issuer.issuer, simulator.url, ca.certPem), options.config), 'local mode configuration', { allowLocalIssuers: true });
+    const { serialized: policy } = loadGatewayPolicy(config, options.configDir ?? process.cwd());
     const env = {
       GATEHOUSE_LOCAL_MODE: 'true',
+      GATEHOUSE_POLICY: policy,
       GATEHOUSE_CONFIG: JSON.stringify({ ...config, grants: undefined }),
       GATEHOUSE_GRANTS_TABLE: LOCAL_TABLES.grants,
       GATEHOUSE_RECORDS_TABLE: LOCAL_TABLES.records,

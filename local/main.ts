@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     persist: !values['no-persist'],
     upstreamDelayMs: Number(values['upstream-delay-ms'] ?? 0),
     config: values.config ? loadConfigFile(values.config) : undefined,
+    configDir: values.config ? path.dirname(path.resolve(values.config)) : undefined,
     log: (line) => console.error(`  ${line}`),
   });
   const ready = {

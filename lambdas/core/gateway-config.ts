@@ -42,6 +42,16 @@ export interface ConnectionConfig {
   readonly sessionDurationSeconds?: number;
   /** Free text shown by the operator CLI. */
   readonly description?: string;
+  /** Extra credential patterns masked in this connection's responses, on top of the built-in set. @default none */
+  readonly maskingPatterns?: readonly MaskingPatternConfig[];
+}
+
+/** A credential pattern, as configuration: a name for the record's counts and a regular expression. */
+export interface MaskingPatternConfig {
+  /** Counted under this id in records, e.g. `acme-api-key`. */
+  readonly id: string;
+  /** JavaScript regular expression source; every match is masked. */
+  readonly regex: string;
 }
 
 /** How Gatehouse impersonates the agent on a connection. */
@@ -87,4 +97,9 @@ export interface GatewayConfig {
   readonly limits?: LimitsConfig;
   /** Days records and replay blobs are kept. @default 400 */
   readonly retentionDays?: number;
+  /**
+   * Policy files (YAML), relative to the configuration file. They are validated at synth and local start
+   * and compiled into the Lambda. @default the baseline pack with every other granted request allowed
+   */
+  readonly policyFiles?: readonly string[];
 }

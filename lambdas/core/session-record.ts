@@ -122,7 +122,7 @@ export interface ReplayBlob {
   readonly agent: string;
   readonly session: string;
   readonly connection: string;
-  readonly request: { readonly method: string; readonly path: string; readonly query: string; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody };
+  readonly request: { readonly method: string; readonly path: string; readonly query: string; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody; readonly bodyOmitted?: string };
   readonly response: { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody };
 }
 

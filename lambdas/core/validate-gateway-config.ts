@@ -4,6 +4,7 @@ import { ConfigError } from './errors';
 import type {
   ConnectionConfig,
   GatewayConfig,
+  MaskingPatternConfig,
   GrantSpec,
   ImpersonationConfig,
   IssuerConfig,
@@ -33,13 +34,13 @@ export const MAX_CHAINED_SESSION_SECONDS = 3_600;
 
 // Records over every key of each type: adding a field to gateway-config.ts without teaching the validator
 // about it fails to compile here, instead of being rejected as an "unknown key" at synth.
-const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true };
+const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true, policyFiles: true };
 const ISSUER_KEYS: Record<keyof IssuerConfig, true> = {
   name: true, issuer: true, audience: true, jwksUri: true, agentClaim: true, sessionClaim: true, groupsClaim: true,
 };
 const CONNECTION_KEYS: Record<keyof ConnectionConfig, true> = {
   name: true, clusterName: true, region: true, endpoint: true, certificateAuthorityData: true, roleArn: true,
-  impersonation: true, sessionDurationSeconds: true, description: true,
+  impersonation: true, sessionDurationSeconds: true, description: true, maskingPatterns: true,
 };
 const IMPERSONATION_KEYS: Record<keyof ImpersonationConfig, true> = { enabled: true, userPrefix: true };
 const GRANT_KEYS: Record<keyof GrantSpec, true> = {
@@ -103,6 +104,7 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
 
   const limits = top.has('limits') ? readLimits(top.child('limits', top.value('limits'))) : undefined;
   const retentionDays = top.integer('retentionDays', 1, Number.MAX_SAFE_INTEGER);
+  const policyFiles = top.strings('policyFiles', false);
 
   if (problems.length > 0) throw new ConfigError(source, problems);
   return compact({
@@ -111,6 +113,7 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
     grants: top.has('grants') ? grants.filter(isDefined) : undefined,
     limits,
     retentionDays,
+    policyFiles,
   }) as GatewayConfig;
 }
 
@@ -147,10 +150,28 @@ function readConnection(s: Section): ConnectionConfig | undefined {
   const sessionDurationSeconds = s.integer('sessionDurationSeconds', 900, MAX_CHAINED_SESSION_SECONDS,
     'the proxy Lambda assumes the role with role credentials of its own (role chaining), which STS caps at one hour');
   const description = s.string('description', false);
+  const maskingPatterns = s.list('maskingPatterns', false).map((item, i) => readMaskingPattern(s.child(`maskingPatterns[${i}]`, item)));
   if (!s.clean) return undefined;
   return compact({
     name, clusterName, region, endpoint, certificateAuthorityData, roleArn, impersonation, sessionDurationSeconds, description,
+    maskingPatterns: s.has('maskingPatterns') ? maskingPatterns.filter(isDefined) : undefined,
   }) as ConnectionConfig;
+}
+
+function readMaskingPattern(s: Section): MaskingPatternConfig | undefined {
+  if (!s.ok) return undefined;
+  s.checkKeys({ id: true, regex: true });
+  const id = s.string('id', true, /^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-", at most 63');
+  const regex = s.string('regex', true);
+  if (regex !== undefined) {
+    try {
+      new RegExp(regex, 'g');
+    } catch (error) {
+      s.problem(`regex ${show(regex)} is not a valid JavaScript regular expression (${(error as Error).message})`);
+    }
+  }
+  if (!s.clean) return undefined;
+  return { id: id!, regex: regex! };
 }
 
 function readImpersonation(s: Section): ImpersonationConfig | undefined {

@@ -50,7 +50,7 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     replay: createS3ReplayStore({ client: s3, bucket: required(env, 'GATEHOUSE_REPLAY_BUCKET') }),
     roles: createStsRoleAssumer({ client: sts }),
     upstream: createHttpsUpstreamClient(),
-    guard: createRequestGuard(config),
+    guard: createRequestGuard(config, required(env, 'GATEHOUSE_POLICY')),
     now: () => new Date(),
     log: (level, message, fields) => logger[level](message, fields ?? {}),
     annotate: (fields) => logger.appendKeys(fields as Record<string, string>),

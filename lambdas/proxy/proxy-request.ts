@@ -7,7 +7,7 @@ import type { RequestGuard } from './request-guard';
 import { LAMBDA_RESPONSE_LIMIT_BYTES, resultPayloadBytes, toApiGatewayResult } from '../core/api-gateway-event';
 import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
-import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError, UpstreamResponseError } from '../core/errors';
+import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError, UnsupportedMediaTypeError, UpstreamResponseError } from '../core/errors';
 import { identifyAgent } from '../core/identify-agent';
 import { matchGrant } from '../core/match-grant';
 import { roleSessionFor } from '../core/role-session';
@@ -85,6 +85,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   const contentType = header(req, 'content-type') ?? '';
   const decision = deps.guard.decide({ identity, connection: connection.name, request, contentType, body: req.body });
   trail.decide(decision);
+  if (decision.effect === 'deny' && decision.reason === 'undecodable-body') throw new UnsupportedMediaTypeError(decision.message);
   if (decision.effect === 'deny') {
     throw new ForbiddenError(`Denied by Gatehouse policy rule "${decision.ruleId}": ${decision.message}`);
   }
@@ -118,7 +119,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
 
   const responseHeaders = responseHeadersForClient(upstream.headers);
   const responseType = responseHeaders['content-type'] ?? '';
-  const masked = deps.guard.mask({ body: upstream.body, contentType: responseType, request, unmaskSecrets: decision.unmaskSecrets });
+  const masked = deps.guard.mask({ connection: connection.name, body: upstream.body, contentType: responseType, request, unmaskSecrets: decision.unmaskSecrets });
   const response: ProxyResponse = { status: upstream.status, headers: responseHeaders, body: masked.body };
   if (resultPayloadBytes(toApiGatewayResult(response)) > LAMBDA_RESPONSE_LIMIT_BYTES) {
     throw new UpstreamResponseError(tooLargeMessage(LAMBDA_RESPONSE_LIMIT_BYTES));

@@ -4,6 +4,8 @@ import type { RequestInfo } from '../core/request-info';
 /** What policy decided about a request. */
 export interface GuardDecision {
   readonly effect: 'allow' | 'deny' | 'approve';
+  /** Why: a rule matched, the connection's default applied, or a body a rule must read could not be decoded. */
+  readonly reason: 'rule' | 'default' | 'undecodable-body';
   /** The rule that decided, or `default`. */
   readonly ruleId: string;
   readonly message: string;
@@ -29,5 +31,5 @@ export interface RequestGuard {
     readonly contentType: string;
     readonly body: Buffer;
   }): GuardDecision;
-  mask(input: { readonly body: Buffer; readonly contentType: string; readonly request: RequestInfo; readonly unmaskSecrets: boolean }): MaskResult;
+  mask(input: { readonly connection: string; readonly body: Buffer; readonly contentType: string; readonly request: RequestInfo; readonly unmaskSecrets: boolean }): MaskResult;
 }

@@ -120,9 +120,6 @@ export class RequestTrail {
       const value = this.requestHeaders[name]?.[0];
       if (value) headers[name] = value;
     }
-    const requestBody = i.request
-      ? this.deps.guard.mask({ body: this.requestBody, contentType: headers['content-type'] ?? '', request: i.request, unmaskSecrets: false }).body
-      : undefined;
     return {
       version: 1,
       requestId: i.requestId,
@@ -130,9 +127,22 @@ export class RequestTrail {
       agent: i.identity.agent,
       session: i.identity.session,
       connection: i.connection,
-      request: { method: i.method, path: i.path, query: i.query, headers, body: replayBody(requestBody) },
+      request: { method: i.method, path: i.path, query: i.query, headers, ...this.maskedRequestBody(headers['content-type'] ?? '') },
       response: { status: response.status, headers: { ...response.headers }, body: replayBody(response.body) },
     };
+  }
+
+  /**
+   * The request body as the replay blob keeps it: masked like a response (a Secret being created must not
+   * be stored in clear). A body masking cannot read (protobuf) is left out rather than stored raw.
+   */
+  private maskedRequestBody(contentType: string): { body?: ReplayBlob['request']['body']; bodyOmitted?: string } {
+    if (!this.intent.request || this.requestBody.length === 0) return {};
+    try {
+      return { body: replayBody(this.deps.guard.mask({ connection: this.intent.connection, body: this.requestBody, contentType, request: this.intent.request, unmaskSecrets: false }).body) };
+    } catch {
+      return { bodyOmitted: `${this.requestBody.length} bytes of ${contentType || 'unknown content'} that masking cannot read` };
+    }
   }
 }
 

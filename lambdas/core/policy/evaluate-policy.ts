@@ -50,7 +50,7 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Poli
       ruleId: needsBody.id,
       message:
         `Gatehouse cannot read this request's body (${input.body.contentType || 'no content type'}) and policy rule ` +
-        `"${needsBody.id}" must inspect it. Send JSON or YAML (kubectl does; client-go: set ContentType to application/json).`,
+        `"${needsBody.id}" must inspect it. Send it as JSON or YAML: write a manifest and use kubectl apply -f (kubectl create <kind> and run send protobuf; client-go: set ContentType to application/json).`,
       unmaskSecrets: false,
       matchedRuleIds: matched,
     };

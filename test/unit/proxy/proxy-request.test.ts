@@ -42,7 +42,7 @@ function harness(overrides: { decision?: Partial<GuardDecision>; failIntent?: bo
       },
     },
     guard: {
-      decide: () => ({ effect: 'allow', ruleId: 'default', message: '', unmaskSecrets: false, ...overrides.decision }),
+      decide: () => ({ effect: 'allow', reason: 'rule', ruleId: 'default', message: '', unmaskSecrets: false, ...overrides.decision }),
       mask: ({ body }) => ({ body: Buffer.from(body.toString().replace('hunter2', '***')), counts: (body.includes('hunter2') ? { password: 1 } : {}) as Record<string, number> }),
     },
     now: () => new Date('2026-11-22T10:00:00Z'),
