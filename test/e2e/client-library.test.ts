@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { demoToken, kubeconfigFor } from './support/local-gatehouse';
+
+jest.setTimeout(60_000);
+
+function probe(kubeconfig: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(__dirname, 'support/client-node-probe.mjs'), kubeconfig], { timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${error.message}\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>);
+    });
+  });
+}
+
+describe('@kubernetes/client-node through Gatehouse', () => {
+  it('lists, creates, reads and deletes like against a cluster', async () => {
+    const result = await probe(kubeconfigFor(demoToken({ run_id: 'client-node' })));
+    expect(result.error).toBeUndefined();
+    expect(result.pods).toEqual(expect.arrayContaining([expect.stringMatching(/^api-/)]));
+    expect(result.configMap).toEqual({ from: 'client-node' });
+    expect(result.deleted).toBe(true);
+  });
+
+  it('gets a 401 Status for an untrusted token', async () => {
+    const result = await probe(kubeconfigFor(demoToken({ aud: 'not-gatehouse' })));
+    expect(result.error).toMatchObject({ code: 401 });
+    expect(String((result.error as { body: string }).body)).toMatch(/audience/);
+  });
+});
