@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 
 /** Table names local mode uses. */
 export const LOCAL_TABLES = { grants: 'gatehouse-grants', records: 'gatehouse-records' } as const;
@@ -10,7 +10,14 @@ const GSI_RECORDS = ['by-session:sessionKey', 'by-agent:agentKey', 'by-connectio
  * define the same; a CDK test compares them), if they do not exist yet.
  */
 export async function createLocalTables(client: DynamoDBClient): Promise<void> {
-  await create(client, new CreateTableCommand({
+  for (const input of LOCAL_TABLE_DEFINITIONS) await create(client, new CreateTableCommand(input));
+  for (const table of Object.values(LOCAL_TABLES)) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true } })).catch(() => undefined);
+  }
+}
+
+/** The CreateTable inputs (exported so a CDK test can hold them against the synthesized tables). */
+export const LOCAL_TABLE_DEFINITIONS: readonly CreateTableCommandInput[] = [{
     TableName: LOCAL_TABLES.grants,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
@@ -24,8 +31,7 @@ export async function createLocalTables(client: DynamoDBClient): Promise<void> {
       KeySchema: [{ AttributeName: 'principalKey', KeyType: 'HASH' }, { AttributeName: 'pk', KeyType: 'RANGE' }],
       Projection: { ProjectionType: 'ALL' },
     }],
-  }));
-  await create(client, new CreateTableCommand({
+  }, {
     TableName: LOCAL_TABLES.records,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
@@ -42,11 +48,7 @@ export async function createLocalTables(client: DynamoDBClient): Promise<void> {
         Projection: { ProjectionType: 'ALL' as const },
       };
     }),
-  }));
-  for (const table of Object.values(LOCAL_TABLES)) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true } })).catch(() => undefined);
-  }
-}
+}];
 
 async function create(client: DynamoDBClient, command: CreateTableCommand): Promise<void> {
   try {
