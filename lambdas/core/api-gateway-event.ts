@@ -81,7 +81,16 @@ export function toApiGatewayResult(response: ProxyResponse): APIGatewayProxyResu
   };
 }
 
-/** How many bytes Lambda will count for this result (the JSON it serialises). */
-export function resultPayloadBytes(result: APIGatewayProxyResult): number {
-  return Buffer.byteLength(JSON.stringify(result));
+/**
+ * Whether Lambda will accept this response in buffered mode (6 MB for the serialised result). Exact, but
+ * cheap for the common case: base64 size is arithmetic, and a text body so small that even worst-case JSON
+ * escaping (6 bytes per byte) fits needs no serialising; only large text bodies are serialised to measure.
+ */
+export function fitsLambdaPayload(response: ProxyResponse): boolean {
+  const envelope = Buffer.byteLength(JSON.stringify(response.headers)) + 128;
+  const length = response.body.length;
+  if (!TEXTUAL.test(response.headers['content-type'] ?? '')) return 4 * Math.ceil(length / 3) + envelope <= LAMBDA_RESPONSE_LIMIT_BYTES;
+  if (length * 6 + envelope <= LAMBDA_RESPONSE_LIMIT_BYTES) return true;
+  if (length + envelope > LAMBDA_RESPONSE_LIMIT_BYTES) return false;
+  return Buffer.byteLength(JSON.stringify(toApiGatewayResult(response))) <= LAMBDA_RESPONSE_LIMIT_BYTES;
 }

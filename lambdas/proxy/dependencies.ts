@@ -4,6 +4,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { createDynamoDbGrantStore } from '../adapters/dynamodb-grant-store';
 import { createDynamoDbRecordStore } from '../adapters/dynamodb-record-store';
 import { createHttpsUpstreamClient } from '../adapters/https-upstream-client';
@@ -21,21 +22,23 @@ export type ProxyEnvironment = Readonly<Record<string, string | undefined>>;
  * Builds the proxy's dependencies once per container from its environment. SDK clients get short
  * timeouts: a hung DynamoDB or STS must fail the request (closed) well before API Gateway's 29 s.
  */
-export function createProxyDependencies(env: ProxyEnvironment, telemetry: { readonly logger: Logger; readonly metrics: Metrics }): ProxyDependencies {
+export function createProxyDependencies(env: ProxyEnvironment, telemetry: { readonly logger: Logger; readonly metrics: Metrics; readonly tracer?: Tracer }): ProxyDependencies {
   const config = validateGatewayConfig(JSON.parse(required(env, 'GATEHOUSE_CONFIG')), 'GATEHOUSE_CONFIG', {
     allowLocalIssuers: env.GATEHOUSE_LOCAL_MODE === 'true',
   });
   const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
-  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler, maxAttempts: 3 }), {
+  // With tracing switched on (POWERTOOLS_TRACE_ENABLED), every AWS call shows as a subsegment; otherwise a no-op.
+  const traced = <T>(client: T): T => (telemetry.tracer ? telemetry.tracer.captureAWSv3Client(client) : client);
+  const documents = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ requestHandler, maxAttempts: 3 })), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const s3 = new S3Client({
+  const s3 = traced(new S3Client({
     requestHandler,
     maxAttempts: 3,
     // Only local mode's S3 server needs path-style addressing.
     forcePathStyle: env.GATEHOUSE_S3_FORCE_PATH_STYLE === 'true',
-  });
-  const sts = new STSClient({ requestHandler, maxAttempts: 2 });
+  }));
+  const sts = traced(new STSClient({ requestHandler, maxAttempts: 2 }));
   const { logger, metrics } = telemetry;
   return {
     connections: new Map(config.connections.map((c) => [c.name, c])),

@@ -19,7 +19,7 @@ let dependencies: ProxyDependencies | undefined;
 
 /** The proxy, without middleware: one API Gateway event in, one result out. Exported for tests. */
 export async function run(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  dependencies ??= createProxyDependencies(process.env, { logger, metrics });
+  dependencies ??= createProxyDependencies(process.env, { logger, metrics, tracer });
   const request = fromApiGatewayEvent(event);
   logger.appendKeys({ requestId: request.requestId, connection: request.connection });
   return toApiGatewayResult(await proxyRequest(request, dependencies));

@@ -4,7 +4,7 @@ import type { ProxyRequest, ProxyResponse } from '../core/api-gateway-event';
 import type { GrantStore, RecordStore, ReplayStore, RoleAssumer, TokenVerifier, UpstreamClient } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
 import type { RequestGuard } from './request-guard';
-import { LAMBDA_RESPONSE_LIMIT_BYTES, resultPayloadBytes, toApiGatewayResult } from '../core/api-gateway-event';
+import { fitsLambdaPayload, LAMBDA_RESPONSE_LIMIT_BYTES } from '../core/api-gateway-event';
 import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
 import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError, UnsupportedMediaTypeError, UpstreamResponseError } from '../core/errors';
@@ -121,7 +121,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   const responseType = responseHeaders['content-type'] ?? '';
   const masked = deps.guard.mask({ connection: connection.name, body: upstream.body, contentType: responseType, request, unmaskSecrets: decision.unmaskSecrets });
   const response: ProxyResponse = { status: upstream.status, headers: responseHeaders, body: masked.body };
-  if (resultPayloadBytes(toApiGatewayResult(response)) > LAMBDA_RESPONSE_LIMIT_BYTES) {
+  if (!fitsLambdaPayload(response)) {
     throw new UpstreamResponseError(tooLargeMessage(LAMBDA_RESPONSE_LIMIT_BYTES));
   }
   await trail.completed(response, masked.counts, decision.unmaskSecrets);
