@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
+import { ApprovalWorkflow } from './approval-workflow';
 import { GatewayApi } from './gateway-api';
 import { GrantSeed } from './grant-seed';
 import { GrantsTable } from './grants-table';
@@ -67,6 +68,20 @@ export class GatehouseStack extends Stack {
       cloudWatchRole: props.apiGatewayCloudWatchRole,
     });
     new GrantSeed(this, 'GrantSeed', { grants: config.grants ?? [], grantsTable });
+
+    if (config.approvals) {
+      const approvals = new ApprovalWorkflow(this, 'Approvals', {
+        config, approvals: config.approvals, recordsTable, tracing: props.tracing, logLevel: props.logLevel, ...store,
+      });
+      approvals.grantStartExecution(proxy.function);
+      for (const [name, value] of Object.entries(approvals.proxyEnvironment)) proxy.function.addEnvironment(name, value);
+      approvals.addInteractionsRoute(api.api);
+      new CfnOutput(this, 'SlackInteractionsUrl', {
+        value: api.api.urlForPath('/slack/interactions'),
+        description: 'Request URL for the Slack app (Interactivity & Shortcuts)',
+      });
+      new CfnOutput(this, 'ApprovalsTableName', { value: approvals.table.tableName });
+    }
 
     new CfnOutput(this, 'EndpointUrl', {
       value: api.endpointUrl,

@@ -76,7 +76,8 @@ export class ProxyFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       // Longer than the upstream timeout so that a slow cluster still gets a Status answer and a complete record.
-      timeout: Duration.seconds(Math.ceil(upstreamTimeoutMs / 1000) + HANDLER_OVERHEAD_SECONDS),
+      // Plus the approval quick wait: a request approved while the proxy waits still goes to the cluster.
+      timeout: Duration.seconds(Math.ceil(upstreamTimeoutMs / 1000) + HANDLER_OVERHEAD_SECONDS + (config.approvals?.quickWaitSeconds ?? 0)),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup: this.logGroup,

@@ -15,6 +15,8 @@ export interface ApiGatewayFrontOptions {
   readonly port?: number;
   /** Stage name, as in `https://<api>/<stage>/k8s/...`; '' serves at the root. @default '' */
   readonly stage?: string;
+  /** Further routes by exact path (e.g. `/slack/interactions`), each with its own handler, as further API Gateway resources. */
+  readonly routes?: Readonly<Record<string, ProxyHandler>>;
 }
 
 /** A running front. */
@@ -57,9 +59,10 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
       if (!path.startsWith(`${stagePrefix}/`)) return gatewayError(res, 403, 'Missing Authentication Token');
       path = path.slice(stagePrefix.length);
     }
-    if (!/^\/k8s\/[^/]+(\/.*)?$/s.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
-    const event = toEvent(req, path, queryAt < 0 ? '' : rawUrl.slice(queryAt + 1), Buffer.concat(chunks), options.stage ?? 'local');
-    const result = await withTimeout(options.handler(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
+    const route = Object.prototype.hasOwnProperty.call(options.routes ?? {}, path) ? options.routes![path] : undefined;
+    if (!route && !/^\/k8s\/[^/]+(\/.*)?$/s.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
+    const event = toEvent(req, path, queryAt < 0 ? '' : rawUrl.slice(queryAt + 1), Buffer.concat(chunks), options.stage ?? 'local', route ? path : undefined);
+    const result = await withTimeout((route ?? options.handler)(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
     if (!result) return gatewayError(res, 504, 'Endpoint request timed out');
     const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
     const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
@@ -78,7 +81,7 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
   };
 }
 
-function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string): APIGatewayProxyEvent {
+function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string, fixedResource?: string): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -95,15 +98,16 @@ function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buf
   }
   const [, connection = '', proxy] = /^\/k8s\/([^/]+)(?:\/(.*))?$/s.exec(path) ?? [];
   const requestId = randomUUID();
+  const resource = fixedResource ?? (proxy === undefined ? '/k8s/{connection}' : '/k8s/{connection}/{proxy+}');
   return {
-    resource: proxy === undefined ? '/k8s/{connection}' : '/k8s/{connection}/{proxy+}',
+    resource,
     path,
     httpMethod: req.method ?? 'GET',
     headers,
     multiValueHeaders,
     queryStringParameters: rawQuery ? query : null,
     multiValueQueryStringParameters: rawQuery ? multiQuery : null,
-    pathParameters: { connection, ...(proxy === undefined ? {} : { proxy }) },
+    pathParameters: fixedResource ? null : { connection, ...(proxy === undefined ? {} : { proxy }) },
     stageVariables: null,
     body: body.length ? body.toString('base64') : null,
     isBase64Encoded: body.length > 0,
@@ -119,7 +123,7 @@ function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buf
       requestId,
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: proxy === undefined ? '/k8s/{connection}' : '/k8s/{connection}/{proxy+}',
+      resourcePath: resource,
     },
   };
 }

@@ -14,6 +14,7 @@ import { startDemoIssuer, type DemoIssuer } from './demo-issuer';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { createEksTokenAuthenticator } from './eks-token-authenticator';
 import { startKubeApiSimulator } from './kube-api-simulator';
+import { startLocalApprovals } from './local-approvals';
 import { renderKubeconfig } from './kubeconfig';
 import { createLocalCa, issueServerCertificate, type PemPair } from './local-ca';
 import { LOCAL_DEFAULTS as D } from './local-defaults';
@@ -50,7 +51,10 @@ export interface LocalStack {
   readonly config: GatewayConfig;
   /** The environment the handler runs with (also what the operator CLI needs to reach local mode). */
   readonly env: Readonly<Record<string, string>>;
-  readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string };
+  readonly endpoints: {
+    readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string;
+    readonly slack: string; readonly stepFunctions: string;
+  };
   close(): Promise<void>;
 }
 
@@ -106,7 +110,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const s3Counter = await startCountingProxy(s3.endpoint);
     closers.push(s3Counter.close);
 
-    const config = validateGatewayConfig(mergeConfig(defaultConfig(issuer.issuer, simulator.url, ca.certPem), options.config), 'local mode configuration', { allowLocalIssuers: true });
+    // Approvals: a Slack stand-in, Secrets Manager and Step Functions stand-ins running the synthesized workflow.
+    const approvals = await startLocalApprovals({
+      stateDir: options.stateDir, dynamodb: ddb, region: D.region, accountId: D.accountId, callerCredentials: D.callerCredentials,
+      approvals: options.config?.approvals, log,
+    });
+    closers.push(approvals.close);
+
+    const config = validateGatewayConfig(
+      mergeConfig(defaultConfig(issuer.issuer, simulator.url, ca.certPem), { ...options.config, approvals: approvals.approvals }),
+      'local mode configuration', { allowLocalIssuers: true },
+    );
     const { serialized: policy } = loadGatewayPolicy(config, options.configDir ?? process.cwd());
     const env = {
       GATEHOUSE_LOCAL_MODE: 'true',
@@ -127,13 +141,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       POWERTOOLS_SERVICE_NAME: 'gatehouse',
       POWERTOOLS_METRICS_NAMESPACE: 'Gatehouse',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      ...approvals.env,
     };
     Object.assign(process.env, env);
     await seedGrants(ddb, config);
 
     // Required only now: the handler reads its environment when it builds its dependencies.
     const { handler } = require('../lambdas/proxy/handler') as { handler: ProxyHandler };
-    const front = await startApiGatewayFront({ handler, tls, port: options.gatewayPort ?? D.gatewayPort });
+    const front = await startApiGatewayFront({
+      handler, tls, port: options.gatewayPort ?? D.gatewayPort, routes: { '/slack/interactions': approvals.interactionsHandler },
+    });
     closers.push(front.close);
 
     const control = await startControlServer({
@@ -153,7 +170,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       issuer,
       config,
       env,
-      endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sts: sts.url, simulator: simulator.url, control: control.url },
+      endpoints: {
+        dynamodb: dynamodb.endpoint, s3: s3.endpoint, sts: sts.url, simulator: simulator.url, control: control.url,
+        slack: approvals.endpoints.slack, stepFunctions: approvals.endpoints.stepFunctions,
+      },
       close: () => closeAll(closers),
     };
   } catch (error) {

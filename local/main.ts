@@ -10,6 +10,9 @@ import { LOCAL_DEFAULTS as D } from './local-defaults';
 const USAGE = `Usage:
   npm run local [-- options]          start Gatehouse locally on its embedded defaults
   npm run local -- token [--agent A]  print a demo agent token (local mode must have started once)
+  npm run local -- approve <id> [--as U..] [--kind one-time|jit --namespace NS --minutes N]
+  npm run local -- deny <id> [--reason "why"]     decide an approval as local Slack would (signed click)
+  npm run local -- approvals          list the approval messages local Slack received
 
 Options:
   --port N           gateway port (default ${D.gatewayPort}; 0 = any free port)
@@ -26,6 +29,12 @@ Options:
  * NODE_EXTRA_CA_CERTS pointing at that CA, so the handler verifies TLS exactly as it does in Lambda.
  */
 async function main(): Promise<void> {
+  // Approval commands have options of their own; they talk to a running local mode only.
+  if (['approve', 'deny', 'approvals'].includes(process.argv[2] ?? '')) {
+    const { runApprovalsCli } = require('./approvals-cli') as typeof import('./approvals-cli');
+    process.exitCode = await runApprovalsCli(process.argv.slice(2));
+    return;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

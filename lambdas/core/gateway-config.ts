@@ -4,6 +4,8 @@
  * local mode and the Lambda at run time; `validateGatewayConfig` is the single validator.
  */
 
+import type { ApprovalsConfig } from './approvals/approvals-config';
+
 /** An OIDC issuer whose JWTs identify agents. */
 export interface IssuerConfig {
   /** Short name used in grants and records, e.g. `github`. `[a-z0-9-]{1,32}`. */
@@ -102,4 +104,6 @@ export interface GatewayConfig {
    * and compiled into the Lambda. @default the baseline pack with every other granted request allowed
    */
   readonly policyFiles?: readonly string[];
+  /** Human approval in Slack for requests policy sends to a person (docs/APPROVALS.md). @default none: such requests are refused */
+  readonly approvals?: ApprovalsConfig;
 }

@@ -26,6 +26,8 @@ export interface RecordIntent {
   readonly userAgent?: string;
   readonly kubectlCommand?: string;
   readonly roleSessionName?: string;
+  /** The approval that concerned this request: pending, or the decision that let it through or refused it. */
+  readonly approval?: Readonly<Record<string, string>>;
   readonly bytesIn: number;
   readonly retentionDays: number;
 }
@@ -93,6 +95,7 @@ export function intentItem(intent: RecordIntent): SessionRecordItem {
     userAgent: intent.userAgent,
     kubectlCommand: intent.kubectlCommand,
     roleSessionName: intent.roleSessionName,
+    approval: intent.approval,
     bytesIn: intent.bytesIn,
     expiresAtEpoch: Math.floor(intent.startedAt.getTime() / 1000) + intent.retentionDays * 86_400,
   });

@@ -11,6 +11,7 @@ import type {
   LimitsConfig,
 } from './gateway-config';
 import { configGrantId } from './grant';
+import { readApprovalsConfig } from './approvals/validate-approvals-config';
 
 /** Options of {@link validateGatewayConfig}. */
 export interface ValidateGatewayConfigOptions {
@@ -34,7 +35,7 @@ export const MAX_CHAINED_SESSION_SECONDS = 3_600;
 
 // Records over every key of each type: adding a field to gateway-config.ts without teaching the validator
 // about it fails to compile here, instead of being rejected as an "unknown key" at synth.
-const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true, policyFiles: true };
+const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true, policyFiles: true, approvals: true };
 const ISSUER_KEYS: Record<keyof IssuerConfig, true> = {
   name: true, issuer: true, audience: true, jwksUri: true, agentClaim: true, sessionClaim: true, groupsClaim: true,
 };
@@ -105,6 +106,11 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
   const limits = top.has('limits') ? readLimits(top.child('limits', top.value('limits'))) : undefined;
   const retentionDays = top.integer('retentionDays', 1, Number.MAX_SAFE_INTEGER);
   const policyFiles = top.strings('policyFiles', false);
+  const approvals = top.has('approvals')
+    ? readApprovalsConfig(top.child('approvals', top.value('approvals')), {
+      connectionNames: known.connectionNames, allowLocalUrls: options.allowLocalIssuers, upstreamTimeoutMs: limits?.upstreamTimeoutMs,
+    })
+    : undefined;
 
   if (problems.length > 0) throw new ConfigError(source, problems);
   return compact({
@@ -114,6 +120,7 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
     limits,
     retentionDays,
     policyFiles,
+    approvals,
   }) as GatewayConfig;
 }
 

@@ -11,6 +11,7 @@ import { createHttpsUpstreamClient } from '../adapters/https-upstream-client';
 import { createJwtTokenVerifier } from '../adapters/jwt-token-verifier';
 import { createS3ReplayStore } from '../adapters/s3-replay-store';
 import { createStsRoleAssumer } from '../adapters/sts-role-assumer';
+import { createApprovalGateFromEnvironment } from '../approvals/approval-workflow-dependencies';
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import { createRequestGuard } from './create-request-guard';
 import type { ProxyDependencies } from './proxy-request';
@@ -54,6 +55,9 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     roles: createStsRoleAssumer({ client: sts }),
     upstream: createHttpsUpstreamClient(),
     guard: createRequestGuard(config, required(env, 'GATEHOUSE_POLICY')),
+    approvals: createApprovalGateFromEnvironment(env, config.approvals, {
+      retentionDays: config.retentionDays, documents, log: (level, message, fields) => logger[level](message, fields ?? {}),
+    }),
     now: () => new Date(),
     log: (level, message, fields) => logger[level](message, fields ?? {}),
     annotate: (fields) => logger.appendKeys(fields as Record<string, string>),

@@ -1,9 +1,13 @@
 import type { AgentIdentity } from '../core/agent-identity';
+import type { ApprovalGate } from '../core/approval';
+import { approvalsNotConfiguredError, deniedApprovalError, pendingApprovalError, recordApprovalOf, type RefusalSettings } from '../core/approvals/approval-refusals';
+import { approvalSubjectFor } from '../core/approvals/approval-subject';
+import type { RequestInfo } from '../core/request-info';
 import type { ConnectionConfig } from '../core/gateway-config';
 import type { ProxyRequest, ProxyResponse } from '../core/api-gateway-event';
 import type { GrantStore, RecordStore, ReplayStore, RoleAssumer, TokenVerifier, UpstreamClient } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
-import type { RequestGuard } from './request-guard';
+import type { GuardDecision, RequestGuard } from './request-guard';
 import { fitsLambdaPayload, LAMBDA_RESPONSE_LIMIT_BYTES } from '../core/api-gateway-event';
 import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
@@ -29,6 +33,8 @@ export interface ProxyDependencies {
   readonly roles: RoleAssumer;
   readonly upstream: UpstreamClient;
   readonly guard: RequestGuard;
+  /** Human approval for requests policy sends to a person; undefined when approvals are not configured. */
+  readonly approvals?: { readonly gate: ApprovalGate; readonly settings: RefusalSettings };
   readonly now: () => Date;
   /** Structured log lines; never given a token, secret or body. */
   readonly log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -90,7 +96,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
     throw new ForbiddenError(`Denied by Gatehouse policy rule "${decision.ruleId}": ${decision.message}`);
   }
   if (decision.effect === 'approve') {
-    throw new ForbiddenError(`Gatehouse policy rule "${decision.ruleId}" requires a person to approve this request: ${decision.message}`);
+    await passApproval(req, identity, connection.name, request, query, decision, trail, deps);
   }
 
   const session = roleSessionFor(identity, connection);
@@ -126,6 +132,35 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   }
   await trail.completed(response, masked.counts, decision.unmaskSecrets);
   return response;
+}
+
+/**
+ * A request policy sends to a person goes on only with an approval that covers it: a one-time approval of
+ * this exact request (used up here) or a just-in-time window. Otherwise an approval is opened (or the pending
+ * one named) and the agent gets a 403 that says what to do. The approval is noted on the request's record.
+ */
+async function passApproval(
+  req: ProxyRequest, identity: AgentIdentity, connection: string, request: RequestInfo, query: URLSearchParams,
+  decision: GuardDecision, trail: RequestTrail, deps: ProxyDependencies,
+): Promise<void> {
+  const subject = approvalSubjectFor({
+    requestId: req.requestId, identity, connection, method: req.method, request, query, body: req.body, ruleId: decision.ruleId, ruleMessage: decision.message,
+  });
+  if (!deps.approvals) throw approvalsNotConfiguredError(subject);
+  let state = await deps.approvals.gate.check(subject);
+  if (state.state === 'none') state = await deps.approvals.gate.open(subject);
+  trail.update({ approval: recordApprovalOf(state) });
+  switch (state.state) {
+    case 'approved':
+      deps.annotate({ approvalId: state.approvalId });
+      return;
+    case 'denied':
+      throw deniedApprovalError(subject, state);
+    case 'pending':
+      throw pendingApprovalError(subject, state.approvalId, deps.approvals.settings);
+    default:
+      throw new ServiceUnavailableError('Gatehouse could not open an approval for this request; retry shortly.', 2);
+  }
 }
 
 async function authenticate(req: ProxyRequest, deps: ProxyDependencies, now: Date): Promise<AgentIdentity> {

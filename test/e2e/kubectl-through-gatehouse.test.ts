@@ -29,9 +29,10 @@ describe('kubectl through Gatehouse', () => {
   });
 
   it('gets and describes single objects', async () => {
-    const get = await kubectl(config, ['get', 'deployment', 'api', '-n', 'prod', '-o', 'json']);
+    // staging/web is left alone by every other test (the approvals tests delete prod/api).
+    const get = await kubectl(config, ['get', 'deployment', 'web', '-n', 'staging', '-o', 'json']);
     expect(get.code).toBe(0);
-    expect(JSON.parse(get.stdout)).toMatchObject({ kind: 'Deployment', metadata: { name: 'api', namespace: 'prod' } });
+    expect(JSON.parse(get.stdout)).toMatchObject({ kind: 'Deployment', metadata: { name: 'web', namespace: 'staging' } });
     const pods = JSON.parse((await kubectl(config, ['get', 'pods', '-n', 'prod', '-o', 'json'])).stdout) as { items: Array<{ metadata: { name: string } }> };
     const describe = await kubectl(config, ['describe', 'pod', pods.items[0]!.metadata.name, '-n', 'prod']);
     expect(describe.code).toBe(0);
@@ -66,8 +67,8 @@ describe('kubectl through Gatehouse', () => {
 
   it('creates with kubectl create and patches a deployment strategically', async () => {
     expect((await kubectl(config, ['create', 'configmap', 'e2e-created', '-n', 'default', '--from-literal=a=b'])).code).toBe(0);
-    expect((await kubectl(config, ['patch', 'deployment', 'api', '-n', 'prod', '-p', '{"spec":{"replicas":3}}'])).stdout).toMatch(/patched/);
-    const deployment = JSON.parse((await kubectl(config, ['get', 'deployment', 'api', '-n', 'prod', '-o', 'json'])).stdout) as { spec: { replicas: number } };
+    expect((await kubectl(config, ['patch', 'deployment', 'web', '-n', 'staging', '-p', '{"spec":{"replicas":3}}'])).stdout).toMatch(/patched/);
+    const deployment = JSON.parse((await kubectl(config, ['get', 'deployment', 'web', '-n', 'staging', '-o', 'json'])).stdout) as { spec: { replicas: number } };
     expect(deployment.spec.replicas).toBe(3);
     await kubectl(config, ['delete', 'configmap', 'e2e-created', '-n', 'default']);
   });

@@ -51,10 +51,10 @@ describe('session records and replay blobs', () => {
 
   it('makes two DynamoDB writes, one S3 put and no STS call per request on the warm path', async () => {
     const headers = { authorization: `Bearer ${demoToken({ run_id: runId })}` };
-    await rawRequest('/k8s/demo/apis/apps/v1/namespaces/prod/deployments/api', { headers });
+    await rawRequest('/k8s/demo/apis/apps/v1/namespaces/staging/deployments/web', { headers });
     const before = await awsCalls();
     const n = 5;
-    for (let i = 0; i < n; i += 1) expect((await rawRequest('/k8s/demo/apis/apps/v1/namespaces/prod/deployments/api', { headers })).status).toBe(200);
+    for (let i = 0; i < n; i += 1) expect((await rawRequest('/k8s/demo/apis/apps/v1/namespaces/staging/deployments/web', { headers })).status).toBe(200);
     const after = await awsCalls();
     expect(after.assumeRoleCalls - before.assumeRoleCalls).toBe(0);
     // Intent put + completion update per request; grants are re-read at most once per 5 s.

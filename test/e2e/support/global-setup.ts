@@ -37,6 +37,10 @@ export default async function globalSetup(): Promise<void> {
     connections: [connection('unreachable', `https://127.0.0.1:${closedPort}`), connection('misbehaving', misbehaving.url)],
     grants: [{ connection: 'unreachable', agent: 'demo-agent' }, { connection: 'misbehaving', agent: 'demo-agent' }],
     limits: { upstreamTimeoutMs: 3000, maxRequestBodyBytes: 262144 },
+    // The default policy plus approvals for the approval tests' agents (approval-*), see test/e2e/approvals.test.ts.
+    policyFiles: [path.join(root, 'test/e2e/fixtures/approvals-policy.yaml')],
+    // Short enough for the expiry test; personClaims make approval-self@example.com local mode's approver.
+    approvals: { timeoutMinutes: 0.25, personClaims: { 'approval-self@example.com': 'U0LOCALAPPROVER' } },
   }));
   const readyFile = path.join(stateDir, 'ready.json');
   const logFile = path.join(stateDir, 'gatehouse.log');

@@ -1,0 +1,108 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ApprovalGate } from '../core/approval';
+import type { ApprovalStore, SecretReader, SlackApi, TaskResponder } from '../core/approvals/approval-ports';
+import { resolveApprovalSettings, type ApprovalSettings, type ApprovalsConfig } from '../core/approvals/approvals-config';
+import { validateApprovalsConfig } from '../core/approvals/validate-approvals-config';
+import type { RecordStore } from '../core/ports';
+import { createDynamoDbApprovalStore } from '../adapters/dynamodb-approval-store';
+import { createDynamoDbRecordStore } from '../adapters/dynamodb-record-store';
+import { createSecretsManagerSecretReader, environmentCredentials } from '../adapters/secrets-manager-secret-reader';
+import { createSfnApprovalStarter, createSfnTaskResponder } from '../adapters/sfn-approval-starter';
+import { createSlackWebApi } from '../adapters/slack-web-api';
+import { createApprovalGate } from './create-approval-gate';
+
+/** The environment of the approval Lambdas (set by the ApprovalWorkflow construct, or by local mode). */
+export type ApprovalEnvironment = Readonly<Record<string, string | undefined>>;
+
+/** Structured logging, as the handlers get it from Powertools. */
+export type ApprovalLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+/** What the notify, finalize and interactions steps use. */
+export interface ApprovalWorkflowDependencies {
+  readonly settings: ApprovalSettings;
+  readonly store: ApprovalStore;
+  readonly slack: SlackApi;
+  readonly secrets: SecretReader;
+  readonly responder: TaskResponder;
+  /** The records table, to note each decision on the record of the request that asked. */
+  readonly records: Pick<RecordStore, 'complete'>;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly log: ApprovalLog;
+  readonly metric: (name: string, value: number) => void;
+}
+
+/**
+ * Reads the approvals section out of the embedded configuration (`GATEHOUSE_CONFIG`, compiled into each
+ * bundle like the proxy's) and applies defaults. Only this section is validated here: the rest is the proxy's.
+ */
+export function approvalSettingsFromEnvironment(env: ApprovalEnvironment): ApprovalSettings {
+  const raw = JSON.parse(required(env, 'GATEHOUSE_CONFIG')) as {
+    approvals?: unknown; connections?: Array<{ name?: string }>; retentionDays?: number; limits?: { upstreamTimeoutMs?: number };
+  };
+  const approvals = validateApprovalsConfig(raw.approvals, 'GATEHOUSE_CONFIG', {
+    connectionNames: (raw.connections ?? []).map((c) => c.name),
+    allowLocalUrls: env.GATEHOUSE_LOCAL_MODE === 'true',
+    upstreamTimeoutMs: raw.limits?.upstreamTimeoutMs,
+  });
+  return resolveApprovalSettings(approvals, raw.retentionDays ?? 400);
+}
+
+/**
+ * Builds the approval steps' dependencies once per container. SDK clients get short timeouts: the
+ * interactions endpoint has to answer Slack within 3 seconds.
+ */
+export function createApprovalWorkflowDependencies(
+  env: ApprovalEnvironment,
+  telemetry: { readonly log: ApprovalLog; readonly metric?: (name: string, value: number) => void },
+): ApprovalWorkflowDependencies {
+  const settings = approvalSettingsFromEnvironment(env);
+  const documents = documentClient();
+  const secrets = createSecretsManagerSecretReader({ credentials: environmentCredentials(env), endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER });
+  return {
+    settings,
+    store: createDynamoDbApprovalStore({ client: documents, tableName: required(env, 'GATEHOUSE_APPROVALS_TABLE'), settings }),
+    slack: createSlackWebApi({ token: () => secrets.read(settings.slack.botTokenSecretArn), baseUrl: settings.slack.apiBaseUrl }),
+    secrets,
+    responder: createSfnTaskResponder({ client: new SFNClient({ requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 }, maxAttempts: 2 }) }),
+    records: env.GATEHOUSE_RECORDS_TABLE
+      ? createDynamoDbRecordStore({ client: documents, tableName: env.GATEHOUSE_RECORDS_TABLE })
+      : { complete: async () => { throw new Error('GATEHOUSE_RECORDS_TABLE is not set'); } },
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: telemetry.log,
+    metric: telemetry.metric ?? (() => undefined),
+  };
+}
+
+/**
+ * The proxy's approval gate, or undefined when approvals are not configured (policy `approve` then answers
+ * with a 403 that says so). Called from the proxy's `createProxyDependencies`.
+ */
+export function createApprovalGateFromEnvironment(
+  env: ApprovalEnvironment,
+  approvals: ApprovalsConfig | undefined,
+  options: { readonly retentionDays?: number; readonly documents?: DynamoDBDocumentClient; readonly log?: ApprovalLog },
+): { readonly gate: ApprovalGate; readonly settings: ApprovalSettings } | undefined {
+  if (!approvals) return undefined;
+  const settings = resolveApprovalSettings(approvals, options.retentionDays ?? 400);
+  const store = createDynamoDbApprovalStore({ client: options.documents ?? documentClient(), tableName: required(env, 'GATEHOUSE_APPROVALS_TABLE'), settings });
+  const starter = createSfnApprovalStarter({
+    client: new SFNClient({ requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 }, maxAttempts: 3 }),
+    stateMachineArn: required(env, 'GATEHOUSE_APPROVAL_STATE_MACHINE_ARN'),
+  });
+  return { gate: createApprovalGate({ store, starter, settings, log: options.log }), settings };
+}
+
+function documentClient(): DynamoDBDocumentClient {
+  const requestHandler = { connectionTimeout: 1000, requestTimeout: 3000 };
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler, maxAttempts: 3 }), { marshallOptions: { removeUndefinedValues: true } });
+}
+
+function required(env: ApprovalEnvironment, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set; the Gatehouse stack sets it, so check the function's configuration.`);
+  return value;
+}

@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyAuthorizationHeader } from '../lambdas/core/sigv4';
+
+/**
+ * LOCAL STAND-IN for AWS Secrets Manager: `GetSecretValue` only, over the service's JSON 1.1 protocol, every
+ * request SigV4-verified against the local "execution role" credentials. It holds local mode's Slack bot token
+ * and signing secret, so the approval Lambdas read their secrets exactly as deployed (by ARN, at run time).
+ */
+
+/** Options of the stand-in. */
+export interface SecretsManagerStandInOptions {
+  /** Secret values by complete ARN. */
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/** A running stand-in. */
+export interface SecretsManagerStandIn {
+  readonly url: string;
+  /** GetSecretValue calls answered, per ARN (for tests of caching). */
+  readonly reads: Record<string, number>;
+  close(): Promise<void>;
+}
+
+/** Starts the stand-in on 127.0.0.1. */
+export async function startSecretsManagerStandIn(options: SecretsManagerStandInOptions): Promise<SecretsManagerStandIn> {
+  const region = options.region ?? 'us-east-1';
+  const reads: Record<string, number> = {};
+  const server = createServer((req, res) => {
+    void serve(req, res).catch(() => error(res, 500, 'InternalServiceError', 'internal error'));
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const { accessKeyId, secretAccessKey } = options.credentials;
+    const verified = verifyAuthorizationHeader(
+      { method: req.method ?? 'POST', path: (req.url ?? '/').split('?')[0]!, query: (req.url ?? '').split('?')[1] ?? '', headers: req.headers, body: raw },
+      { lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined), service: 'secretsmanager', region, now: new Date() },
+    );
+    if (!verified.ok) {
+      return error(res, 400, verified.code === 'InvalidClientTokenId' ? 'UnrecognizedClientException' : 'InvalidSignatureException', verified.message);
+    }
+    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return error(res, 400, 'UnknownOperationException', 'Only GetSecretValue is served');
+    let secretId: unknown;
+    try {
+      secretId = (JSON.parse(raw) as { SecretId?: unknown }).SecretId;
+    } catch {
+      return error(res, 400, 'SerializationException', 'Malformed JSON');
+    }
+    const value = typeof secretId === 'string' ? options.secrets[secretId] : undefined;
+    if (value === undefined) return error(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    reads[secretId as string] = (reads[secretId as string] ?? 0) + 1;
+    const name = /:secret:(.+)-[A-Za-z0-9]{6}$/.exec(secretId as string)?.[1] ?? String(secretId);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({
+      ARN: secretId, Name: name, SecretString: value, VersionId: '00000000-0000-4000-8000-000000000001', VersionStages: ['AWSCURRENT'], CreatedDate: 1_700_000_000,
+    }));
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`,
+    reads,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function error(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code }).end(JSON.stringify({ __type: code, Message: message }));
+}

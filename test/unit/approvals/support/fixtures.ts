@@ -1,0 +1,39 @@
+import type { ApprovalSubject } from '../../../../lambdas/core/approval';
+import { approvalSubjectFor } from '../../../../lambdas/core/approvals/approval-subject';
+import { newApproval, type Approval } from '../../../../lambdas/core/approvals/approval-item';
+import { resolveApprovalSettings, type ApprovalSettings } from '../../../../lambdas/core/approvals/approvals-config';
+import { classifyRequest } from '../../../../lambdas/core/classify-request';
+
+/** Settings as a deployment would have them. */
+export const SETTINGS: ApprovalSettings = resolveApprovalSettings({
+  slack: {
+    channel: 'C0APPROVALS',
+    botTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:gatehouse/bot-AbCdEf',
+    signingSecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:gatehouse/signing-GhIjKl',
+  },
+  approvers: { '*': { userIds: ['U0APPROVER'] }, prod: { userGroups: ['S0SRE'] } },
+  personClaims: { 'alice@acme.com': 'U0ALICE', 'ci-bot': 'U0CIOWNER' },
+}, 90);
+
+/** The subject of `kubectl delete deployment api -n prod` by demo-agent. */
+export function subject(overrides: { agent?: string; namespace?: string; name?: string; requestId?: string; claims?: Record<string, string> } = {}): ApprovalSubject {
+  const namespace = overrides.namespace ?? 'prod';
+  const path = namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments/${overrides.name ?? 'api'}` : `/api/v1/nodes/${overrides.name ?? 'node-1'}`;
+  const agent = overrides.agent ?? 'demo-agent';
+  return approvalSubjectFor({
+    requestId: overrides.requestId ?? 'req-1',
+    identity: { issuer: 'demo', agent, session: `${agent}/run-1`, groups: [], claims: overrides.claims ?? { sub: agent, run_id: 'run-1' } },
+    connection: 'demo',
+    method: 'DELETE',
+    request: classifyRequest('DELETE', path, new URLSearchParams()),
+    query: new URLSearchParams(),
+    body: Buffer.from('{"propagationPolicy":"Background"}'),
+    ruleId: 'production-approval/writes-by-name',
+    ruleMessage: 'Writes to production namespaces need an approval through Gatehouse.',
+  });
+}
+
+/** A pending approval for {@link subject}, created at `at`. */
+export function pending(at = new Date('2026-01-01T10:00:00.000Z'), id = 'apr-0123456789ab', s: ApprovalSubject = subject()): Approval {
+  return newApproval(s, id, at, SETTINGS);
+}
