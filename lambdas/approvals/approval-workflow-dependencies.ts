@@ -8,7 +8,8 @@ import { validateApprovalsConfig } from '../core/approvals/validate-approvals-co
 import type { RecordStore } from '../core/ports';
 import { createDynamoDbApprovalStore } from '../adapters/dynamodb-approval-store';
 import { createDynamoDbRecordStore } from '../adapters/dynamodb-record-store';
-import { createSecretsManagerSecretReader, environmentCredentials } from '../adapters/secrets-manager-secret-reader';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createSecretsManagerSecretReader } from '../adapters/secrets-manager-secret-reader';
 import { createSfnApprovalStarter, createSfnTaskResponder } from '../adapters/sfn-approval-starter';
 import { createSlackWebApi } from '../adapters/slack-web-api';
 import { createApprovalGate } from './create-approval-gate';
@@ -60,7 +61,8 @@ export function createApprovalWorkflowDependencies(
 ): ApprovalWorkflowDependencies {
   const settings = approvalSettingsFromEnvironment(env);
   const documents = documentClient();
-  const secrets = createSecretsManagerSecretReader({ credentials: environmentCredentials(env), endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER });
+  // The SDK reads AWS_ENDPOINT_URL_SECRETS_MANAGER itself (local mode's stand-in).
+  const secrets = createSecretsManagerSecretReader({ client: new SecretsManagerClient({ requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 }, maxAttempts: 2 }) });
   return {
     settings,
     store: createDynamoDbApprovalStore({ client: documents, tableName: required(env, 'GATEHOUSE_APPROVALS_TABLE'), settings }),

@@ -1,4 +1,5 @@
-import { createSecretsManagerSecretReader, environmentCredentials } from '../../../lambdas/adapters/secrets-manager-secret-reader';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createSecretsManagerSecretReader } from '../../../lambdas/adapters/secrets-manager-secret-reader';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../../local/secrets-manager-stand-in';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:gatehouse/slack-bot-token-AbCdEf';
@@ -6,14 +7,16 @@ const CREDS = { accessKeyId: 'AKIALOCALTEST0000001', secretAccessKey: 'local-tes
 
 describe('the Secrets Manager reader, against the stand-in', () => {
   let stand: SecretsManagerStandIn;
+  const client = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+    new SecretsManagerClient({ endpoint: stand.url, region: 'us-east-1', credentials });
   beforeAll(async () => {
     stand = await startSecretsManagerStandIn({ secrets: { [ARN]: 'xoxb-the-token\n' }, credentials: CREDS });
   });
   afterAll(() => stand.close());
 
-  it('reads a secret with a SigV4-signed GetSecretValue, and caches it', async () => {
+  it('reads a secret with the SDK GetSecretValue, and caches it', async () => {
     let now = new Date();
-    const reader = createSecretsManagerSecretReader({ credentials: () => CREDS, endpoint: stand.url, now: () => now, cacheMs: 60_000 });
+    const reader = createSecretsManagerSecretReader({ client: client(CREDS), now: () => now, cacheMs: 60_000 });
     await expect(reader.read(ARN)).resolves.toBe('xoxb-the-token');
     await expect(reader.read(ARN)).resolves.toBe('xoxb-the-token');
     expect(stand.reads[ARN]).toBe(1);
@@ -23,25 +26,22 @@ describe('the Secrets Manager reader, against the stand-in', () => {
   });
 
   it('names the secret and the AWS error, never a value', async () => {
-    const reader = createSecretsManagerSecretReader({ credentials: () => CREDS, endpoint: stand.url });
+    const reader = createSecretsManagerSecretReader({ client: client(CREDS) });
     await expect(reader.read(ARN.replace('bot-token', 'other'))).rejects.toThrow(/GetSecretValue of arn:.*other-AbCdEf failed: ResourceNotFoundException/);
   });
 
   it('is refused with other credentials', async () => {
-    const reader = createSecretsManagerSecretReader({ credentials: () => ({ ...CREDS, secretAccessKey: 'wrong' }), endpoint: stand.url });
+    const reader = createSecretsManagerSecretReader({ client: client({ ...CREDS, secretAccessKey: 'wrong' }) });
     await expect(reader.read(ARN)).rejects.toThrow(/InvalidSignatureException/);
   });
 
   it('does not cache a failure', async () => {
-    let creds = { ...CREDS, secretAccessKey: 'wrong' };
-    const reader = createSecretsManagerSecretReader({ credentials: () => creds, endpoint: stand.url });
+    // The real client, after one network blip.
+    const real = client(CREDS);
+    let calls = 0;
+    const flaky = { send: (command: never) => (calls++ === 0 ? Promise.reject(new Error('socket hang up')) : real.send(command)) } as unknown as SecretsManagerClient;
+    const reader = createSecretsManagerSecretReader({ client: flaky });
     await expect(reader.read(ARN)).rejects.toThrow();
-    creds = CREDS;
     await expect(reader.read(ARN)).resolves.toBe('xoxb-the-token');
-  });
-
-  it('takes the Lambda credentials from the environment', () => {
-    expect(environmentCredentials({ AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S', AWS_SESSION_TOKEN: 'T' })()).toEqual({ accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T' });
-    expect(() => environmentCredentials({})()).toThrow(/not set/);
   });
 });
