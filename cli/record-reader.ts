@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ReplayBlob } from '../lambdas/core/session-record';
+import { fromAwsError, UsageError } from './errors';
+import { byStart } from './session-summary';
+import type { Target } from './target';
+import { startedAtCondition, type TimeRange } from './time-range';
+import type { ReplayEntry, RequestRecord } from './types';
+
+/** Which records to read. Every filter given must match; the narrowest index is used. */
+export interface RecordFilters {
+  readonly session?: string;
+  readonly agent?: string;
+  readonly connection?: string;
+  /** Issuer name; without it, every issuer the target knows is tried. */
+  readonly issuer?: string;
+  readonly range?: TimeRange;
+}
+
+/** Called after each page with the number of records read so far (for progress). */
+export type OnRecords = (count: number) => void;
+
+/**
+ * Reads the records matching the filters, in start order. Uses the `by-session`, `by-agent` or
+ * `by-connection` index (narrowest first) with the time range on the `startedAtId` sort key; other filters
+ * become filter expressions. When the issuer is unknown it asks each issuer's key, and when no issuer is
+ * known at all it falls back to each connection's records filtered by attribute.
+ */
+export async function findRecords(target: Target, filters: RecordFilters, onRecords?: OnRecords): Promise<RequestRecord[]> {
+  const issuers = filters.issuer ? [filters.issuer] : (target.issuers ?? []).map((i) => i.name);
+  const connections = filters.connection ? [filters.connection] : [...new Set([...(target.connections ?? []).map((c) => c.name), ...target.servers.keys()])];
+  const queries: Array<{ index: string; keyName: string; key: string; filterOut: ReadonlyArray<keyof RecordFilters> }> = [];
+  if (filters.session && issuers.length) {
+    for (const issuer of issuers) queries.push({ index: 'by-session', keyName: 'sessionKey', key: `session#${issuer}#${filters.session}`, filterOut: ['session', 'issuer'] });
+  } else if (filters.agent && issuers.length) {
+    for (const issuer of issuers) queries.push({ index: 'by-agent', keyName: 'agentKey', key: `agent#${issuer}#${filters.agent}`, filterOut: ['agent', 'issuer'] });
+  } else if (connections.length) {
+    for (const connection of connections) queries.push({ index: 'by-connection', keyName: 'connectionKey', key: `conn#${connection}`, filterOut: ['connection'] });
+  } else if (filters.session || filters.agent) {
+    throw new UsageError('This target does not say which issuers or connections exist; pass --issuer <name> (or --connection <name>), or --config <gatehouse.config.yaml>.');
+  }
+  const found: RequestRecord[] = [];
+  const report = () => onRecords?.(found.length);
+  if (!queries.length) {
+    found.push(...(await scanAll(target, filters, report)));
+  } else {
+    for (const q of queries) {
+      const filter = filterExpression(filters, q.filterOut);
+      const range = startedAtCondition(filters.range ?? {});
+      await paginate(target, {
+        TableName: target.recordsTable,
+        IndexName: q.index,
+        KeyConditionExpression: `${q.keyName} = :key${range ? ` AND ${range.expression}` : ''}`,
+        ExpressionAttributeValues: { ':key': q.key, ...range?.values, ...filter?.values },
+        ...(filter ? { FilterExpression: filter.expression, ...names(filter.names) } : {}),
+      }, (items) => { found.push(...items); report(); });
+    }
+  }
+  return byStart(found);
+}
+
+/** One request's record, or undefined. */
+export async function getRecord(target: Target, requestId: string): Promise<RequestRecord | undefined> {
+  try {
+    const result = await target.documents.send(new GetCommand({ TableName: target.recordsTable, Key: { pk: `req#${requestId}` }, ConsistentRead: true }));
+    return result.Item as RequestRecord | undefined;
+  } catch (error) {
+    throw fromAwsError(error, `records table ${target.recordsTable}`);
+  }
+}
+
+/**
+ * Loads a record's replay blob and checks it against the SHA-256 in the record. A blob that does not
+ * match is not returned: what it says cannot be trusted. A blob written moments ago may still be on its
+ * way (the proxy writes record and blob in parallel), so a missing fresh blob is asked for once more.
+ */
+export async function loadEntry(target: Target, record: RequestRecord, now: () => Date = () => new Date()): Promise<ReplayEntry> {
+  if (!record.replayKey) return { record, integrity: record.replayMissing || record.phase === 'complete' ? 'not-written' : 'pending' };
+  let bytes = await fetchBlob(target, record.replayKey);
+  if (!bytes && now().getTime() - Date.parse(record.startedAt) < 60_000) {
+    await new Promise((r) => setTimeout(r, 750));
+    bytes = await fetchBlob(target, record.replayKey);
+  }
+  if (!bytes) return { record, integrity: record.replayMissing ? 'not-written' : 'missing' };
+  const actualSha256 = createHash('sha256').update(bytes).digest('hex');
+  if (actualSha256 !== record.replaySha256) return { record, integrity: 'mismatch', actualSha256 };
+  return { record, integrity: 'ok', blob: JSON.parse(Buffer.from(bytes).toString('utf8')) as ReplayBlob, actualSha256 };
+}
+
+/** Loads many entries, a few at a time, keeping their order. */
+export async function loadEntries(target: Target, records: readonly RequestRecord[], onLoaded?: (done: number) => void, concurrency = 8): Promise<ReplayEntry[]> {
+  const entries: ReplayEntry[] = new Array(records.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < records.length) {
+      const i = next++;
+      entries[i] = await loadEntry(target, records[i]!);
+      onLoaded?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
+  return entries;
+}
+
+async function fetchBlob(target: Target, key: string): Promise<Uint8Array | undefined> {
+  try {
+    const result = await target.s3.send(new GetObjectCommand({ Bucket: target.replayBucket, Key: key }));
+    return await result.Body!.transformToByteArray();
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw fromAwsError(error, `replay bucket ${target.replayBucket}`);
+  }
+}
+
+async function paginate(target: Target, input: QueryCommandInput, onItems: (items: RequestRecord[]) => void): Promise<void> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    let page;
+    try {
+      page = await target.documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    } catch (error) {
+      throw fromAwsError(error, `records table ${target.recordsTable}`);
+    }
+    onItems((page.Items ?? []) as RequestRecord[]);
+    start = page.LastEvaluatedKey;
+  } while (start);
+}
+
+async function scanAll(target: Target, filters: RecordFilters, report: () => void): Promise<RequestRecord[]> {
+  const found: RequestRecord[] = [];
+  const filter = filterExpression(filters, [], true);
+  let start: Record<string, unknown> | undefined;
+  do {
+    const input: ScanCommandInput = { TableName: target.recordsTable, ExclusiveStartKey: start, ...(filter ? { FilterExpression: filter.expression, ...names(filter.names), ExpressionAttributeValues: filter.values } : {}) };
+    let page;
+    try {
+      page = await target.documents.send(new ScanCommand(input));
+    } catch (error) {
+      throw fromAwsError(error, `records table ${target.recordsTable}`);
+    }
+    found.push(...((page.Items ?? []) as RequestRecord[]));
+    report();
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
+}
+
+function filterExpression(filters: RecordFilters, skip: ReadonlyArray<keyof RecordFilters>, withRange = false): { expression: string; names: Record<string, string>; values: Record<string, string> } | undefined {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, string> = {};
+  for (const attr of ['session', 'agent', 'connection', 'issuer'] as const) {
+    const value = filters[attr];
+    if (value === undefined || skip.includes(attr)) continue;
+    parts.push(`#f_${attr} = :f_${attr}`);
+    names[`#f_${attr}`] = attr;
+    values[`:f_${attr}`] = value;
+  }
+  if (withRange) {
+    const range = startedAtCondition(filters.range ?? {});
+    if (range) parts.push(range.expression);
+    Object.assign(values, range?.values);
+  }
+  return parts.length ? { expression: parts.join(' AND '), names, values } : undefined;
+}
+
+/** DynamoDB refuses an empty ExpressionAttributeNames map. */
+function names(map: Record<string, string>): { ExpressionAttributeNames?: Record<string, string> } {
+  return Object.keys(map).length ? { ExpressionAttributeNames: map } : {};
+}

@@ -1,0 +1,165 @@
+import type { ReplayBody } from '../lambdas/core/session-record';
+import { decisionLabel, formatDuration, formatTime, maskedTotal, statusText } from './format';
+import { isKubeTable, renderKubeTable } from './kube-table';
+import type { ReplayEntry, RequestRecord } from './types';
+
+/** How a transcript is rendered. */
+export interface TranscriptOptions {
+  /** Cut each body after this many lines (0: never). */
+  readonly maxBodyLines?: number;
+  /** Show request bodies (masked) of writes. @default true */
+  readonly requestBodies?: boolean;
+}
+
+const VERB_COMMAND: Readonly<Record<string, string>> = {
+  get: 'get', list: 'get', watch: 'get --watch', create: 'create', update: 'replace', patch: 'patch', delete: 'delete', deletecollection: 'delete --all',
+};
+const RAW_COMMAND: Readonly<Record<string, string>> = { GET: 'get', POST: 'create', PUT: 'replace', DELETE: 'delete' };
+
+/**
+ * The kubectl command equivalent to one recorded request, e.g. `kubectl get pods -n prod`. One kubectl
+ * run makes several requests (discovery, the list, ...), so each request gets the command that would
+ * make exactly that request; the command kubectl itself reported is shown on the request line.
+ */
+export function commandLine(record: RequestRecord): string {
+  const pathAndQuery = `${record.path ?? '/'}${record.query ? `?${record.query}` : ''}`;
+  if (!record.resource) {
+    const raw = RAW_COMMAND[(record.method ?? 'GET').toUpperCase()];
+    return raw ? `kubectl ${raw} --raw ${shellQuote(pathAndQuery)}` : `kubectl # ${record.method} ${pathAndQuery}`;
+  }
+  const builtIn = !record.apiGroup || !record.apiGroup.includes('.') || record.apiGroup.endsWith('.k8s.io');
+  const resource = builtIn ? record.resource : `${record.resource}.${record.apiGroup}`;
+  const words = ['kubectl'];
+  if (record.subresource === 'log') words.push('logs', record.name ?? '');
+  else if (record.subresource === 'exec' || record.subresource === 'attach' || record.subresource === 'portforward') words.push(record.subresource, record.name ?? '');
+  else {
+    words.push(VERB_COMMAND[record.verb ?? ''] ?? record.verb ?? 'get', record.name ? `${resource}/${record.name}` : resource);
+    if (record.subresource) words.push(`--subresource=${record.subresource}`);
+  }
+  const namespaceObject = record.resource === 'namespaces' && !record.apiGroup;
+  if (record.namespace && !namespaceObject) words.push('-n', record.namespace);
+  else if (isAllNamespaces(record)) words.push('-A');
+  return words.filter(Boolean).join(' ');
+}
+
+/** The `$ command   # who, when, decision, status, time` line. */
+export function headerLine(record: RequestRecord): string {
+  const facts = [
+    `agent ${record.agent ?? '?'}`,
+    formatTime(record.startedAt),
+    decisionLabel(record),
+    record.outcome === 'pending' || record.status === undefined ? 'in flight' : statusText(record.status),
+    ...(record.latencyMs !== undefined ? [formatDuration(record.latencyMs)] : []),
+    ...(maskedTotal(record.maskedCounts) ? [`${maskedTotal(record.maskedCounts)} masked`] : []),
+    ...(record.unmasked ? ['UNMASKED'] : []),
+  ];
+  return `$ ${commandLine(record)}   # ${facts.join(', ')}`;
+}
+
+/** The `> GET /path?query` line, with what kubectl said it was running and the request id. */
+export function requestLine(record: RequestRecord): string {
+  const via = [record.kubectlCommand, `request ${record.requestId}`].filter(Boolean).join(', ');
+  return `> ${record.method ?? '?'} ${record.path ?? '/'}${record.query ? `?${record.query}` : ''}   (${via})`;
+}
+
+/** One transcript entry: header, request line, request body of writes, then the response as kubectl would print it. */
+export function renderEntry(entry: ReplayEntry, options: TranscriptOptions = {}): string {
+  const { record } = entry;
+  const lines = [headerLine(record), requestLine(record)];
+  const problem = integrityLine(entry);
+  if (problem) return `${[...lines, problem].join('\n')}\n\n`;
+  const blob = entry.blob;
+  if (blob) {
+    if (options.requestBodies !== false && blob.request.body) {
+      for (const line of limitLines(renderBody(blob.request.body, blob.request.headers['content-type'], record, false), options.maxBodyLines).split('\n')) {
+        if (line !== '') lines.push(`> ${line}`);
+      }
+    }
+    const response = renderBody(blob.response.body, blob.response.headers['content-type'], record, true);
+    if (response) lines.push(limitLines(response, options.maxBodyLines).replace(/\n$/, ''));
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+/** A whole transcript, in the order given (callers sort by start time). */
+export function renderTranscript(entries: readonly ReplayEntry[], options: TranscriptOptions = {}): string {
+  return entries.map((e) => renderEntry(e, options)).join('');
+}
+
+/** What is wrong with an entry's blob, or undefined when it can be shown. */
+export function integrityLine(entry: ReplayEntry): string | undefined {
+  switch (entry.integrity) {
+    case 'ok':
+      return undefined;
+    case 'pending':
+      return '(request still in flight: no response recorded yet)';
+    case 'not-written':
+      return '(the proxy could not write this request\'s replay blob; the record above is all there is)';
+    case 'missing':
+      return `!! INTEGRITY FAILURE: replay blob ${entry.record.replayKey} is missing although the record names it`;
+    case 'mismatch':
+      return `!! INTEGRITY FAILURE: replay blob ${entry.record.replayKey} has SHA-256 ${entry.actualSha256}, the record says ${entry.record.replaySha256}; body withheld`;
+  }
+}
+
+/** A body as kubectl would show it: Tables as columns, failure Statuses as `Error from server`, JSON pretty, text as is. */
+export function renderBody(body: ReplayBody | undefined, contentType: string | undefined, record: RequestRecord, isResponse: boolean): string {
+  if (!body || body.data === '') return '';
+  if (body.encoding === 'base64') return `[binary ${isResponse ? 'response' : 'request'} body, ${Buffer.from(body.data, 'base64').length} bytes]\n`;
+  const text = body.data;
+  if (!/json/i.test(contentType ?? '') && !/^\s*[{[]/.test(text)) return text.endsWith('\n') ? text : `${text}\n`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text.endsWith('\n') ? text : `${text}\n`;
+  }
+  if (isResponse && isKubeTable(parsed)) return renderKubeTable(parsed, { allNamespaces: isAllNamespaces(record), namespace: record.namespace || undefined });
+  const status = parsed as { kind?: string; status?: string; reason?: string; message?: string };
+  if (isResponse && status.kind === 'Status' && status.status === 'Failure') return `Error from server (${status.reason ?? 'Unknown'}): ${status.message ?? ''}\n`;
+  return `${JSON.stringify(parsed, null, 2)}\n`;
+}
+
+/** A machine-readable transcript entry (one JSON line per request for `replay --json`). */
+export function entryJson(entry: ReplayEntry): Record<string, unknown> {
+  const { record } = entry;
+  return {
+    requestId: record.requestId,
+    startedAt: record.startedAt,
+    issuer: record.issuer,
+    agent: record.agent,
+    session: record.session,
+    connection: record.connection,
+    command: commandLine(record),
+    kubectlCommand: record.kubectlCommand,
+    method: record.method,
+    path: record.path,
+    query: record.query,
+    summary: record.summary,
+    decision: record.decision,
+    ruleId: record.ruleId,
+    outcome: record.outcome,
+    status: record.status,
+    latencyMs: record.latencyMs,
+    maskedCounts: record.maskedCounts,
+    integrity: entry.integrity,
+    ...(entry.integrity === 'mismatch' ? { expectedSha256: record.replaySha256, actualSha256: entry.actualSha256 } : {}),
+    request: entry.blob?.request,
+    response: entry.blob?.response,
+  };
+}
+
+function isAllNamespaces(record: RequestRecord): boolean {
+  return !record.namespace && !record.name && ['list', 'watch', 'deletecollection'].includes(record.verb ?? '') && (record.summary ?? '').endsWith('in all namespaces');
+}
+
+function limitLines(text: string, max: number | undefined): string {
+  if (!max) return text;
+  const lines = text.replace(/\n$/, '').split('\n');
+  if (lines.length <= max) return text;
+  return `${lines.slice(0, max).join('\n')}\n… ${lines.length - max} more lines (use --max-body-lines 0 for all)\n`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./:=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
