@@ -3,6 +3,7 @@ import { parseCommandLine, str, type CommandContext, type CommandTree } from './
 import { connectionsGroup, kubeconfigTopLevel } from './commands/connections';
 import { exportCommand } from './commands/export';
 import { grantsGroup } from './commands/grants';
+import { policyGroup } from './commands/policy';
 import { replayCommand } from './commands/replay';
 import { sessionsGroup } from './commands/sessions';
 import { CliError, EXIT } from './errors';
@@ -10,7 +11,7 @@ import { processIo, type Io } from './io';
 import { resolveTarget, sdkFactory, type AwsFactory, type Target } from './target';
 
 /** Every command, in the order `gatehouse --help` lists them. */
-export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand];
+export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand, policyGroup];
 
 /** What `main` runs with; tests inject their own. */
 export interface MainDependencies {

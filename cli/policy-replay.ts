@@ -1,0 +1,72 @@
+import type { AgentIdentity } from '../lambdas/core/agent-identity';
+import { decodeRequestBody } from '../lambdas/core/policy/decode-request-body';
+import type { ReplayRecord, ReplayResult } from '../lambdas/core/policy/replay-decisions';
+import type { RequestInfo } from '../lambdas/core/request-info';
+import type { ReplayBlob } from '../lambdas/core/session-record';
+import { renderTable } from './table';
+import type { RequestRecord } from './types';
+
+/**
+ * Turns a stored record (and its replay blob, for the body) back into what policy evaluates. Records of
+ * requests refused before classification (bad path, unknown connection) cannot be replayed and are skipped.
+ */
+export function replayRecordOf(record: RequestRecord, blob?: ReplayBlob): ReplayRecord | undefined {
+  if (!record.verb || !record.connection || !record.agent || !record.issuer) return undefined;
+  const identity: AgentIdentity = {
+    issuer: record.issuer,
+    agent: record.agent,
+    session: record.session ?? record.agent,
+    groups: record.groups ?? [],
+    claims: record.claims ?? {},
+  };
+  const request: RequestInfo = {
+    isResourceRequest: Boolean(record.resource),
+    path: record.path ?? '/',
+    verb: record.verb,
+    apiPrefix: record.path?.startsWith('/apis') ? 'apis' : record.path?.startsWith('/api') ? 'api' : '',
+    apiGroup: record.apiGroup ?? '',
+    apiVersion: record.apiVersion ?? '',
+    namespace: record.namespace ?? '',
+    resource: record.resource ?? '',
+    subresource: record.subresource ?? '',
+    name: record.name ?? '',
+    parts: [],
+  };
+  const bodyData = blob?.request.body;
+  const body = bodyData
+    ? decodeRequestBody(blob.request.headers['content-type'] ?? 'application/json', Buffer.from(bodyData.data, bodyData.encoding === 'base64' ? 'base64' : 'utf8'))
+    : blob?.request.bodyOmitted
+      ? ({ state: 'undecodable', contentType: blob.request.headers['content-type'] ?? 'unknown' } as const)
+      : ({ state: 'none' } as const);
+  const recordedDecision = record.decision && record.decision !== 'reject' ? record.decision : undefined;
+  return { requestId: record.requestId, identity, connection: record.connection, request, body, ...(recordedDecision ? { recordedDecision } : {}) };
+}
+
+const WORDS: Readonly<Record<string, string>> = { allow: 'allowed', deny: 'denied', approve: 'held' };
+
+/** The `policy test` report: one line per request (changed ones marked), then the counts. */
+export function renderPolicyReport(records: readonly RequestRecord[], results: readonly ReplayResult[], skipped: number): string {
+  const byId = new Map(records.map((r) => [r.requestId, r]));
+  const rows = results.map((result) => {
+    const record = byId.get(result.requestId);
+    return [
+      result.changed ? '*' : '',
+      record?.startedAt ?? '',
+      record?.agent ?? '',
+      record?.summary ?? '',
+      result.before ? WORDS[result.before] ?? result.before : '-',
+      WORDS[result.after.effect] ?? result.after.effect,
+      result.after.ruleId,
+    ];
+  });
+  const count = (effect: string) => results.filter((r) => r.after.effect === effect).length;
+  const changed = results.filter((r) => r.changed).length;
+  const table = renderTable(
+    [{ header: '' }, { header: 'started' }, { header: 'agent' }, { header: 'request' }, { header: 'recorded' }, { header: 'would be' }, { header: 'rule' }],
+    rows,
+  );
+  const summary =
+    `${results.length} request(s): ${count('allow')} would be allowed, ${count('deny')} denied, ${count('approve')} held for approval; ` +
+    `${changed} decision(s) change (marked *)${skipped ? `; ${skipped} record(s) refused before classification were skipped` : ''}.`;
+  return `${table}\n\n${summary}\n`;
+}
