@@ -7,8 +7,13 @@ import { createLocalCa, issueServerCertificate } from '../../../local/local-ca';
 import { freePort } from '../../../local/free-port';
 import { startMisbehavingUpstream } from './misbehaving-upstream';
 
-/** Where the end-to-end tests find the running local Gatehouse. */
-export const E2E_READY_FILE = path.resolve(__dirname, '../../../.cache/e2e/ready.json');
+/**
+ * Where the end-to-end tests find the running local Gatehouse: a file per jest run (the global setup
+ * exports its path to the test workers), so two runs on one machine never read or stop each other's.
+ */
+export function e2eReadyFile(): string {
+  return process.env.GATEHOUSE_E2E_READY_FILE ?? path.resolve(__dirname, '../../../.cache/e2e/ready.json');
+}
 
 /**
  * Starts local mode exactly as the README's command does (a child process running local/main.ts), on free
@@ -18,8 +23,9 @@ export default async function globalSetup(): Promise<void> {
   require('../../../scripts/prepare-kubectl.js').kubectlPath();
   const root = path.resolve(__dirname, '../../..');
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
-  fs.mkdirSync(path.dirname(E2E_READY_FILE), { recursive: true });
-  fs.rmSync(E2E_READY_FILE, { force: true });
+  process.env.GATEHOUSE_E2E_READY_FILE = path.resolve(__dirname, `../../../.cache/e2e/ready-${process.pid}.json`);
+  fs.mkdirSync(path.dirname(e2eReadyFile()), { recursive: true });
+  fs.rmSync(e2eReadyFile(), { force: true });
   // The CA is made here (local mode reuses it) so the misbehaving cluster's certificate verifies: only
   // its behaviour is broken, not its TLS.
   const ca = createLocalCa();
@@ -58,6 +64,6 @@ export default async function globalSetup(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(E2E_READY_FILE, JSON.stringify({ ...ready, pid: child.pid, stateDir, logFile }));
+  fs.writeFileSync(e2eReadyFile(), JSON.stringify({ ...ready, pid: child.pid, stateDir, logFile }));
   child.unref();
 }

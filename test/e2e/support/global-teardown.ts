@@ -1,12 +1,14 @@
 import fs from 'node:fs';
-import { E2E_READY_FILE } from './global-setup';
+import { e2eReadyFile } from './global-setup';
 
 /** Stops the local Gatehouse started by the global setup (its whole process group). */
 export default async function globalTeardown(): Promise<void> {
   const misbehaving = (globalThis as Record<string, unknown>).__misbehavingUpstream as { close(): Promise<void> } | undefined;
   await misbehaving?.close();
-  if (!fs.existsSync(E2E_READY_FILE)) return;
-  const { pid } = JSON.parse(fs.readFileSync(E2E_READY_FILE, 'utf8')) as { pid: number };
+  const readyFile = e2eReadyFile();
+  if (!fs.existsSync(readyFile)) return;
+  const { pid } = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as { pid: number };
+  fs.rmSync(readyFile, { force: true });
   try {
     process.kill(-pid, 'SIGTERM');
   } catch {

@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { renderKubeconfig } from '../../../local/kubeconfig';
 import { signJwt } from '../../../local/sign-jwt';
-import { E2E_READY_FILE } from './global-setup';
+import { e2eReadyFile } from './global-setup';
 
 /** What the global setup wrote about the running local Gatehouse. */
 export interface LocalGatehouse {
@@ -24,7 +24,7 @@ export interface LocalGatehouse {
 
 /** Reads the running local Gatehouse's coordinates. */
 export function localGatehouse(): LocalGatehouse {
-  return JSON.parse(fs.readFileSync(E2E_READY_FILE, 'utf8')) as LocalGatehouse;
+  return JSON.parse(fs.readFileSync(e2eReadyFile(), 'utf8')) as LocalGatehouse;
 }
 
 /** Signs a token with the demo issuer's real key. `claims` override the defaults. */
