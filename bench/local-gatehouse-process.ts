@@ -41,9 +41,12 @@ export async function startLocalGatehouse(): Promise<{ ready: LocalEndpoints; st
   };
 }
 
-/** Peak resident memory (VmHWM) of a process and its children, in MiB, from /proc. */
+/**
+ * Peak resident memory (VmHWM), in MiB, of the largest node process in the group: local mode runs behind a
+ * tsx wrapper and re-executes itself once, and the largest is the one serving requests.
+ */
 export function peakRssMiB(pid: number): number {
-  let total = 0;
+  let peak = 0;
   for (const entry of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
@@ -51,10 +54,10 @@ export function peakRssMiB(pid: number): number {
       if (Number(pgid) !== pid) continue;
       const name = /^Name:\s+(\S+)/m.exec(status)?.[1];
       if (name !== 'node') continue;
-      total += Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
+      peak = Math.max(peak, Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024);
     } catch {
       // process ended meanwhile
     }
   }
-  return total;
+  return peak;
 }

@@ -7,7 +7,7 @@ import { mintEksToken } from '../lambdas/core/eks-token';
 import { LOCAL_DEFAULTS as D } from '../local/local-defaults';
 import { signJwt } from '../local/sign-jwt';
 import { type BenchRow, formatBenchRows } from './bench-row';
-import { startLocalGatehouse } from './local-gatehouse-process';
+import { peakRssMiB, startLocalGatehouse } from './local-gatehouse-process';
 import { runPolicyAndMaskingBench } from './policy-and-masking';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
         { name: `${name}: S3 calls per request`, value: (after.s3Calls - before.s3Calls) / n, unit: 'calls' },
       );
     }
+    rows.push({ name: 'peak RSS of local mode (handler, simulator, stand-ins)', value: peakRssMiB(local.child.pid!), unit: 'MiB' });
     rows.push(...(await runPolicyAndMaskingBench()));
     console.log(`\nGatehouse benchmark: ${REQUESTS} requests per scenario, concurrency ${CONCURRENCY}; baseline = direct to the cluster (same run)\n`);
     console.log(formatBenchRows(rows));
