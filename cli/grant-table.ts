@@ -66,28 +66,25 @@ export async function deleteGrant(target: Target, item: Pick<GrantItem, 'pk' | '
 }
 
 async function query(target: Target, input: QueryCommandInput): Promise<GrantItem[]> {
-  const items: GrantItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    try {
-      const page = await target.documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...((page.Items ?? []) as GrantItem[]));
-      start = page.LastEvaluatedKey;
-    } catch (error) {
-      throw fromAwsError(error, `grants table ${target.grantsTable}`);
-    }
-  } while (start);
-  return items;
+  return allPages(target, (start) => target.documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
 }
 
 async function scan(target: Target, input: ScanCommandInput): Promise<GrantItem[]> {
+  return allPages(target, (start) => target.documents.send(new ScanCommand({ ...input, ExclusiveStartKey: start })));
+}
+
+/** Follows LastEvaluatedKey to the end; AWS errors become messages that name the grants table. */
+async function allPages(
+  target: Target,
+  page: (start: Record<string, unknown> | undefined) => Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }>,
+): Promise<GrantItem[]> {
   const items: GrantItem[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     try {
-      const page = await target.documents.send(new ScanCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...((page.Items ?? []) as GrantItem[]));
-      start = page.LastEvaluatedKey;
+      const result = await page(start);
+      items.push(...((result.Items ?? []) as unknown as GrantItem[]));
+      start = result.LastEvaluatedKey;
     } catch (error) {
       throw fromAwsError(error, `grants table ${target.grantsTable}`);
     }

@@ -1,9 +1,10 @@
+import { lambdaBundling } from './lambda-bundling';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { LambdaIntegration, type Method, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -100,16 +101,8 @@ export class ApprovalWorkflow extends Construct {
           NODE_OPTIONS: '--enable-source-maps',
           ...extraEnv,
         },
-        bundling: {
-          forceDockerBundling: false,
-          format: OutputFormat.CJS,
-          target: 'node22',
-          minify: true,
-          sourceMap: true,
-          bundleAwsSDK: true,
-          // Compiled in like the proxy's configuration; a banner because the handlers read an environment object.
-          banner: `process.env.GATEHOUSE_CONFIG=${JSON.stringify(JSON.stringify(embedded))};`,
-        },
+        // Compiled in like the proxy's configuration; a banner because the handlers read an environment object.
+        bundling: lambdaBundling(`process.env.GATEHOUSE_CONFIG=${JSON.stringify(JSON.stringify(embedded))};`),
       });
     };
     const handlers = path.join(__dirname, '..', 'lambdas', 'approvals');

@@ -2,12 +2,13 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import type { GrantsTable } from './grants-table';
+import { lambdaBundling } from './lambda-bundling';
 import type { RecordsTable } from './records-table';
 import type { ReplayBucket } from './replay-bucket';
 
@@ -91,19 +92,9 @@ export class ProxyFunction extends Construct {
         POWERTOOLS_TRACE_ENABLED: String(tracing),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // Pin the SDK to the lockfile instead of whatever the runtime ships (lib-dynamodb is not guaranteed there).
-        bundleAwsSDK: true,
-        // The configuration (a CA per connection) can be far larger than Lambda's 4 KB environment, so it is
-        // compiled in. A banner rather than esbuild's `define`: define only rewrites the literal expression
-        // `process.env.GATEHOUSE_CONFIG`, and the handler reads its environment through an object it is given.
-        banner: configBanner(config, props.policy),
-      },
+      // A banner rather than esbuild's `define`: define only rewrites the literal expression
+      // `process.env.GATEHOUSE_CONFIG`, and the handler reads its environment through an object it is given.
+      bundling: lambdaBundling(configBanner(config, props.policy)),
     });
 
     props.grantsTable.grantReadGrants(this.function);

@@ -1,6 +1,6 @@
 import type { AgentIdentity } from './agent-identity';
 import type { Grant } from './grant';
-import { compileGlob } from './glob';
+import { compileGlob, type Glob } from './policy/glob';
 
 /** Why no grant applied, for the 403 message. */
 export type GrantMiss = 'none' | 'expired' | 'namespace';
@@ -21,8 +21,8 @@ export function matchGrant(grants: readonly Grant[], identity: AgentIdentity, na
     .filter((g) => !g.issuer || g.issuer === identity.issuer)
     .filter((g) =>
       g.principalType === 'agent'
-        ? compileGlob(g.principal)(identity.agent)
-        : identity.groups.some((group) => compileGlob(g.principal)(group)),
+        ? glob(g.principal)(identity.agent)
+        : identity.groups.some((group) => glob(g.principal)(group)),
     )
     .sort((a, b) => (a.principalType === b.principalType ? 0 : a.principalType === 'agent' ? -1 : 1));
   for (const grant of candidates) {
@@ -31,7 +31,7 @@ export function matchGrant(grants: readonly Grant[], identity: AgentIdentity, na
       continue;
     }
     if (grant.namespaces?.length) {
-      if (!namespace || !grant.namespaces.some((pattern) => compileGlob(pattern)(namespace))) {
+      if (!namespace || !grant.namespaces.some((pattern) => glob(pattern)(namespace))) {
         namespaceMisses.push(...grant.namespaces);
         continue;
       }
@@ -40,4 +40,17 @@ export function matchGrant(grants: readonly Grant[], identity: AgentIdentity, na
   }
   if (namespaceMisses.length) return { miss: 'namespace', namespaces: [...new Set(namespaceMisses)] };
   return { miss: sawExpired ? 'expired' : 'none' };
+}
+
+const compiled = new Map<string, Glob>();
+
+/** The same `*` globs policy uses, memoised: a warm Lambda matches the same grants on every request. */
+function glob(pattern: string): Glob {
+  let matcher = compiled.get(pattern);
+  if (!matcher) {
+    if (compiled.size >= 2000) compiled.clear();
+    matcher = compileGlob(pattern);
+    compiled.set(pattern, matcher);
+  }
+  return matcher;
 }
