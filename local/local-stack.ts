@@ -35,6 +35,11 @@ export interface LocalStackOptions {
   readonly persist?: boolean;
   /** Port of the demo OIDC issuer (its URL is the tokens' `iss`, so keep it stable). 0 picks a free one. @default 8444 */
   readonly issuerPort?: number;
+  /**
+   * Reach real clusters: the connections in `config` are used with real AWS STS and this machine's AWS
+   * credentials (the default provider chain), and the simulator connection is not started. @default false
+   */
+  readonly realAws?: boolean;
   /** Simulated cluster latency, for failure and timeout tests. @default 0 */
   readonly upstreamDelayMs?: number;
   readonly log?: (line: string) => void;
@@ -70,22 +75,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const caFile = path.join(options.stateDir, 'ca.pem');
   const tls = issueServerCertificate(ca, ['localhost', '127.0.0.1']);
   const closers: Array<() => Promise<void>> = [];
+  if (options.realAws && !options.config?.connections?.length) {
+    throw new Error('--aws needs a --config file naming at least one connection (a real EKS cluster, its role and CA).');
+  }
+  // With real AWS, every local service accepts the machine's own credentials, since the SDK signs with them.
+  const caller = options.realAws ? await machineCredentials() : D.callerCredentials;
   try {
     const dynamodb = await startDynamoDbLocal({ dataDir: options.persist === false ? undefined : ensureDir(path.join(options.stateDir, 'dynamodb')) });
     closers.push(dynamodb.close);
-    const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: D.region, credentials: D.callerCredentials });
+    const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: D.region, credentials: caller });
     await createLocalTables(ddb);
     log(`DynamoDB Local      ${dynamodb.endpoint}`);
 
-    const s3 = await startS3Server({ directory: path.join(options.stateDir, 's3'), buckets: [D.bucket], credentials: D.callerCredentials });
+    const s3 = await startS3Server({ directory: path.join(options.stateDir, 's3'), buckets: [D.bucket], credentials: caller });
     closers.push(s3.close);
     log(`S3 server           ${s3.endpoint}`);
 
-    const sts = await startStsStandIn({ accountId: D.accountId, region: D.region, callerCredentials: D.callerCredentials, assumableRoleArns: [D.roleArn, ...roleArnsOf(options.config)] });
-    closers.push(sts.close);
-    log(`STS stand-in        ${sts.url}`);
+    const sts = options.realAws ? undefined : await startStsStandIn({ accountId: D.accountId, region: D.region, callerCredentials: caller, assumableRoleArns: [D.roleArn, ...roleArnsOf(options.config)] });
+    if (sts) {
+      closers.push(sts.close);
+      log(`STS stand-in        ${sts.url}`);
+    }
 
-    const simulator = await startKubeApiSimulator({
+    const simulator = !sts ? undefined : await startKubeApiSimulator({
       tls,
       impersonators: [D.connectionUser],
       delayMs: options.upstreamDelayMs,
@@ -97,8 +109,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         onReject: (reason) => log(`simulated EKS refused a token: ${reason}`),
       }),
     });
-    closers.push(simulator.close);
-    log(`Kubernetes API simulator ${simulator.url}`);
+    if (simulator) {
+      closers.push(simulator.close);
+      log(`Kubernetes API simulator ${simulator.url}`);
+    }
 
     const issuer = await startDemoIssuer({ tls, stateDir: options.stateDir, port: options.issuerPort ?? D.issuerPort });
     closers.push(issuer.close);
@@ -112,13 +126,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Approvals: a Slack stand-in, Secrets Manager and Step Functions stand-ins running the synthesized workflow.
     const approvals = await startLocalApprovals({
-      stateDir: options.stateDir, dynamodb: ddb, region: D.region, accountId: D.accountId, callerCredentials: D.callerCredentials,
+      stateDir: options.stateDir, dynamodb: ddb, region: D.region, accountId: D.accountId, callerCredentials: caller,
       approvals: options.config?.approvals, log,
     });
     closers.push(approvals.close);
 
     const config = validateGatewayConfig(
-      mergeConfig(defaultConfig(issuer.issuer, simulator.url, ca.certPem), { ...options.config, approvals: approvals.approvals }),
+      mergeConfig(defaultConfig(issuer.issuer, simulator?.url, ca.certPem), { ...options.config, approvals: approvals.approvals }),
       'local mode configuration', { allowLocalIssuers: true },
     );
     const { serialized: policy } = loadGatewayPolicy(config, options.configDir ?? process.cwd());
@@ -130,12 +144,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       GATEHOUSE_RECORDS_TABLE: LOCAL_TABLES.records,
       GATEHOUSE_REPLAY_BUCKET: D.bucket,
       GATEHOUSE_S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: D.region,
-      AWS_ACCESS_KEY_ID: D.callerCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: D.callerCredentials.secretAccessKey,
+      AWS_REGION: options.realAws ? process.env.AWS_REGION ?? config.connections[0]!.region : D.region,
+      // Real AWS: the handler signs with the machine's own credentials (the default chain), STS is AWS's.
+      ...(sts ? { AWS_ACCESS_KEY_ID: caller.accessKeyId, AWS_SECRET_ACCESS_KEY: caller.secretAccessKey, AWS_ENDPOINT_URL_STS: sts.url } : {}),
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbCounter.url,
       AWS_ENDPOINT_URL_S3: s3Counter.url,
-      AWS_ENDPOINT_URL_STS: sts.url,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       POWERTOOLS_SERVICE_NAME: 'gatehouse',
@@ -154,14 +167,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(front.close);
 
     const control = await startControlServer({
-      upstreamRequests: () => simulator.requests,
-      awsCalls: () => ({ assumeRoleCalls: sts.assumeRoleCalls, getCallerIdentityCalls: sts.getCallerIdentityCalls, dynamodbCalls: dynamodbCounter.count(), s3Calls: s3Counter.count() }),
+      upstreamRequests: () => simulator?.requests ?? [],
+      awsCalls: () => ({ assumeRoleCalls: sts?.assumeRoleCalls ?? 0, getCallerIdentityCalls: sts?.getCallerIdentityCalls ?? 0, dynamodbCalls: dynamodbCounter.count(), s3Calls: s3Counter.count() }),
     });
     closers.push(control.close);
 
     const kubeconfigFile = path.join(options.stateDir, 'kubeconfig-demo.yaml');
     const token = issuer.mint({ sub: D.demoAgent, aud: D.audience, run_id: `local-${Date.now()}` }, 12 * 3600);
-    fs.writeFileSync(kubeconfigFile, renderKubeconfig({ name: 'gatehouse-demo', server: `${front.url}/k8s/${D.connection}`, caPem: ca.certPem, user: { token } }), { mode: 0o600 });
+    const connection = simulator ? D.connection : config.connections[0]!.name;
+    fs.writeFileSync(kubeconfigFile, renderKubeconfig({ name: 'gatehouse-demo', server: `${front.url}/k8s/${connection}`, caPem: ca.certPem, user: { token } }), { mode: 0o600 });
     return {
       gatewayUrl: front.url,
       caPem: ca.certPem,
@@ -171,7 +185,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config,
       env,
       endpoints: {
-        dynamodb: dynamodb.endpoint, s3: s3.endpoint, sts: sts.url, simulator: simulator.url, control: control.url,
+        dynamodb: dynamodb.endpoint, s3: s3.endpoint, sts: sts?.url ?? 'AWS', simulator: simulator?.url ?? 'none', control: control.url,
         slack: approvals.endpoints.slack, stepFunctions: approvals.endpoints.stepFunctions,
       },
       close: () => closeAll(closers),
@@ -182,9 +196,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-function defaultConfig(issuerUrl: string, simulatorUrl: string, caPem: string): GatewayConfig {
+/** The demo issuer always; the simulator connection and its grants when the simulator runs. */
+function defaultConfig(issuerUrl: string, simulatorUrl: string | undefined, caPem: string): GatewayConfig {
+  const issuers = [{ name: 'demo', issuer: issuerUrl, audience: [D.audience], agentClaim: 'sub', sessionClaim: 'run_id', groupsClaim: 'groups' }];
+  if (!simulatorUrl) return { issuers, connections: [], grants: [] };
   return {
-    issuers: [{ name: 'demo', issuer: issuerUrl, audience: [D.audience], agentClaim: 'sub', sessionClaim: 'run_id', groupsClaim: 'groups' }],
+    issuers,
     connections: [{
       name: D.connection,
       clusterName: D.clusterName,
@@ -215,6 +232,17 @@ function mergeConfig(base: GatewayConfig, extra: Partial<GatewayConfig> | undefi
 
 function roleArnsOf(config: Partial<GatewayConfig> | undefined): string[] {
   return (config?.connections ?? []).map((c) => c.roleArn);
+}
+
+/** This machine's AWS credentials, from the SDK's default provider chain (env, profile, SSO, ...). */
+async function machineCredentials(): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const { defaultProvider } = require('@aws-sdk/credential-provider-node') as typeof import('@aws-sdk/credential-provider-node');
+  try {
+    const { accessKeyId, secretAccessKey } = await defaultProvider()();
+    return { accessKeyId, secretAccessKey };
+  } catch (error) {
+    throw new Error(`--aws needs AWS credentials on this machine (env, profile or SSO): ${(error as Error).message}`);
+  }
 }
 
 async function seedGrants(client: DynamoDBClient, config: GatewayConfig): Promise<void> {

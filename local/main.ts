@@ -18,7 +18,9 @@ Options:
   --port N           gateway port (default ${D.gatewayPort}; 0 = any free port)
   --issuer-port N    demo OIDC issuer port (default ${D.issuerPort})
   --state-dir DIR    where the CA, keys, data and kubeconfig live (default .gatehouse)
-  --config FILE      YAML/JSON with extra issuers, connections (real clusters) and grants
+  --config FILE      YAML/JSON with extra issuers, connections and grants (policyFiles relative to it)
+  --aws              reach the --config connections (real EKS clusters) with real AWS STS and this
+                     machine's AWS credentials; the simulator connection is then not started
   --no-persist       keep DynamoDB data in memory only
   --upstream-delay-ms N  slow the simulated cluster down (failure tests)
   --agent A --groups g1,g2 --ttl SECONDS --audience AUD   (token)`;
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       port: { type: 'string' }, 'issuer-port': { type: 'string' }, 'state-dir': { type: 'string' }, config: { type: 'string' },
-      'no-persist': { type: 'boolean' }, 'upstream-delay-ms': { type: 'string' }, 'ready-file': { type: 'string' },
+      'no-persist': { type: 'boolean' }, aws: { type: 'boolean' }, 'upstream-delay-ms': { type: 'string' }, 'ready-file': { type: 'string' },
       agent: { type: 'string' }, groups: { type: 'string' }, ttl: { type: 'string' }, audience: { type: 'string' }, help: { type: 'boolean' },
     },
   });
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     gatewayPort: values.port === undefined ? D.gatewayPort : Number(values.port),
     issuerPort: values['issuer-port'] === undefined ? D.issuerPort : Number(values['issuer-port']),
     persist: !values['no-persist'],
+    realAws: values.aws === true,
     upstreamDelayMs: Number(values['upstream-delay-ms'] ?? 0),
     config: values.config ? loadConfigFile(values.config) : undefined,
     configDir: values.config ? path.dirname(path.resolve(values.config)) : undefined,
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(stateDir, 'endpoints.json'), JSON.stringify(ready, null, 2));
   if (values['ready-file']) fs.writeFileSync(values['ready-file'], JSON.stringify(ready));
   console.error(`
-Gatehouse is running locally at ${stack.gatewayUrl} (connection "${D.connection}" -> built-in Kubernetes API simulator).
+Gatehouse is running locally at ${stack.gatewayUrl} (${values.aws ? `connections ${stack.config.connections.map((c) => c.name).join(', ')} through real AWS STS` : `connection "${D.connection}" -> built-in Kubernetes API simulator`}).
 
   kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} get pods -A
 

@@ -39,11 +39,7 @@ export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssume
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      throw new ServiceUnavailableError(
-        `Gatehouse could not assume the connection's IAM role (${name}); the request was not forwarded. ` +
-          'Ask the Gatehouse operator to check the role\'s trust policy (sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity).',
-      );
+      throw assumeRoleError(error);
     }
   }
   return {
@@ -68,4 +64,18 @@ export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssume
       return pending;
     },
   };
+}
+
+/** Says whether STS was unreachable or refused, since the fixes differ (retry vs. the role's trust policy). */
+function assumeRoleError(error: unknown): ServiceUnavailableError {
+  const name = error instanceof Error ? error.name : 'Error';
+  const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (!answered) {
+    const code = (error as NodeJS.ErrnoException).code ?? name;
+    return new ServiceUnavailableError(`Gatehouse could not reach AWS STS to assume the connection's IAM role (${code}); the request was not forwarded. Retry shortly.`, 5);
+  }
+  return new ServiceUnavailableError(
+    `Gatehouse could not assume the connection's IAM role (${name}); the request was not forwarded. ` +
+      "Ask the Gatehouse operator to check the role's trust policy (sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity).",
+  );
 }
