@@ -1,5 +1,6 @@
 import { ConfigError } from '../lambdas/core/errors';
 import { parseCommandLine, str, type CommandContext, type CommandTree } from './command';
+import { approvalsGroup } from './commands/approvals';
 import { connectionsGroup, kubeconfigTopLevel } from './commands/connections';
 import { exportCommand } from './commands/export';
 import { grantsGroup } from './commands/grants';
@@ -11,7 +12,7 @@ import { processIo, type Io } from './io';
 import { resolveTarget, sdkFactory, type AwsFactory, type Target } from './target';
 
 /** Every command, in the order `gatehouse --help` lists them. */
-export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand, policyGroup];
+export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand, policyGroup, approvalsGroup];
 
 /** What `main` runs with; tests inject their own. */
 export interface MainDependencies {

@@ -17,6 +17,8 @@ export interface Target {
   readonly grantsTable: string;
   readonly recordsTable: string;
   readonly replayBucket: string;
+  /** The approvals table, when approvals are configured. */
+  readonly approvalsTable?: string;
   /** Connection name -> kubeconfig server URL. */
   readonly servers: ReadonlyMap<string, string>;
   /** Full connection settings, when the target exposes them (local mode, a config output, or --config). */
@@ -111,6 +113,7 @@ function localTarget(stateDir: string, aws: AwsFactory): Target {
     grantsTable: need('GATEHOUSE_GRANTS_TABLE'),
     recordsTable: need('GATEHOUSE_RECORDS_TABLE'),
     replayBucket: need('GATEHOUSE_REPLAY_BUCKET'),
+    approvalsTable: e.GATEHOUSE_APPROVALS_TABLE,
     servers: new Map(connections.map((c) => [c.name, `${endpoints.gatewayUrl}/k8s/${c.name}`])),
     connections,
     issuers: config.issuers,
@@ -160,6 +163,7 @@ async function stackTarget(stackName: string, region: string | undefined, aws: A
     grantsTable: need('GrantsTableName'),
     recordsTable: need('RecordsTableName'),
     replayBucket: need('ReplayBucketName'),
+    approvalsTable: output('ApprovalsTableName'),
     servers,
     connections: config?.connections,
     issuers: config?.issuers,

@@ -212,5 +212,21 @@ describe('approvals in (local) Slack, run by Step Functions', () => {
     expect(other.stdout).toMatch(/created/);
     const someoneElse = agentKubeconfig('jit-other').kubeconfig;
     expect(pendingId((await kubectl(someoneElse, ['create', 'configmap', `jit-other-${run}`, '-n', 'prod', '--from-literal=a=b'])).stderr)).toMatch(/^apr-/);
+
+    // An operator ends the window early: the agent's next held request asks a person again.
+    const revoked = await operator(['approvals', 'revoke', approvalId, '--by', 'e2e-operator']);
+    expect(revoked).toMatchObject({ code: 0, stdout: expect.stringContaining(`Revoked just-in-time approval ${approvalId}`) });
+    expect((await operator(['approvals', 'show', approvalId])).stdout).toMatch(/Status:\s+revoked/);
+    const afterRevoke = await kubectl(kubeconfig, ['create', 'configmap', `jit-after-${run}`, '-n', 'prod', '--from-literal=a=b']);
+    expect(pendingId(afterRevoke.stderr)).toMatch(/^apr-/);
   });
 });
+
+/** The operator CLI against the e2e local mode. */
+function operator(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(ROOT, 'bin/gatehouse.js'), '--local', '--state-dir', localGatehouse().stateDir, ...args], { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
