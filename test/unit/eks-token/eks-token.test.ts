@@ -1,26 +1,11 @@
-import { createHash, createHmac } from 'node:crypto';
+import { NodeSha256 } from '../../support/node-sha256';
 // The SDK's own signer, used only here as the reference for what the token URL must carry.
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/core/protocols';
 import { decodeEksTokenUrl, mintEksToken, stsHostForRegion } from '../../../lambdas/core/eks-token';
 import { verifyPresignedUrl } from '../../../lambdas/core/sigv4';
 
-type Source = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: Source): string | Uint8Array =>
-  typeof d === 'string' ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
-/** sha256 / HMAC-SHA256 in the shape smithy's signer expects. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: Source) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: Source): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
+const Sha256 = NodeSha256;
 
 const NOW = new Date('2026-05-06T07:08:09.999Z');
 const CREDENTIALS = { accessKeyId: 'ASIAEXAMPLE000000001', secretAccessKey: 'secret/key+example', sessionToken: 'FwoGZXIvYXdz+/session==token' };

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { NodeSha256 } from '../../support/node-sha256';
 // The SDK's own signer, used only here as the reference the pure implementation must match.
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest, buildQueryString } from '@smithy/core/protocols';
@@ -7,22 +7,7 @@ import {
   type SigV4Credentials, type SigV4Headers, type SigV4Query,
 } from '../../../lambdas/core/sigv4';
 
-type Source = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: Source): string | Uint8Array =>
-  typeof d === 'string' ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
-/** sha256 / HMAC-SHA256 in the shape smithy's signer expects. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: Source) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: Source): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
+const Sha256 = NodeSha256;
 
 const NOW = new Date('2026-03-04T05:06:07.890Z');
 const LONG_TERM: SigV4Credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
