@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { BadRequestError } from './errors';
+import { queryBool } from './query-bool';
 import type { RequestInfo } from './request-info';
 
 // The sets of k8s.io/apiserver/pkg/endpoints/request/requestinfo.go, as kube-apiserver configures them.
@@ -94,8 +95,9 @@ function isValidPathSegmentName(name: string): boolean {
 /**
  * What `ParameterCodec.DecodeParameters` into `ListOptions` yields for the two things requestinfo.go
  * reads. When any option fails to decode (bad selector, non-integer `limit`/`timeoutSeconds`) the
- * server keeps only `watch`, read with `strings.ToLower`; on success `watch` went through
- * `Convert_Slice_string_To_bool`, which uses `strings.EqualFold`, where the long s "ſ" folds to "s".
+ * server keeps only `watch`, read with `strings.ToLower` (so "falſe" is true there: ToLower leaves "ſ"
+ * alone); on success `watch` went through `Convert_Slice_string_To_bool` ({@link queryBool}), which uses
+ * `strings.EqualFold`, where the long s "ſ" folds to "s".
  */
 function decodeListOptions(query: URLSearchParams): { watch: boolean; nameFromFieldSelector?: string } {
   const watchValue = query.get('watch');
@@ -109,11 +111,11 @@ function decodeListOptions(query: URLSearchParams): { watch: boolean; nameFromFi
     && (limit === null || isGoInt64(limit))
     && (timeoutSeconds === null || isGoInt64(timeoutSeconds));
   if (!decoded) {
+    // Lowering ASCII only is exact here: no non-ASCII rune lowers (Go's unicode.ToLower) to a letter of "false".
     const lowered = watchValue?.replace(/[A-Z]/g, (c) => c.toLowerCase());
     return { watch: watchValue !== null && lowered !== 'false' && lowered !== '0' };
   }
-  const folded = watchValue?.replace(/\u017f/g, 's').replace(/[A-Z]/g, (c) => c.toLowerCase());
-  const watch = watchValue !== null && watchValue !== '0' && folded !== 'false';
+  const watch = queryBool(query, 'watch');
   // fields.Selector.RequiresExactMatch: the first `=`/`==` term on the field, in sorted term order.
   const match = fields.find((term) => term.op !== '!=' && term.field === 'metadata.name');
   return { watch, nameFromFieldSelector: match?.value };

@@ -3,6 +3,8 @@ import type { ProxyRequest } from '../core/api-gateway-event';
 import type { GrantMatch } from '../core/match-grant';
 import type { RequestInfo } from '../core/request-info';
 import { BadRequestError } from '../core/errors';
+import { queryBool } from '../core/query-bool';
+import { parseClusterPath } from '../core/safe-cluster-path';
 
 const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
 
@@ -22,8 +24,10 @@ export function refuseUnbufferable(req: ProxyRequest, request: RequestInfo): voi
   if (request.verb === 'watch') {
     throw new BadRequestError('Watching is not supported through Gatehouse\'s buffered endpoint; run the command without --watch/-w and poll instead.');
   }
-  const query = new URLSearchParams(req.rawQuery);
-  if (request.subresource === 'log' && /^(true|1)$/i.test(query.get('follow') ?? '')) {
+  // The query as Go's url.ParseQuery reads it (the parse classification used), and `follow` as the server
+  // decodes PodLogOptions: `follow=yes`, `follow=on` and a bare `follow=` stream too.
+  const { query } = parseClusterPath('/', req.rawQuery);
+  if (request.subresource === 'log' && queryBool(query, 'follow')) {
     throw new BadRequestError('Following logs is not supported through Gatehouse\'s buffered endpoint; run kubectl logs without -f (use --since or --tail to page).');
   }
 }
