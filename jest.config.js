@@ -7,7 +7,7 @@ const common = {
   testEnvironment: 'node',
   // @middy/core ships ESM only; let ts-jest turn it into CommonJS for the tests.
   transform: { '^.+\\.(t|j|mj)s$': tsJest },
-  transformIgnorePatterns: ['node_modules/(?!(@middy)/)'],
+  transformIgnorePatterns: ['node_modules/(?!(@middy|@marcbachmann)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
 module.exports = {

@@ -5,30 +5,38 @@ import type { PatchType, PolicyBodySpec, PolicyFieldSpec } from './policy-types'
 type Obj = Record<string, unknown>;
 
 /**
- * Where built-in workloads embed their pod spec. The request's resource (from the URL) decides, not the body's
- * `kind`, because that is what the API server goes by and a patch has no kind at all.
+ * Where built-in workloads embed their pod (template): its `metadata` and `spec` sit under this path. The
+ * request's resource (from the URL) decides, not the body's `kind`, because that is what the API server goes by
+ * and a patch has no kind at all.
  */
-const POD_SPEC_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
-  pods: [['spec']],
-  podtemplates: [['template', 'spec']],
-  deployments: [['spec', 'template', 'spec']],
-  replicasets: [['spec', 'template', 'spec']],
-  statefulsets: [['spec', 'template', 'spec']],
-  daemonsets: [['spec', 'template', 'spec']],
-  jobs: [['spec', 'template', 'spec']],
-  replicationcontrollers: [['spec', 'template', 'spec']],
-  cronjobs: [['spec', 'jobTemplate', 'spec', 'template', 'spec']],
+const POD_PATHS: Readonly<Record<string, readonly string[]>> = {
+  pods: [],
+  podtemplates: ['template'],
+  deployments: ['spec', 'template'],
+  replicasets: ['spec', 'template'],
+  statefulsets: ['spec', 'template'],
+  daemonsets: ['spec', 'template'],
+  jobs: ['spec', 'template'],
+  replicationcontrollers: ['spec', 'template'],
+  cronjobs: ['spec', 'jobTemplate', 'spec', 'template'],
 };
 
 /** Keys only a pod spec has; used to find pod specs inside custom resources whose layout we cannot know. */
 const POD_SPEC_KEYS = ['containers', 'initContainers', 'ephemeralContainers', 'volumes', 'hostNetwork', 'hostPID', 'hostIPC'];
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
 
+/** A pod or pod template found in a body. */
+export interface PodView {
+  readonly metadata: Obj;
+  readonly spec: Obj;
+}
+
 /**
  * What body conditions look at, computed lazily and once per evaluation (several rules may ask for pod specs).
  */
 export class BodyFacts {
-  private specs?: Obj[];
+  private found?: PodView[];
+  private containerList?: Obj[];
 
   constructor(
     public readonly value: unknown,
@@ -41,12 +49,28 @@ export class BodyFacts {
     return this.patchType === 'json' || this.patchType === 'merge' || this.patchType === 'strategic';
   }
 
-  /** Every pod spec in the body: at the resource's known place, or anywhere for other resources. */
+  /** Every pod (template) in the body: at the resource's known place, or any pod spec for other resources. */
+  pods(): PodView[] {
+    if (this.found) return this.found;
+    const known = POD_PATHS[this.resource];
+    if (known) {
+      const pod = at(this.value, known);
+      this.found = isObj(pod) && isObj(pod.spec) ? [{ metadata: isObj(pod.metadata) ? pod.metadata : {}, spec: pod.spec }] : [];
+    } else {
+      this.found = findPodSpecs(this.value).map((spec) => ({ metadata: {}, spec }));
+    }
+    return this.found;
+  }
+
+  /** Every pod spec in the body. */
   podSpecs(): Obj[] {
-    if (this.specs) return this.specs;
-    const known = POD_SPEC_PATHS[this.resource];
-    this.specs = known ? known.map((p) => at(this.value, p)).filter(isObj) : findPodSpecs(this.value);
-    return this.specs;
+    return this.pods().map((p) => p.spec);
+  }
+
+  /** Every container, init container and ephemeral container of every pod spec. */
+  containers(): Obj[] {
+    this.containerList ??= this.podSpecs().flatMap((spec) => CONTAINER_LISTS.flatMap((list) => objects(spec[list])));
+    return this.containerList;
   }
 }
 
@@ -68,8 +92,8 @@ export function compileBodyCondition(spec: PolicyBodySpec): BodyCondition {
   }
   if (spec.rbacWildcard) tests.push((f) => rbacRules(f.value).some((r) => grantsEverything(r, f.isPartial)));
   if (spec.rbacVerbs) {
-    const verbs = compileGlobSet(spec.rbacVerbs);
-    tests.push((f) => rbacRules(f.value).some((r) => strings(r.verbs).some((v) => globSetMatches(verbs, v))));
+    const verbs = spec.rbacVerbs;
+    tests.push((f) => rbacRules(f.value).some((r) => verbs.some((v) => grantsVerb(r, v, f.isPartial))));
   }
   for (const field of spec.fields ?? []) tests.push(compileField(field));
   return (facts) => tests.every((t) => t(facts));
@@ -94,27 +118,56 @@ function compileValues(values: readonly (string | number | boolean)[]): (v: unkn
 }
 
 function hasPrivilegedContainer(spec: Obj): boolean {
-  for (const list of CONTAINER_LISTS) {
-    for (const c of objects(spec[list])) {
-      if (isObj(c.securityContext) && c.securityContext.privileged === true) return true;
-    }
-  }
-  return false;
+  return CONTAINER_LISTS.some((list) => objects(spec[list]).some((c) => isObj(c.securityContext) && c.securityContext.privileged === true));
 }
 
 function hasHostPathVolume(spec: Obj): boolean {
   return objects(spec.volumes).some((v) => v.hostPath !== undefined && v.hostPath !== null);
 }
 
+/** The verbs RBAC's `*` stands for in ordinary use; a rule listing all of them on `*` is a wildcard role too. */
+const ORDINARY_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+
 /**
- * A rule granting `*` verbs on `*` resources. In a patch an absent list is unchanged and may already be `*`,
- * so a patch that makes either list `*` counts (a stricter reading could be dodged one field at a time).
+ * The resources each escalation verb acts on (the API server's RBAC checks): `escalate` and `bind` on roles,
+ * `impersonate` on users, groups, service accounts, uids and user extras.
+ */
+const VERB_RESOURCES: Readonly<Record<string, readonly string[]>> = {
+  escalate: ['roles', 'clusterroles'],
+  bind: ['roles', 'clusterroles'],
+  impersonate: ['users', 'groups', 'serviceaccounts', 'uids', 'userextras'],
+};
+
+/**
+ * A rule granting every verb on `*` resources: `*` verbs, or all ordinary verbs spelled out. In a patch an
+ * absent list is unchanged and may already be `*`, so a patch that makes either list "everything" counts (a
+ * stricter reading could be dodged one field at a time).
  */
 function grantsEverything(rule: Obj, partial: boolean): boolean {
-  const verbs = rule.verbs === undefined ? undefined : strings(rule.verbs).includes('*');
+  const verbs = rule.verbs === undefined ? undefined : coversAllVerbs(strings(rule.verbs));
   const resources = rule.resources === undefined ? undefined : strings(rule.resources).includes('*');
   if (verbs === true && resources === true) return true;
   return partial && ((verbs === true && resources === undefined) || (verbs === undefined && resources === true));
+}
+
+function coversAllVerbs(verbs: string[]): boolean {
+  return verbs.includes('*') || ORDINARY_VERBS.every((v) => verbs.includes(v));
+}
+
+/**
+ * A rule granting `verb`: named outright (on any resource: the role is suspicious either way), or through `*`
+ * on a resource the verb acts on (or `*`; resources absent in a patch may already be anything).
+ */
+function grantsVerb(rule: Obj, verb: string, partial: boolean): boolean {
+  const verbs = strings(rule.verbs);
+  if (verbs.includes(verb)) return true;
+  if (!verbs.includes('*')) return false;
+  if (rule.resources === undefined) return partial;
+  const targets = VERB_RESOURCES[verb];
+  return strings(rule.resources).some((r) => {
+    const resource = r.split('/')[0]!;
+    return resource === '*' || (targets === undefined ? true : targets.includes(resource));
+  });
 }
 
 function rbacRules(value: unknown): Obj[] {

@@ -1,4 +1,5 @@
 import { BodyCondition, compileBodyCondition } from './body-conditions';
+import { CelCondition, compileCelCondition } from './cel-condition';
 import { compileGlobSet, GlobSet, globSetMatches } from './glob';
 import type { PolicyEffect, PolicyInput, PolicyMatchSpec, PolicyRuleSpec } from './policy-types';
 import { RESOURCE_KEYS } from './validate-policy-rule';
@@ -21,6 +22,7 @@ export interface CompiledMatch {
   readonly names: GlobSet | null;
   readonly nonResourceURLs: GlobSet | null;
   readonly body: BodyCondition | null;
+  readonly cel: readonly CelCondition[] | null;
 }
 
 /** A rule ready for evaluation. */
@@ -77,14 +79,25 @@ function compileMatch(m: PolicyMatchSpec): CompiledMatch {
     names: set(m.names),
     nonResourceURLs: set(m.nonResourceURLs),
     body: m.body ? compileBodyCondition(m.body) : null,
+    cel: m.cel ? m.cel.map(compileCelCondition) : null,
+  };
+}
+
+/** Which inputs a block reads beyond the request line: the stored object, the live one, the namespace. */
+export function blockReads(m: CompiledMatch): { readonly object: boolean; readonly oldObject: boolean; readonly namespaceObject: boolean } {
+  const cel = m.cel ?? [];
+  return {
+    object: m.body !== null || cel.some((c) => c.reads.object),
+    oldObject: cel.some((c) => c.reads.oldObject),
+    namespaceObject: m.namespaceLabels !== null || cel.some((c) => c.reads.namespaceObject),
   };
 }
 
 /**
- * True when every condition of the block except the body holds. Cheap checks on the request come first since
+ * True when every condition of the block except the body and CEL holds. Cheap checks on the request come first since
  * most candidates fail on them; identity checks follow.
  */
-export function matchesRequest(m: CompiledMatch, input: PolicyInput): boolean {
+export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabels = false): boolean {
   const req = input.request;
   if (m.scope !== 'any' && (m.scope === 'resource') !== req.isResourceRequest) return false;
   if (m.verbs !== null && !m.verbs.has(req.verb)) return false;
@@ -105,9 +118,9 @@ export function matchesRequest(m: CompiledMatch, input: PolicyInput): boolean {
       if (typeof value !== 'string' || !globSetMatches(globs, value)) return false;
     }
   }
-  if (m.namespaceLabels !== null) {
-    // Unknown labels never match: the proxy must supply them for label rules to apply (see docs/POLICY.md).
-    const labels = input.namespaceLabels;
+  if (m.namespaceLabels !== null && !ignoreLabels) {
+    // Unknown labels never match: the proxy supplies them when a candidate rule needs them (`policyNeeds`).
+    const labels = input.namespaceLabels ?? labelsOf(input.namespaceObject);
     if (!labels) return false;
     for (const [key, globs] of m.namespaceLabels) {
       const value = Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
@@ -115,4 +128,13 @@ export function matchesRequest(m: CompiledMatch, input: PolicyInput): boolean {
     }
   }
   return true;
+}
+
+/** `metadata.labels` of a Namespace object, when it has any. */
+export function labelsOf(namespace: unknown): Readonly<Record<string, string>> | undefined {
+  if (namespace === undefined) return undefined;
+  const metadata = namespace !== null && typeof namespace === 'object' ? (namespace as { metadata?: unknown }).metadata : undefined;
+  const labels = metadata !== null && typeof metadata === 'object' ? (metadata as { labels?: unknown }).labels : undefined;
+  if (labels === null || typeof labels !== 'object') return {};
+  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }

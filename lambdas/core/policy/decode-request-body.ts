@@ -6,13 +6,13 @@ import type { BodyInput } from './policy-types';
 /**
  * Decodes a request body for policy evaluation, by content type:
  * - `application/json`, `application/yaml`: the object as sent;
- * - `application/json-patch+json`: the sparse object of written values (`patchType: 'json'`);
+ * - `application/json-patch+json`: the sparse object of written values (`patchType: 'json'`), and the operations
+ *   as `patch` for applying them to the live object (`applyPatch`);
  * - `application/merge-patch+json`, `application/strategic-merge-patch+json`: the patch itself, which already is
  *   the sparse object of written values (`merge`, `strategic`);
  * - `application/apply-patch+yaml` (server-side apply): the intended object (`apply`).
  * Everything else (protobuf, CBOR, unknown types), invalid syntax, YAML streams of several documents (the API
- * server takes one object per request, so a second document would be a way to hide content) and JSON patches
- * that copy/move existing state are `undecodable`: a body rule then refuses the request instead of guessing.
+ * server takes one object per request, so a second document would be a way to hide content) are `undecodable`: a body rule then refuses the request instead of guessing.
  * YAML is read as YAML 1.1, like the API server's decoder, so `privileged: yes` means true here too. Duplicate
  * keys (JSON or YAML) make a body undecodable: Go merges repeated objects where JSON.parse keeps the last one.
  */
@@ -31,8 +31,11 @@ export function decodeRequestBody(contentType: string, body: Buffer): BodyInput 
     case 'application/json-patch+json': {
       const parsed = json(text, undecodable);
       if (parsed.state !== 'decoded') return parsed;
+      if (!Array.isArray(parsed.value)) return undecodable;
+      // The sparse view serves when the live object is not known (policy test on records); copy/move from
+      // existing state has none, and is judged only on the live object with the patch applied.
       const sparse = jsonPatchToSparse(parsed.value);
-      return 'error' in sparse ? undecodable : { state: 'decoded', value: sparse.value, patchType: 'json' };
+      return { state: 'decoded', value: 'error' in sparse ? undefined : sparse.value, patchType: 'json', patch: parsed.value };
     }
     case 'application/yaml':
       return yaml(text, undecodable);
@@ -51,17 +54,18 @@ function json(text: string, undecodable: BodyInput, patchType?: 'merge' | 'strat
     return undecodable;
   }
   if (hasDuplicateJsonKeys(text)) return undecodable;
-  return patchType ? { state: 'decoded', value, patchType } : { state: 'decoded', value };
+  return patchType ? { state: 'decoded', value, patchType, patch: value } : { state: 'decoded', value };
 }
 
 function yaml(text: string, undecodable: BodyInput, patchType?: 'apply'): BodyInput {
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  // go-yaml (sigs.k8s.io/yaml) decodes an unquoted timestamp into interface{} as a string, not a time.
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp') });
   if (!Array.isArray(docs)) return { state: 'none' };
   const real = docs.filter((d) => d.contents !== null);
   if (real.length !== 1 || real[0].errors.length > 0) return real.length === 0 && docs.every((d) => d.errors.length === 0) ? { state: 'none' } : undecodable;
   try {
     const value: unknown = real[0].toJS({ maxAliasCount: 100 });
-    return patchType ? { state: 'decoded', value, patchType } : { state: 'decoded', value };
+    return patchType ? { state: 'decoded', value, patchType, patch: value } : { state: 'decoded', value };
   } catch {
     return undecodable;
   }

@@ -1,4 +1,5 @@
 import { BodyFacts } from './body-conditions';
+import { toCelValue, type CelVariables } from './cel-condition';
 import type { CompiledRule } from './compiled-rule';
 import { matchesRequest } from './compiled-rule';
 import { CompiledPolicy, IMPLICIT_DEFAULT_EFFECT } from './compile-policy';
@@ -9,55 +10,63 @@ import type { PolicyDecision, PolicyInput } from './policy-types';
  * effect wins (deny > approve > allow); among rules of that effect the first in policy order gives the id and
  * message. Without a matching rule the connection's default applies (`*` otherwise, else deny).
  *
- * A rule whose non-body conditions match but whose body conditions cannot be judged because the body is
- * undecodable (protobuf, unknown content type) makes the decision `{ effect: 'deny', reason: 'undecodable-body' }`,
- * which the proxy answers with 415 — unless a rule denies the request outright anyway.
+ * Body and CEL conditions judge `input.object` (what the server would store) when the proxy supplies it, else
+ * the body itself. A rule whose other conditions match but whose body conditions cannot be judged (protobuf,
+ * unknown content type, a copy/move patch without the live object) makes the decision
+ * `{ effect: 'deny', reason: 'undecodable-body' }`, which the proxy answers with 415, unless a rule denies
+ * anyway. A CEL condition that fails to evaluate counts as true for deny and approve rules (fail closed, as a
+ * ValidatingAdmissionPolicy with failurePolicy Fail) and as false for allow rules.
  */
 export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): PolicyDecision {
   const req = input.request;
   const candidates = policy.index.candidates(req.verb, req.isResourceRequest ? req.resource : '');
   const matched: string[] = [];
+  const celErrors: string[] = [];
   let deny: CompiledRule | undefined;
   let approve: CompiledRule | undefined;
   let allow: CompiledRule | undefined;
   let needsBody: CompiledRule | undefined;
   let unmask = false;
-  let facts: BodyFacts | undefined;
+  const view = new ObjectView(input);
   for (const rule of candidates) {
     if (!matchesRequest(rule.match, input)) continue;
     if (rule.except.length > 0 && rule.except.some((e) => matchesRequest(e, input))) continue;
     const condition = rule.match.body;
-    if (condition !== null) {
-      const body = input.body;
-      if (body.state === 'undecodable') {
+    if (condition !== null || rule.match.cel?.some((c) => c.reads.object)) {
+      const facts = view.facts();
+      if (facts === 'undecodable') {
         needsBody ??= rule;
         continue;
       }
-      if (body.state === 'none') continue;
-      facts ??= new BodyFacts(body.value, req.resource, body.patchType);
-      if (!condition(facts)) continue;
+      if (condition !== null && (facts === 'none' || !condition(facts))) continue;
     }
+    if (rule.match.cel !== null && !celHolds(rule, view, celErrors)) continue;
     matched.push(rule.id);
     if (rule.effect === 'deny') deny ??= rule;
     else if (rule.effect === 'approve') approve ??= rule;
     else allow ??= rule;
     if (rule.unmaskSecrets) unmask = true;
   }
-  if (!deny && needsBody && input.body.state === 'undecodable') {
+  const errors = celErrors.length > 0 ? { celErrors } : {};
+  if (!deny && needsBody) {
+    const what = input.body.state === 'undecodable' ? `this request's body (${input.body.contentType || 'no content type'})` : 'what this patch writes without the live object';
     return {
       effect: 'deny',
       reason: 'undecodable-body',
       ruleId: needsBody.id,
       message:
-        `Gatehouse cannot read this request's body (${input.body.contentType || 'no content type'}) and policy rule ` +
-        `"${needsBody.id}" must inspect it. Send it as JSON or YAML: write a manifest and use kubectl apply -f (kubectl create <kind> and run send protobuf; client-go: set ContentType to application/json).`,
+        `Gatehouse cannot read ${what} and policy rule "${needsBody.id}" must inspect it. Send it as JSON or YAML: write a manifest and use kubectl apply -f (kubectl create <kind> and run send protobuf; client-go: set ContentType to application/json).`,
       unmaskSecrets: false,
       matchedRuleIds: matched,
+      ...errors,
     };
   }
   const winner = deny ?? approve ?? allow;
   if (winner) {
-    return { effect: winner.effect, reason: 'rule', ruleId: winner.id, message: winner.message, unmaskSecrets: unmask && !deny, matchedRuleIds: matched };
+    const celNote = winner.effect !== 'allow' && celErrors.some((e) => e.startsWith(`${winner.id}: `))
+      ? ` (a CEL condition of this rule could not be evaluated, so Gatehouse applied it: ${celErrors.find((e) => e.startsWith(`${winner.id}: `))!.slice(winner.id.length + 2)})`
+      : '';
+    return { effect: winner.effect, reason: 'rule', ruleId: winner.id, message: winner.message + celNote, unmaskSecrets: unmask && !deny, matchedRuleIds: matched, ...errors };
   }
   const connectionDefault = policy.defaults.get(input.connection);
   const effect = connectionDefault ?? policy.defaults.get('*') ?? IMPLICIT_DEFAULT_EFFECT;
@@ -69,5 +78,70 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Poli
     message: `No Gatehouse policy rule matched; the default for ${from} is ${effect}.`,
     unmaskSecrets: false,
     matchedRuleIds: matched,
+    ...errors,
   };
+}
+
+function celHolds(rule: CompiledRule, view: ObjectView, errors: string[]): boolean {
+  const variables = view.celVariables();
+  for (const condition of rule.match.cel ?? []) {
+    const result = condition.evaluate(variables);
+    if (result === true) continue;
+    if (result === false) return false;
+    errors.push(`${rule.id}: ${result.error}`);
+    if (rule.effect === 'allow') return false;
+  }
+  return true;
+}
+
+const OPERATIONS: Readonly<Record<string, string>> = { create: 'CREATE', update: 'UPDATE', patch: 'UPDATE', delete: 'DELETE', deletecollection: 'DELETE' };
+const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
+
+/** What rules judge, computed once per evaluation and only when a rule asks. */
+class ObjectView {
+  private bodyFacts?: BodyFacts | 'none' | 'undecodable';
+  private variables?: CelVariables;
+
+  constructor(private readonly input: PolicyInput) {}
+
+  /** The stored object when known, else the body; 'none' without a body, 'undecodable' when it cannot be judged. */
+  facts(): BodyFacts | 'none' | 'undecodable' {
+    if (this.bodyFacts) return this.bodyFacts;
+    const { input } = this;
+    const body = input.body;
+    if (input.object !== undefined) {
+      this.bodyFacts = input.object === null ? 'none' : new BodyFacts(input.object, input.request.resource, undefined);
+    } else if (body.state === 'undecodable') this.bodyFacts = 'undecodable';
+    else if (body.state === 'none') this.bodyFacts = 'none';
+    else if (body.value === undefined) this.bodyFacts = 'undecodable';
+    else this.bodyFacts = new BodyFacts(body.value, input.request.resource, body.patchType);
+    return this.bodyFacts;
+  }
+
+  celVariables(): CelVariables {
+    if (this.variables) return this.variables;
+    const { input } = this;
+    const req = input.request;
+    const facts = this.facts();
+    const known = typeof facts === 'object' ? facts : undefined;
+    const id = input.identity;
+    const operation = CONNECT_SUBRESOURCES.has(req.subresource) ? 'CONNECT' : OPERATIONS[req.verb] ?? '';
+    const dryRun = new URLSearchParams(input.query ?? '').getAll('dryRun').length > 0;
+    this.variables = {
+      object: known ? toCelValue(known.value) : null,
+      oldObject: input.oldObject === undefined ? null : toCelValue(input.oldObject),
+      namespaceObject: input.namespaceObject === undefined ? null : toCelValue(input.namespaceObject),
+      pods: known ? (toCelValue(known.pods()) as unknown[]) : [],
+      podSpecs: known ? (toCelValue(known.podSpecs()) as unknown[]) : [],
+      allContainers: known ? (toCelValue(known.containers()) as unknown[]) : [],
+      request: {
+        operation, verb: req.verb, namespace: req.namespace, name: req.name, subResource: req.subresource, dryRun,
+        resource: { group: req.apiGroup, version: req.apiVersion, resource: req.resource },
+        userInfo: { username: id.agent, groups: [...id.groups] },
+      },
+      agent: { agent: id.agent, issuer: id.issuer, session: id.session, groups: [...id.groups], claims: { ...id.claims } },
+      connection: input.connection,
+    };
+    return this.variables;
+  }
 }

@@ -1,3 +1,5 @@
+import { goAtoi } from '../patch/apply-json-patch';
+
 /**
  * Turns an RFC 6902 JSON patch into the sparse object of the values it writes, so body rules can judge a patch
  * the way they judge a full object: `[{op:'add', path:'/spec/containers/0/securityContext/privileged', value:true}]`
@@ -49,7 +51,8 @@ function parsePointer(pointer: string): string[] | undefined {
   return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-const isIndex = (segment: string) => segment === '-' || /^(0|[1-9][0-9]*)$/.test(segment);
+// Indices as the API server's JSON patch library reads them: Go's strconv.Atoi (`00`, `+1`) and negatives.
+const isIndex = (segment: string) => segment === '-' || goAtoi(segment) !== undefined;
 
 function write(root: { value: unknown }, path: string[], value: unknown, slots: WeakMap<unknown[], Map<string, number>>): void {
   if (path.length === 0) {

@@ -16,7 +16,14 @@ export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
  */
 export type BodyInput =
   | { readonly state: 'none' }
-  | { readonly state: 'decoded'; readonly value: unknown; readonly patchType?: PatchType }
+  | {
+    readonly state: 'decoded';
+    /** The object sent, or for a patch the sparse object of the values it writes (`undefined` if that cannot be told without the live object). */
+    readonly value: unknown;
+    readonly patchType?: PatchType;
+    /** For patches: the decoded patch document itself (JSON patch operations, or the patch object). */
+    readonly patch?: unknown;
+  }
   | { readonly state: 'undecodable'; readonly contentType: string };
 
 /** Everything `evaluatePolicy` looks at. */
@@ -28,6 +35,18 @@ export interface PolicyInput {
   readonly body: BodyInput;
   /** Labels of `request.namespace`, when the proxy knows them. Rules on namespace labels never match without them. */
   readonly namespaceLabels?: Readonly<Record<string, string>>;
+  /**
+   * The object as the API server would store it after this request: the body of a create or update, or the
+   * live object with the patch applied (see `policyNeeds`). `null`: there is none (the object does not exist).
+   * Left out, rules judge the body itself (a patch by the values it writes), as `policy test` does on records.
+   */
+  readonly object?: unknown;
+  /** The live object before the request, when the proxy read it. */
+  readonly oldObject?: unknown;
+  /** The request's Namespace object, when the proxy read it (`null`: no such namespace, or no namespace). */
+  readonly namespaceObject?: unknown;
+  /** The raw query string, for CEL's `request.dryRun`. */
+  readonly query?: string;
 }
 
 /**
@@ -48,6 +67,8 @@ export interface PolicyDecision {
   readonly unmaskSecrets: boolean;
   /** Every rule that matched, in policy order (for the record and `policy test`). */
   readonly matchedRuleIds: readonly string[];
+  /** CEL conditions that could not be evaluated (`<rule id>: <error>`); a deny or approve rule then applies (fail closed). */
+  readonly celErrors?: readonly string[];
 }
 
 /** A policy or pack file handed to `compilePolicy`. `text` is YAML (JSON is accepted, being YAML). */
@@ -101,6 +122,8 @@ export interface PolicyMatchSpec {
   readonly names?: readonly string[];
   readonly nonResourceURLs?: readonly string[];
   readonly body?: PolicyBodySpec;
+  /** CEL conditions (ValidatingAdmissionPolicy's variables, see docs/POLICY.md); all must be true. */
+  readonly cel?: readonly string[];
 }
 
 /** A validated rule, in the normalized form (every list is a list). */

@@ -1,3 +1,4 @@
+import { celProblem } from './cel-condition';
 import { didYouMean } from './closest-match';
 import { parseFieldPath } from './field-path';
 import { globProblem } from './glob';
@@ -10,9 +11,13 @@ const LIST_KEYS: Readonly<Record<string, ValueKind>> = {
   resources: 'resource', subresources: 'subresource', namespaces: 'namespace', names: 'glob', nonResourceURLs: 'url',
 };
 const MAP_KEYS = ['claims', 'namespaceLabels'];
-const MATCH_KEYS = [...Object.keys(LIST_KEYS), ...MAP_KEYS, 'body'];
+const MATCH_KEYS = [...Object.keys(LIST_KEYS), ...MAP_KEYS, 'body', 'cel'];
 /** Keys that only make sense for resource requests (cannot be combined with nonResourceURLs). */
 export const RESOURCE_KEYS = ['apiGroups', 'resources', 'subresources', 'namespaces', 'namespaceLabels', 'names', 'body'];
+/** Verbs whose requests have a live object before them (CEL's `oldObject`). */
+const OLD_OBJECT_VERBS = ['update', 'patch', 'delete'];
+/** Built-in cluster-scoped resources: a namespace-label condition on these can never match. */
+const CLUSTER_SCOPED = ['nodes', 'persistentvolumes', 'clusterroles', 'clusterrolebindings', 'customresourcedefinitions', 'storageclasses', 'priorityclasses', 'apiservices', 'validatingwebhookconfigurations', 'mutatingwebhookconfigurations', 'certificatesigningrequests', 'ingressclasses', 'runtimeclasses'];
 const FLAG_BODY_KEYS = ['privileged', 'hostPath', 'hostNamespaces', 'rbacWildcard'];
 const BODY_KEYS = [...FLAG_BODY_KEYS, 'roleRef', 'rbacVerbs', 'fields'];
 const FIELD_KEYS = ['path', 'podSpecPath', 'values', 'exists'];
@@ -52,11 +57,21 @@ export function validatePolicyRule(raw: unknown, where: string, index: number, p
   const match = raw.match === undefined || raw.match === null ? {} : validateMatch(raw.match, 'match', report, true);
   const except = raw.except === undefined ? undefined
     : (Array.isArray(raw.except) ? raw.except : [raw.except]).map((e, i) => validateMatch(e, `except[${i}]`, report, false));
-  if (match.body) {
+  const readsObject = match.body !== undefined || (match.cel ?? []).some((c) => /\b(object|pods|podSpecs|allContainers)\b/.test(c));
+  if (readsObject) {
+    const what = match.body ? 'body conditions' : 'CEL conditions on object';
     const verbs = match.verbs;
-    if (!verbs) report('match.verbs', `a rule with body conditions must list its verbs (${BODY_VERBS.join(', ')})`);
+    if (!verbs) report('match.verbs', `a rule with ${what} must list its verbs (${BODY_VERBS.join(', ')})`);
     const bodiless = (verbs ?? []).filter((v) => !BODY_VERBS.includes(v));
-    if (bodiless.length > 0) report('match.verbs', `body conditions cannot apply to ${bodiless.join(', ')}: those requests carry no body`);
+    if (bodiless.length > 0) report('match.verbs', `${what} cannot apply to ${bodiless.join(', ')}: those requests carry no body`);
+  }
+  if ((match.cel ?? []).some((c) => /\boldObject\b/.test(c))) {
+    const other = (match.verbs ?? ['*']).filter((v) => !OLD_OBJECT_VERBS.includes(v));
+    if (other.length > 0) report('match.verbs', `CEL conditions on oldObject apply only to ${OLD_OBJECT_VERBS.join(', ')}; list those verbs (not ${other.join(', ')})`);
+  }
+  if (match.namespaceLabels) {
+    if (match.namespaces && match.namespaces.every((n) => n === '')) report('match.namespaceLabels', 'can never match: namespaces: [""] are requests without a namespace, which have no labels');
+    if (match.resources && match.resources.every((r) => CLUSTER_SCOPED.includes(r))) report('match.namespaceLabels', `can never match: ${match.resources.join(', ')} are cluster-scoped and have no namespace`);
   }
   if (problems.length > before) return undefined;
   return {
@@ -103,6 +118,10 @@ function validateMatch(raw: unknown, path: string, report: Report, allowBody: bo
   if (block.body !== undefined) {
     if (!allowBody) report(`${path}.body`, 'except: cannot have body conditions');
     else out.body = validateBody(block.body, `${path}.body`, report);
+  }
+  if (block.cel !== undefined) {
+    if (!allowBody) report(`${path}.cel`, 'except: cannot have CEL conditions (write the negation into match.cel)');
+    else out.cel = validateCel(block.cel, `${path}.cel`, report);
   }
   return out as PolicyMatchSpec;
 }
@@ -156,6 +175,21 @@ function validateField(raw: unknown, path: string, report: Report): PolicyFieldS
   }
   return { ...(raw.path !== undefined ? { path: raw.path as string } : {}), ...(raw.podSpecPath !== undefined ? { podSpecPath: raw.podSpecPath as string } : {}),
     ...(values ? { values } : {}), ...(raw.exists === true ? { exists: true } : {}) };
+}
+
+function validateCel(raw: unknown, path: string, report: Report): string[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) report(path, 'an empty list matches nothing; leave the key out');
+  return list.filter((expression, i) => {
+    const at = Array.isArray(raw) ? `${path}[${i}]` : path;
+    if (typeof expression !== 'string') {
+      report(at, 'must be a CEL expression (text)');
+      return false;
+    }
+    const problem = celProblem(expression);
+    if (problem) report(at, `CEL ${problem}`);
+    return problem === undefined;
+  }) as string[];
 }
 
 /** A list of strings; a single string is accepted as a list of one, since that is what people write. */
