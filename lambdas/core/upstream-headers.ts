@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { BadRequestError, InternalError } from './errors';
+import { upstreamAcceptFor } from './upstream-accept';
 
 /** Request headers as the proxy holds them: lower-cased names, every value. */
 export type IncomingHeaders = Readonly<Record<string, readonly string[]>>;
@@ -21,7 +22,10 @@ export interface UpstreamHeaderOptions {
   /** The EKS token, sent as `Authorization: Bearer`. */
   readonly bearerToken: string;
   readonly impersonate?: Impersonation;
-  /** Rewrite `Accept` so the cluster answers JSON, which Gatehouse can inspect and mask. */
+  /**
+   * Replace the client's `Accept` with a fixed JSON one chosen by what it asked for (`upstreamAcceptFor`),
+   * so the cluster answers JSON, which Gatehouse can inspect and mask.
+   */
   readonly forceJsonAccept: boolean;
   /** Length of the body actually forwarded; omitted for no body. */
   readonly contentLength?: number;
@@ -98,30 +102,6 @@ function escapeExtraKey(key: string): string {
   return out;
 }
 
-function isJsonMediaRange(range: string): boolean {
-  const [essence = '', ...params] = range.split(';');
-  const type = essence.trim().toLowerCase();
-  if (type !== 'application/json' && !/^application\/[^/\s]+\+json$/.test(type)) return false;
-  // `q=0` means "not acceptable": keeping it would make the cluster answer 406.
-  const q = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('q='));
-  return q === undefined || Number(q.slice(2)) > 0;
-}
-
-/** Splits an Accept value on the commas between media ranges (not those inside quoted parameters). */
-function mediaRanges(accept: string): string[] {
-  return (accept.match(/(?:[^,"]|"(?:[^"\\]|\\.)*")+/g) ?? []).map((r) => r.trim()).filter((r) => r !== '');
-}
-
-/**
- * Keeps only the JSON media ranges of an Accept value, in order and with their parameters (Table,
- * aggregated discovery `as=APIGroupDiscoveryList`, `stream=watch`...), dropping protobuf, CBOR, YAML and
- * wildcards, all of which could get a body Gatehouse cannot inspect. `application/json` when none is left.
- */
-function jsonOnlyAccept(accept: string | undefined): string {
-  const kept = mediaRanges(accept ?? '').filter(isJsonMediaRange);
-  return kept.length > 0 ? kept.join(',') : 'application/json';
-}
-
 /**
  * Builds the headers for the request to the cluster from an allowlist of the client's headers plus
  * Gatehouse's own: `authorization` (the EKS token), `impersonate-*` when impersonating,
@@ -143,7 +123,8 @@ export function buildUpstreamHeaders(incoming: IncomingHeaders, options: Upstrea
     }
     out[name] = values.map((value) => clientValue(name, value)).join(', ');
   }
-  if (options.forceJsonAccept) out['accept'] = jsonOnlyAccept(out['accept'] as string | undefined);
+  // The server reads only the first Accept header (`Header.Get`), so that is the one to interpret.
+  if (options.forceJsonAccept) out['accept'] = upstreamAcceptFor(headers.get('accept')?.[0]);
   out['accept-encoding'] = 'identity';
   if (options.contentLength !== undefined) {
     if (!Number.isSafeInteger(options.contentLength) || options.contentLength < 0) {

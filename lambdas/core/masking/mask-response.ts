@@ -36,9 +36,17 @@ const compiledCache = new WeakMap<readonly CredentialPattern[], CompiledPatterns
  * watch stream, last-applied annotation), and credential-looking values anywhere (JSON, YAML, text such as
  * container logs). One parse, one walk, and a serialize only when something changed.
  *
- * Fails closed: a response about Secrets that cannot be parsed, or a protobuf response to a resource request
- * (Gatehouse asks the cluster for JSON, so protobuf means something bypassed that), throws UpstreamResponseError.
- * Other binary content (e.g. a service proxied through the API server) passes unchanged.
+ * Fails closed, throwing UpstreamResponseError (502), on every response masking cannot read, whatever the
+ * request: only JSON (`application/json`, `*+json`), YAML (`application/yaml`, `application/x-yaml`,
+ * `text/yaml`, `*+yaml`) and `text/*` are read, and only as UTF-8 (no charset, `utf-8` or `us-ascii`).
+ * CBOR (`application/cbor`, `application/cbor-seq`), protobuf, octet streams, images... are refused rather
+ * than passed unmasked: Gatehouse asks the cluster for JSON, so anything else either bypassed that or comes
+ * from a proxied service, and either could carry a credential. A response about Secrets that cannot be
+ * parsed is refused too (unless the policy unmasks Secrets).
+ *
+ * A missing content type is sniffed: JSON when the body starts with `{` or `[`, else text when it is valid
+ * UTF-8 without NUL bytes, else refused. The API server always labels its bodies, so this only concerns
+ * odd upstreams, and the sniff refuses the binary encodings (CBOR is not UTF-8; protobuf starts `k8s\0`).
  */
 export function maskResponse(input: MaskResponseInput): MaskResponseResult {
   const { body, request } = input;
@@ -47,22 +55,50 @@ export function maskResponse(input: MaskResponseInput): MaskResponseResult {
   const state: MaskState = { patterns, counts: {}, unmaskSecrets: input.unmaskSecrets, changed: false };
   const secretContext = request.isResourceRequest && request.resource === 'secrets' && request.subresource === '';
   const failClosed = secretContext && !input.unmaskSecrets;
-  const [mediaType, ...params] = input.contentType.split(';').map((p) => p.trim().toLowerCase());
+  const [mediaType = '', ...params] = input.contentType.split(';').map((p) => p.trim().toLowerCase());
   const watch = request.verb === 'watch' || params.includes('stream=watch');
-  if (isJson(mediaType, body)) {
+  const syntax = readableSyntax(mediaType, params, body);
+  if (syntax === 'json') {
     const text = body.toString('utf8');
     const out = watch ? maskWatchStream(text, secretContext, failClosed, state) : maskJson(text, secretContext, failClosed, state);
     return result(body, out, state);
   }
-  if (mediaType === 'application/yaml' || mediaType === 'application/x-yaml' || mediaType === 'text/yaml') {
-    return result(body, maskYaml(body.toString('utf8'), secretContext, failClosed, state), state);
+  if (syntax === 'yaml') return result(body, maskYaml(body.toString('utf8'), secretContext, failClosed, state), state);
+  if (syntax === 'text' && !failClosed) return result(body, maskAsText(body.toString('utf8'), state), state);
+  throw unmaskable(input.contentType.trim());
+}
+
+type Syntax = 'json' | 'yaml' | 'text';
+
+const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
+// Charsets a UTF-8 decode reads correctly; a UTF-16 or Latin-1 body would hide credentials from the patterns.
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/** How masking can read a body with this content type, or undefined when it cannot (refused). */
+function readableSyntax(mediaType: string, params: readonly string[], body: Buffer): Syntax | undefined {
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/^"|"$/g, '');
+  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) return undefined;
+  if (mediaType === '') return sniff(body);
+  if (mediaType === 'application/json' || /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(mediaType)) return 'json';
+  if (YAML_TYPES.has(mediaType) || /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+yaml$/.test(mediaType)) return 'yaml';
+  if (/^text\/[a-z0-9!#$&^_.+-]+$/.test(mediaType)) return 'text';
+  return undefined;
+}
+
+/** An unlabelled body: JSON if it looks like it, text if it is UTF-8 without NULs, else unreadable. */
+function sniff(body: Buffer): Syntax | undefined {
+  for (const byte of body.subarray(0, 64)) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+    if (byte === 0x7b || byte === 0x5b) return 'json'; // { or [
+    break;
   }
-  if (mediaType.startsWith('text/') || mediaType === '') {
-    if (failClosed) throw unmaskable(mediaType);
-    return result(body, maskAsText(body.toString('utf8'), state), state);
+  if (body.includes(0)) return undefined;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return 'text';
+  } catch {
+    return undefined;
   }
-  if ((mediaType.includes('protobuf') && request.isResourceRequest) || failClosed) throw unmaskable(mediaType);
-  return { body, counts: {}, changed: false };
 }
 
 function maskJson(text: string, secretContext: boolean, failClosed: boolean, state: MaskState): string {
@@ -133,16 +169,6 @@ function result(original: Buffer, text: string, state: MaskState): MaskResponseR
   return state.changed ? { body: Buffer.from(text, 'utf8'), counts: state.counts, changed: true } : { body: original, counts: state.counts, changed: false };
 }
 
-function isJson(mediaType: string, body: Buffer): boolean {
-  if (mediaType === 'application/json' || mediaType.endsWith('+json')) return true;
-  if (mediaType !== '') return false;
-  for (const byte of body.subarray(0, 64)) {
-    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
-    return byte === 0x7b || byte === 0x5b; // { or [
-  }
-  return false;
-}
-
 function compiledFor(patterns: readonly CredentialPattern[] | undefined): CompiledPatterns {
   if (!patterns || patterns === DEFAULT_CREDENTIAL_PATTERNS) return DEFAULT_COMPILED;
   let compiled = compiledCache.get(patterns);
@@ -152,6 +178,7 @@ function compiledFor(patterns: readonly CredentialPattern[] | undefined): Compil
 
 function unmaskable(what: string): UpstreamResponseError {
   return new UpstreamResponseError(
-    `Gatehouse could not mask the cluster's response (${what || 'no content type'}) and does not pass on Secrets it cannot mask. Retry; if it persists, request JSON.`,
+    `Gatehouse could not mask the cluster's response (${what.slice(0, 100) || 'no content type'}) and does not pass on what it cannot mask. `
+      + 'Gatehouse reads JSON, YAML and UTF-8 text only (not protobuf or CBOR); retry, and if it persists, request JSON (e.g. kubectl -o json).',
   );
 }

@@ -6,6 +6,9 @@ import {
   type IncomingHeaders,
   type UpstreamHeaderOptions,
 } from '../../../lambdas/core/upstream-headers';
+import { DISCOVERY_ACCEPT, PLAIN_JSON_ACCEPT, TABLE_ACCEPT, WATCH_STREAM_ACCEPT } from '../../../lambdas/core/upstream-accept';
+
+const KUBECTL_GET_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
 const TOKEN = 'k8s-aws-v1.aHR0cHM6Ly9zdHMuZXUtd2VzdC0xLmFtYXpvbmF3cy5jb20v';
 const options = (overrides: Partial<UpstreamHeaderOptions> = {}): UpstreamHeaderOptions => ({ bearerToken: TOKEN, forceJsonAccept: false, ...overrides });
@@ -82,39 +85,35 @@ describe('buildUpstreamHeaders', () => {
   });
 
   it.each<[string, string | undefined, string]>([
-    ['keeps kubectl get\'s Table Accept whole',
-      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
-      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'],
-    ['drops protobuf a typed client prefers', 'application/vnd.kubernetes.protobuf,application/json', 'application/json'],
-    ['drops a protobuf Table and keeps the JSON Table',
-      'application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
-      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json'],
-    ['keeps aggregated discovery parameters and q values in order',
+    ['keeps kubectl get\'s Table Accept', KUBECTL_GET_ACCEPT, TABLE_ACCEPT],
+    ['asks for plain JSON instead of the protobuf a typed client prefers', 'application/vnd.kubernetes.protobuf,application/json', PLAIN_JSON_ACCEPT],
+    ['asks for a JSON Table when the client wanted a protobuf Table first',
+      'application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1;g=meta.k8s.io,application/json', TABLE_ACCEPT],
+    ['asks for aggregated discovery when kubectl does',
       'application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json;q=0.9',
-      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json;q=0.9'],
-    ['replaces the OpenAPI v2 protobuf type', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/json'],
-    ['replaces a protobuf-only Accept', 'application/vnd.kubernetes.protobuf', 'application/json'],
-    ['drops protobuf watch streams and keeps JSON ones', 'application/vnd.kubernetes.protobuf;stream=watch,application/json;stream=watch', 'application/json;stream=watch'],
-    ['drops CBOR', 'application/cbor;q=1,application/json;q=0.5', 'application/json;q=0.5'],
-    ['replaces YAML', 'application/yaml', 'application/json'],
-    ['replaces a wildcard', '*/*', 'application/json'],
-    ['drops the wildcard kubectl get --raw adds', 'application/json, */*', 'application/json'],
-    ['drops JSON marked not acceptable (q=0)', 'application/json;q=0,application/vnd.kubernetes.protobuf', 'application/json'],
-    ['keeps +json media types', 'application/jwk-set+json', 'application/jwk-set+json'],
-    ['keeps upper-case JSON', 'Application/JSON', 'Application/JSON'],
-    ['keeps a quoted comma inside a parameter', 'application/json;profile="a,b",application/vnd.kubernetes.protobuf', 'application/json;profile="a,b"'],
-    ['trims the space around ranges', 'application/vnd.kubernetes.protobuf , application/json;as=Table;v=v1;g=meta.k8s.io', 'application/json;as=Table;v=v1;g=meta.k8s.io'],
-    ['sets JSON when the client sent no Accept', undefined, 'application/json'],
+      DISCOVERY_ACCEPT],
+    ['replaces the OpenAPI v2 protobuf type', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', PLAIN_JSON_ACCEPT],
+    ['replaces a protobuf-only Accept', 'application/vnd.kubernetes.protobuf', PLAIN_JSON_ACCEPT],
+    ['keeps the watch framing, as JSON', 'application/vnd.kubernetes.protobuf;stream=watch,application/json;stream=watch', WATCH_STREAM_ACCEPT],
+    ['replaces CBOR', 'application/cbor;q=1,application/json;q=0.5', PLAIN_JSON_ACCEPT],
+    ['replaces CBOR sequences', 'application/cbor-seq', PLAIN_JSON_ACCEPT],
+    ['replaces YAML', 'application/yaml', PLAIN_JSON_ACCEPT],
+    ['replaces a wildcard', '*/*', PLAIN_JSON_ACCEPT],
+    ['replaces JSON marked not acceptable (q=0), which the server still serves', 'application/json;q=0,application/vnd.kubernetes.protobuf', PLAIN_JSON_ACCEPT],
+    ['replaces +json media types', 'application/jwk-set+json', PLAIN_JSON_ACCEPT],
+    ['does not forward a parameter smuggled in a quoted comma',
+      'application/json;profile="a,application/vnd.kubernetes.protobuf;as=Table;g=meta.k8s.io;v=v1"', PLAIN_JSON_ACCEPT],
+    ['sets JSON when the client sent no Accept', undefined, PLAIN_JSON_ACCEPT],
   ])('when forcing JSON, %s', (_case, accept, expected) => {
     const headers = buildUpstreamHeaders(accept === undefined ? {} : { accept: [accept] }, options({ forceJsonAccept: true }));
 
     expect(headers['accept']).toBe(expected);
   });
 
-  it('rewrites each of several Accept headers when forcing JSON', () => {
+  it('reads only the first of several Accept headers when forcing JSON, as the server does (Header.Get)', () => {
     const incoming = { accept: ['application/vnd.kubernetes.protobuf', 'application/json;as=Table;v=v1;g=meta.k8s.io'] };
 
-    expect(buildUpstreamHeaders(incoming, options({ forceJsonAccept: true }))['accept']).toBe('application/json;as=Table;v=v1;g=meta.k8s.io');
+    expect(buildUpstreamHeaders(incoming, options({ forceJsonAccept: true }))['accept']).toBe(PLAIN_JSON_ACCEPT);
   });
 
   it('passes Accept through untouched when not forcing JSON', () => {

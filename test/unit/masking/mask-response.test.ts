@@ -109,9 +109,46 @@ describe('maskResponse: failing closed', () => {
     expect(() => mask('k8s\u0000', request('pods'), { contentType: 'application/vnd.kubernetes.protobuf' })).toThrow(UpstreamResponseError);
   });
 
-  it('passes protobuf OpenAPI documents (no cluster data)', () => {
-    const req: RequestInfo = { ...request('pods'), isResourceRequest: false, path: '/openapi/v2', resource: '' };
-    expect(mask('\u0001\u0002', req, { contentType: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' }).changed).toBe(false);
+  const OPENAPI: RequestInfo = { ...request('pods'), isResourceRequest: false, path: '/openapi/v2', resource: '' };
+  const PROXIED: RequestInfo = request('services', 'get', { name: 'web', subresource: 'proxy' });
+  const CBOR_SECRET = Buffer.concat([Buffer.from([0xd9, 0xd9, 0xf7, 0xa1, 0x64]), Buffer.from('data'), Buffer.from(B64)]);
+  it.each<[string, string, Buffer, RequestInfo]>([
+    ['CBOR', 'application/cbor', CBOR_SECRET, request('configmaps')],
+    ['a CBOR sequence', 'application/cbor-seq', CBOR_SECRET, request('configmaps', 'watch')],
+    ['CBOR to a non-resource request', 'application/cbor', CBOR_SECRET, OPENAPI],
+    ['CBOR with parameters', 'application/cbor; charset=utf-8', CBOR_SECRET, request('pods')],
+    ['protobuf OpenAPI (a non-resource request)', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', Buffer.from('\u0001\u0002'), OPENAPI],
+    ['protobuf to a Secret request with unmaskSecrets too', 'application/vnd.kubernetes.protobuf', Buffer.from('k8s\u0000'), request('secrets')],
+    ['a protobuf watch stream', 'application/vnd.kubernetes.protobuf;stream=watch', Buffer.from('k8s\u0000'), request('pods', 'watch')],
+    ['an octet stream from a proxied service', 'application/octet-stream', Buffer.from(`token=${B64}`), PROXIED],
+    ['an image from a proxied service', 'image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47]), PROXIED],
+    ['a made-up type', 'application/x-gatehouse-unknown', Buffer.from('AKIAIOSFODNN7EXAMPLE'), request('pods')],
+    ['a type that only ends like JSON', 'application/jsonx', Buffer.from('{"a":"AKIAIOSFODNN7EXAMPLE"}'), request('pods')],
+    ['text in UTF-16, which the patterns cannot read', 'text/plain; charset=utf-16le', Buffer.from('AKIAIOSFODNN7EXAMPLE', 'utf16le'), request('pods', 'get', { name: 'web', subresource: 'log' })],
+    ['JSON in Latin-1', 'application/json; charset=iso-8859-1', Buffer.from('{}'), request('pods')],
+    ['an unlabelled CBOR body (sniffed: not UTF-8)', '', CBOR_SECRET, request('configmaps')],
+    ['an unlabelled protobuf body (sniffed: NUL bytes)', '', Buffer.from('k8s\u0000\u000a\u0002v1'), request('configmaps')],
+  ])('refuses %s for every request (fails closed)', (_case, contentType, body, req) => {
+    for (const unmaskSecrets of [false, true]) {
+      expect(() => maskResponse({ body, contentType, request: req, unmaskSecrets })).toThrow(UpstreamResponseError);
+    }
+  });
+
+  it.each<[string, string, string]>([
+    ['JSON', 'application/json', '{"key":"AKIAIOSFODNN7EXAMPLE"}'],
+    ['JSON with a UTF-8 charset', 'application/json; charset=utf-8', '{"key":"AKIAIOSFODNN7EXAMPLE"}'],
+    ['a +json type', 'application/merge-patch+json', '{"key":"AKIAIOSFODNN7EXAMPLE"}'],
+    ['upper-case JSON', 'Application/JSON', '{"key":"AKIAIOSFODNN7EXAMPLE"}'],
+    ['YAML', 'application/yaml', 'key: AKIAIOSFODNN7EXAMPLE\n'],
+    ['a +yaml type (server-side apply bodies)', 'application/apply-patch+yaml', 'key: AKIAIOSFODNN7EXAMPLE\n'],
+    ['plain text', 'text/plain', 'key=AKIAIOSFODNN7EXAMPLE'],
+    ['HTML from a proxied service', 'text/html; charset="UTF-8"', '<p>AKIAIOSFODNN7EXAMPLE</p>'],
+    ['unlabelled JSON (sniffed)', '', '{"key":"AKIAIOSFODNN7EXAMPLE"}'],
+    ['unlabelled text (sniffed)', '', 'key=AKIAIOSFODNN7EXAMPLE'],
+  ])('reads and masks %s', (_case, contentType, body) => {
+    const out = mask(body, request('configmaps'), { contentType });
+    expect(out.body.toString()).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(out.body.toString()).toContain(MASKED_VALUE);
   });
 
   it('refuses a Secret response it cannot parse', () => {
