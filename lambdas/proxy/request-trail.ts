@@ -1,6 +1,6 @@
 import type { ProxyResponse } from '../core/api-gateway-event';
 import type { RecordCompletion, RecordIntent, ReplayBlob } from '../core/session-record';
-import type { GuardDecision } from './request-guard';
+import type { GuardDecision, RequestGuard } from './request-guard';
 import type { ProxyDependencies } from './proxy-request';
 import { ServiceUnavailableError } from '../core/errors';
 import { toKubeStatus } from '../core/kube-status';
@@ -8,6 +8,11 @@ import { completionAttributes, encodeReplayBlob, finalItem, intentItem, replayBo
 
 /** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
 const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session'];
+
+/** What a trail writes to and masks with: a narrow slice of the proxy's dependencies. */
+export type TrailDependencies = Pick<ProxyDependencies, 'records' | 'replay' | 'now' | 'log' | 'metric'> & {
+  readonly guard: Pick<RequestGuard, 'mask'>;
+};
 
 /**
  * The record of one request as it moves along: an intent made durable before anything is forwarded,
@@ -22,7 +27,7 @@ export class RequestTrail {
   private upstreamLatencyMs?: number;
 
   constructor(
-    private readonly deps: ProxyDependencies,
+    private readonly deps: TrailDependencies,
     intent: RecordIntent,
     private readonly requestBody: Buffer = Buffer.alloc(0),
     private readonly requestHeaders: Readonly<Record<string, readonly string[]>> = {},
@@ -60,9 +65,15 @@ export class RequestTrail {
     this.deps.metric(`upstream_${Math.floor(status / 100)}xx`, 1, 'Count');
   }
 
-  /** The request went through: write the blob and complete the record. */
+  /**
+   * The request went through: write the blob and complete the record. When a policy rule let the client
+   * read Secrets unmasked, the blob still gets a masked body: the response is masked again with
+   * `unmaskSecrets: false`, because a replay blob outlives the request, is read by operators and
+   * exported, and must never hold a Secret in clear. The record's `unmasked` flag says the client saw more.
+   */
   async completed(response: ProxyResponse, maskedCounts: Readonly<Record<string, number>>, unmasked: boolean): Promise<void> {
-    await this.finish(response, { outcome: 'forwarded', maskedCounts: nonEmpty(maskedCounts), unmasked: unmasked || undefined });
+    const recorded = unmasked ? this.remasked(response) : { response };
+    await this.finish(response, { outcome: 'forwarded', maskedCounts: nonEmpty(maskedCounts), unmasked: unmasked || undefined }, recorded);
   }
 
   /** The request was refused or failed: record it with the Status the client sees. */
@@ -70,16 +81,18 @@ export class RequestTrail {
     const status = toKubeStatus(error, this.intent.requestId);
     const outcome = this.intentWritten ? 'failed' : this.intent.decision === 'deny' || status.code === 403 ? 'denied' : 'rejected';
     const body = Buffer.from(JSON.stringify(status));
-    await this.finish(
-      { status: status.code, headers: { 'content-type': 'application/json' }, body },
-      { outcome, errorReason: status.reason, errorMessage: status.message },
-    );
+    const response: ProxyResponse = { status: status.code, headers: { 'content-type': 'application/json' }, body };
+    await this.finish(response, { outcome, errorReason: status.reason, errorMessage: status.message }, { response });
   }
 
-  private async finish(response: ProxyResponse, facts: Pick<RecordCompletion, 'outcome'> & Partial<RecordCompletion>): Promise<void> {
+  /**
+   * @param response what the client got (its size goes into the record).
+   * @param recorded what the replay blob keeps: the same response, or one masked again.
+   */
+  private async finish(response: ProxyResponse, facts: Pick<RecordCompletion, 'outcome'> & Partial<RecordCompletion>, recorded: Recorded): Promise<void> {
     const { requestId, startedAt } = this.intent;
     const key = replayKey(requestId, startedAt);
-    const blob = encodeReplayBlob(this.blob(response));
+    const blob = encodeReplayBlob(this.blob(recorded));
     const completion: RecordCompletion = {
       status: response.status,
       upstreamStatus: this.upstreamStatus,
@@ -113,7 +126,29 @@ export class RequestTrail {
     }
   }
 
-  private blob(response: ProxyResponse): ReplayBlob {
+  /**
+   * The client's response masked with Secrets masked, for the blob. If masking cannot read it that way
+   * (a Secret body that does not parse, which only unmasked policy let through), the body is left out
+   * rather than stored in clear.
+   */
+  private remasked(response: ProxyResponse): Recorded {
+    const contentType = response.headers['content-type'] ?? '';
+    const request = this.intent.request;
+    try {
+      if (!request) throw new Error('no request classification to mask by');
+      const { body } = this.deps.guard.mask({ connection: this.intent.connection, body: response.body, contentType, request, unmaskSecrets: false });
+      return { response: { ...response, body } };
+    } catch (error) {
+      this.deps.log('warn', 'replay body left out: it cannot be masked with Secrets masked', { error: error instanceof Error ? error.name : 'Error' });
+      this.deps.metric('replay_body_omitted', 1, 'Count');
+      return {
+        response: { ...response, body: Buffer.alloc(0) },
+        bodyOmitted: `${response.body.length} bytes of ${contentType || 'unknown content'} that could not be masked with Secrets masked`,
+      };
+    }
+  }
+
+  private blob({ response, bodyOmitted }: Recorded): ReplayBlob {
     const i = this.intent;
     const headers: Record<string, string> = {};
     for (const name of REPLAY_REQUEST_HEADERS) {
@@ -128,7 +163,7 @@ export class RequestTrail {
       session: i.identity.session,
       connection: i.connection,
       request: { method: i.method, path: i.path, query: i.query, headers, ...this.maskedRequestBody(headers['content-type'] ?? '') },
-      response: { status: response.status, headers: { ...response.headers }, body: replayBody(response.body) },
+      response: responsePart(response, bodyOmitted),
     };
   }
 
@@ -144,6 +179,21 @@ export class RequestTrail {
       return { bodyOmitted: `${this.requestBody.length} bytes of ${contentType || 'unknown content'} that masking cannot read` };
     }
   }
+}
+
+/** A response as the replay blob keeps it, and why its body is missing when it had to be left out. */
+interface Recorded {
+  readonly response: ProxyResponse;
+  readonly bodyOmitted?: string;
+}
+
+/**
+ * The blob's response part. `bodyOmitted` mirrors the request part's field of that name; readers that
+ * do not know it see a response without a body, which is what it is.
+ */
+function responsePart(response: ProxyResponse, bodyOmitted: string | undefined): ReplayBlob['response'] {
+  const part = { status: response.status, headers: { ...response.headers }, body: replayBody(response.body), ...(bodyOmitted ? { bodyOmitted } : {}) };
+  return part;
 }
 
 function nonEmpty(counts: Readonly<Record<string, number>>): Readonly<Record<string, number>> | undefined {

@@ -1,0 +1,96 @@
+import { stringify } from 'yaml';
+import type { ProxyResponse } from '../../../lambdas/core/api-gateway-event';
+import { maskResponse } from '../../../lambdas/core/masking/mask-response';
+import type { RequestInfo } from '../../../lambdas/core/request-info';
+import type { RecordIntent } from '../../../lambdas/core/session-record';
+import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
+import { RequestTrail, type TrailDependencies } from '../../../lambdas/proxy/request-trail';
+import { request as resourceRequest, secret, table } from '../masking/masking-fixtures';
+
+/**
+ * The replay blob is masked whatever the client was allowed to see: a policy rule's `unmaskSecrets`
+ * reaches the client's response only, never S3 (nor the record). Ports are in-memory fakes; masking is
+ * the real one, as the proxy's guard uses it.
+ */
+const VALUE = 'correct-horse-battery-staple-42';
+const B64 = Buffer.from(VALUE).toString('base64');
+const NOW = new Date('2026-11-22T10:00:00Z');
+
+const realMasking: RequestGuard['mask'] = ({ body, contentType, request, unmaskSecrets }) => maskResponse({ body, contentType, request, unmaskSecrets });
+
+function fakes() {
+  const blobs: Buffer[] = [];
+  const records: Record<string, Record<string, unknown>> = {};
+  const metrics: string[] = [];
+  const deps: TrailDependencies = {
+    records: {
+      putIntent: async (item) => { records[item.requestId] = { ...item }; },
+      complete: async (id, attrs) => { Object.assign(records[id] ??= {}, attrs); },
+      putFinal: async (item) => { records[item.requestId] = { ...item }; },
+    },
+    replay: { put: async (_key, bytes) => { blobs.push(bytes); } },
+    guard: { mask: realMasking },
+    now: () => NOW,
+    log: () => undefined,
+    metric: (name) => { metrics.push(name); },
+  };
+  return { deps, blobs, records, metrics };
+}
+
+function intent(request: RequestInfo): RecordIntent {
+  return {
+    requestId: 'req-1', startedAt: NOW, identity: { issuer: 'ci', agent: 'bot', session: 'bot/1', groups: [], claims: {} }, connection: 'prod',
+    method: 'GET', path: request.path, query: '', request, summary: 'get secrets', decision: 'allow', bytesIn: 0, retentionDays: 30,
+  };
+}
+
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+const secretList = { kind: 'SecretList', apiVersion: 'v1', metadata: {}, items: [secret('db', { password: VALUE }), secret('api', { token: VALUE })] };
+
+describe('RequestTrail: replay blobs are always masked', () => {
+  it.each<[string, RequestInfo, string, Buffer]>([
+    ['a Secret', resourceRequest('secrets', 'get', { name: 'db' }), 'application/json', json(secret('db', { password: VALUE }))],
+    ['a SecretList', resourceRequest('secrets', 'list'), 'application/json', json(secretList)],
+    ['a Table of Secrets with their objects', resourceRequest('secrets', 'list'), 'application/json;as=Table;v=v1;g=meta.k8s.io', json(table([secret('db', { password: VALUE })], [['db', 'Opaque']]))],
+    ['a Secret in YAML', resourceRequest('secrets', 'get', { name: 'db' }), 'application/yaml', Buffer.from(stringify(secret('db', { password: VALUE })))],
+    ['a Secret found by kind in another response', resourceRequest('configmaps', 'list'), 'application/json', json({ kind: 'List', items: [secret('db', { password: VALUE })] })],
+  ])('keeps %s out of the blob in clear when policy unmasked it for the client', async (_case, request, contentType, clear) => {
+    const f = fakes();
+    const trail = new RequestTrail(f.deps, intent(request));
+    const response: ProxyResponse = { status: 200, headers: { 'content-type': contentType }, body: clear };
+
+    await trail.completed(response, {}, true);
+
+    expect(f.blobs).toHaveLength(1);
+    const blob = f.blobs[0]!.toString();
+    expect(blob).not.toContain(B64);
+    expect(blob).not.toContain(VALUE);
+    expect(JSON.parse(blob).response.body).toBeDefined();
+    expect(f.records['req-1']).toMatchObject({ unmasked: true, bytesOut: clear.length });
+    expect(JSON.stringify(f.records)).not.toContain(B64);
+  });
+
+  it('leaves the body out, saying why, when it cannot be masked with Secrets masked', async () => {
+    const f = fakes();
+    const trail = new RequestTrail(f.deps, intent(resourceRequest('secrets', 'get', { name: 'db' })));
+    const broken = Buffer.from(`{"kind":"Secret","data":{"password":"${B64}"`);
+
+    await trail.completed({ status: 200, headers: { 'content-type': 'application/json' }, body: broken }, {}, true);
+
+    const blob = JSON.parse(f.blobs[0]!.toString());
+    expect(JSON.stringify(blob)).not.toContain(B64);
+    expect(blob.response.body).toBeUndefined();
+    expect(blob.response.bodyOmitted).toMatch(/could not be masked/);
+    expect(f.metrics).toContain('replay_body_omitted');
+  });
+
+  it('stores the client\'s (already masked) body as it is when nothing was unmasked', async () => {
+    const f = fakes();
+    const trail = new RequestTrail(f.deps, intent(resourceRequest('pods', 'list')));
+    const body = json({ kind: 'PodList', items: [] });
+
+    await trail.completed({ status: 200, headers: { 'content-type': 'application/json' }, body }, {}, false);
+
+    expect(JSON.parse(f.blobs[0]!.toString()).response.body).toEqual({ encoding: 'utf8', data: body.toString() });
+  });
+});
