@@ -26,6 +26,8 @@ export interface RecordIntent {
   readonly userAgent?: string;
   readonly kubectlCommand?: string;
   readonly roleSessionName?: string;
+  /** What Gatehouse read from the cluster to decide (`object`: the live object a patch applies to, `namespace`). */
+  readonly policyReads?: readonly string[];
   /** The approval that concerned this request: pending, or the decision that let it through or refused it. */
   readonly approval?: Readonly<Record<string, string>>;
   readonly bytesIn: number;
@@ -95,6 +97,7 @@ export function intentItem(intent: RecordIntent): SessionRecordItem {
     userAgent: intent.userAgent,
     kubectlCommand: intent.kubectlCommand,
     roleSessionName: intent.roleSessionName,
+    policyReads: intent.policyReads,
     approval: intent.approval,
     bytesIn: intent.bytesIn,
     expiresAtEpoch: Math.floor(intent.startedAt.getTime() / 1000) + intent.retentionDays * 86_400,

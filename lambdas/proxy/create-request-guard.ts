@@ -1,10 +1,16 @@
 import type { GatewayConfig } from '../core/gateway-config';
+import { BadRequestError, GatehouseError, UnsupportedMediaTypeError } from '../core/errors';
 import { maskResponse } from '../core/masking/mask-response';
 import { DEFAULT_CREDENTIAL_PATTERNS, type CredentialPattern } from '../core/masking/credential-patterns';
+import type { Json } from '../core/patch/apply-json-patch';
+import { applyPatch } from '../core/patch/apply-patch';
+import { withResourceVersionPrecondition } from '../core/patch/resource-version-precondition';
 import { compilePolicy } from '../core/policy/compile-policy';
 import { decodeRequestBody } from '../core/policy/decode-request-body';
 import { evaluatePolicy } from '../core/policy/evaluate-policy';
-import type { RequestGuard } from './request-guard';
+import { policyNeeds } from '../core/policy/policy-needs';
+import type { PolicyInput } from '../core/policy/policy-types';
+import type { GuardVerdict, RequestGuard } from './request-guard';
 
 /**
  * Builds the request guard from the configuration and the serialized policy (compiled once per Lambda
@@ -19,11 +25,55 @@ export function createRequestGuard(config: GatewayConfig, serializedPolicy: stri
     }
   }
   return {
-    decide: ({ identity, connection, request, contentType, body }) => {
-      const decision = evaluatePolicy(policy, { identity, connection, request, body: decodeRequestBody(contentType, body) });
-      return { effect: decision.effect, reason: decision.reason, ruleId: decision.ruleId, message: decision.message, unmaskSecrets: decision.unmaskSecrets };
+    inspect: ({ identity, connection, request, contentType, body, query }) => {
+      const input: PolicyInput = { identity, connection, request, body: decodeRequestBody(contentType, body), query };
+      const needs = policyNeeds(policy, input);
+      return {
+        needs,
+        decide: (facts) => {
+          let object: unknown;
+          let forwardBody: Buffer | undefined;
+          const decoded = input.body;
+          if (needs.liveObject && facts.liveObject !== undefined && decoded.state === 'decoded' && decoded.patchType && request.verb === 'patch') {
+            object = patchedObject(facts.liveObject, decoded.patch, decoded.patchType);
+            if (facts.liveObject !== null) forwardBody = guardedBody(body, decoded.patchType, facts.liveObject);
+          } else if (decoded.state === 'decoded' && !decoded.patchType && (request.verb === 'create' || request.verb === 'update')) {
+            object = decoded.value;
+          }
+          const decision = evaluatePolicy(policy, {
+            ...input,
+            ...(object !== undefined ? { object } : {}),
+            ...(needs.liveObject && facts.liveObject !== undefined ? { oldObject: facts.liveObject } : {}),
+            ...(needs.namespace ? { namespaceObject: facts.namespaceObject ?? null } : {}),
+          });
+          const verdict: GuardVerdict = { effect: decision.effect, reason: decision.reason, ruleId: decision.ruleId, message: decision.message, unmaskSecrets: decision.unmaskSecrets };
+          return forwardBody && decision.effect !== 'deny' ? { ...verdict, forwardBody } : verdict;
+        },
+      };
     },
     mask: ({ connection, body, contentType, request, unmaskSecrets }) =>
       maskResponse({ body, contentType, request, unmaskSecrets, patterns: patterns.get(connection) }),
   };
+}
+
+/** The object the server would store for this patch, or the 422 the server would answer. */
+function patchedObject(live: unknown, patch: unknown, kind: 'json' | 'merge' | 'strategic' | 'apply'): unknown {
+  const result = applyPatch(live as Json | null, patch, kind);
+  if ('error' in result) {
+    if (live === null) throw new GatehouseError(404, 'NotFound', 'The object to patch does not exist; create it first (kubectl apply -f, or --server-side apply creates it).');
+    throw new GatehouseError(422, 'Invalid', `The patch does not apply to the current object (${result.error}); fetch the object again and rebuild the patch.`);
+  }
+  return result.value;
+}
+
+/** The client's patch with a precondition on the resourceVersion Gatehouse judged. */
+function guardedBody(body: Buffer, kind: 'json' | 'merge' | 'strategic' | 'apply', live: unknown): Buffer {
+  const metadata = live !== null && typeof live === 'object' ? (live as { metadata?: { resourceVersion?: unknown } }).metadata : undefined;
+  const rv = typeof metadata?.resourceVersion === 'string' ? metadata.resourceVersion : '';
+  if (rv === '') throw new BadRequestError('The cluster returned the object without a resourceVersion, so Gatehouse cannot make sure the patch applies to the version it judged; retry.');
+  const guarded = withResourceVersionPrecondition(body, kind, rv);
+  if (!guarded) {
+    throw new UnsupportedMediaTypeError('Gatehouse must pin this patch to the object version it judged and cannot do so for this body (send the patch as JSON, without "metadata": null).');
+  }
+  return guarded;
 }

@@ -14,6 +14,7 @@ import { createStsRoleAssumer } from '../adapters/sts-role-assumer';
 import { createApprovalGateFromEnvironment } from '../approvals/approval-workflow-dependencies';
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import { createRequestGuard } from './create-request-guard';
+import { ClusterFactsReader } from './cluster-facts';
 import type { ProxyDependencies } from './proxy-request';
 
 /** The Lambda's environment, as set by the CDK construct (or by local mode, which sets the same names). */
@@ -41,6 +42,7 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
   }));
   const sts = traced(new STSClient({ requestHandler, maxAttempts: 2 }));
   const { logger, metrics } = telemetry;
+  const upstream = createHttpsUpstreamClient();
   return {
     connections: new Map(config.connections.map((c) => [c.name, c])),
     limits: {
@@ -53,7 +55,8 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     records: createDynamoDbRecordStore({ client: documents, tableName: required(env, 'GATEHOUSE_RECORDS_TABLE') }),
     replay: createS3ReplayStore({ client: s3, bucket: required(env, 'GATEHOUSE_REPLAY_BUCKET') }),
     roles: createStsRoleAssumer({ client: sts }),
-    upstream: createHttpsUpstreamClient(),
+    upstream,
+    clusterFacts: new ClusterFactsReader(upstream, () => new Date()),
     guard: createRequestGuard(config, required(env, 'GATEHOUSE_POLICY')),
     approvals: createApprovalGateFromEnvironment(env, config.approvals, {
       retentionDays: config.retentionDays, documents, log: (level, message, fields) => logger[level](message, fields ?? {}),

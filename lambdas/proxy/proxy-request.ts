@@ -20,6 +20,7 @@ import { buildUpstreamHeaders, findClientImpersonation, responseHeadersForClient
 import { tooLargeMessage } from '../adapters/https-upstream-client';
 import { noGrantMessage, refuseUnbufferable } from './refusals';
 import { RequestTrail } from './request-trail';
+import type { ClusterFactsReader } from './cluster-facts';
 
 /** Everything the proxy needs, injected once per Lambda container (or per test). */
 export interface ProxyDependencies {
@@ -33,6 +34,8 @@ export interface ProxyDependencies {
   readonly roles: RoleAssumer;
   readonly upstream: UpstreamClient;
   readonly guard: RequestGuard;
+  /** Reads of the live object and the namespace that policy needs before it decides. */
+  readonly clusterFacts: Pick<ClusterFactsReader, 'read'>;
   /** Human approval for requests policy sends to a person; undefined when approvals are not configured. */
   readonly approvals?: { readonly gate: ApprovalGate; readonly settings: RefusalSettings };
   readonly now: () => Date;
@@ -89,7 +92,28 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   trail.update({ grantId: match.grant.grantId });
 
   const contentType = header(req, 'content-type') ?? '';
-  const decision = deps.guard.decide({ identity, connection: connection.name, request, contentType, body: req.body });
+  const inspection = deps.guard.inspect({ identity, connection: connection.name, request, contentType, body: req.body, query: query.toString() });
+  const session = roleSessionFor(identity, connection);
+  trail.update({ roleSessionName: session.roleSessionName });
+  const impersonate = connection.impersonation?.enabled
+    ? { user: `${connection.impersonation.userPrefix ?? 'gatehouse:'}${identity.agent}`, groups: match.grant.impersonateGroups ?? [] }
+    : undefined;
+  // Policy that must see the live object (a patch) or the namespace's labels reads them first, with the
+  // same scoped role; nothing is written before the decision and the intent record.
+  let token: string | undefined;
+  const mint = async () => {
+    const credentials = await deps.roles.credentialsFor(session);
+    return mintEksToken({ credentials, clusterName: connection.clusterName, region: connection.region, now: deps.now() }).token;
+  };
+  let facts = {};
+  if (inspection.needs.liveObject || inspection.needs.namespace) {
+    token = await mint();
+    facts = await deps.clusterFacts.read(inspection.needs, {
+      connection, request, objectPath: target.split('?')[0]!, bearerToken: token, impersonate, requestId: req.requestId, timeoutMs: deps.limits.upstreamTimeoutMs,
+    });
+    trail.update({ policyReads: [...(inspection.needs.liveObject ? ['object'] : []), ...(inspection.needs.namespace ? ['namespace'] : [])] });
+  }
+  const decision = inspection.decide(facts);
   trail.decide(decision);
   if (decision.effect === 'deny' && decision.reason === 'undecodable-body') throw new UnsupportedMediaTypeError(decision.message);
   if (decision.effect === 'deny') {
@@ -99,26 +123,22 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
     await passApproval(req, identity, connection.name, request, query, decision, trail, deps);
   }
 
-  const session = roleSessionFor(identity, connection);
-  trail.update({ roleSessionName: session.roleSessionName });
   await trail.writeIntent();
 
-  const credentials = await deps.roles.credentialsFor(session);
-  const { token } = mintEksToken({ credentials, clusterName: connection.clusterName, region: connection.region, now: deps.now() });
+  token ??= await mint();
+  const body = decision.forwardBody ?? req.body;
   const headers = buildUpstreamHeaders(req.headers, {
     bearerToken: token,
-    impersonate: connection.impersonation?.enabled
-      ? { user: `${connection.impersonation.userPrefix ?? 'gatehouse:'}${identity.agent}`, groups: match.grant.impersonateGroups ?? [] }
-      : undefined,
+    impersonate,
     forceJsonAccept: true,
-    contentLength: req.body.length,
+    contentLength: body.length,
     // The cluster's audit log then carries Gatehouse's request id, so the two can be joined.
     auditId: req.requestId,
   });
   // Forward the canonical re-encoding of the path that was checked and classified, never the raw one.
   const upstream = await deps.upstream.send(
     connection,
-    { method: req.method, pathAndQuery: target, headers, body: req.body },
+    { method: req.method, pathAndQuery: target, headers, body },
     { timeoutMs: deps.limits.upstreamTimeoutMs, maxResponseBytes: LAMBDA_RESPONSE_LIMIT_BYTES },
   );
   trail.upstreamAnswered(upstream.status, upstream.latencyMs);
@@ -145,6 +165,7 @@ async function passApproval(
 ): Promise<void> {
   const subject = approvalSubjectFor({
     requestId: req.requestId, identity, connection, method: req.method, request, query, body: req.body, ruleId: decision.ruleId, ruleMessage: decision.message,
+    contentType: header(req, 'content-type') ?? '', maskingPatterns: deps.connections.get(connection)?.maskingPatterns,
   });
   if (!deps.approvals) throw approvalsNotConfiguredError(subject);
   let state = await deps.approvals.gate.check(subject);

@@ -13,10 +13,44 @@ export interface GuardDecision {
   readonly unmaskSecrets: boolean;
 }
 
+/** A decision, and the body to forward when it is not the client's own (a patch with a precondition added). */
+export interface GuardVerdict extends GuardDecision {
+  readonly forwardBody?: Buffer;
+}
+
 /** The result of masking a body. */
 export interface MaskResult {
   readonly body: Buffer;
   readonly counts: Readonly<Record<string, number>>;
+}
+
+/** What the guard is asked about. */
+export interface GuardInput {
+  readonly identity: AgentIdentity;
+  readonly connection: string;
+  readonly request: RequestInfo;
+  readonly contentType: string;
+  readonly body: Buffer;
+  readonly query: string;
+}
+
+/** What the proxy read from the cluster for policy: `null` is "does not exist". */
+export interface ClusterFacts {
+  readonly liveObject?: unknown;
+  readonly namespaceObject?: unknown;
+}
+
+/** One request under inspection: what policy must see before it can decide, then the decision. */
+export interface GuardInspection {
+  /** Reads the proxy must make first (see `policyNeeds`). */
+  readonly needs: { readonly liveObject: boolean; readonly namespace: boolean };
+  /**
+   * Decides with what was read. With a live object, a patch is judged by the object it would produce and
+   * forwarded with a resourceVersion precondition (`forwardBody`).
+   *
+   * @throws GatehouseError when the patch cannot apply to the live object (422) or cannot be guarded (415).
+   */
+  decide(facts: ClusterFacts): GuardVerdict;
 }
 
 /**
@@ -24,12 +58,6 @@ export interface MaskResult {
  * depends on this shape only, so the policy engine can evolve without touching the request path.
  */
 export interface RequestGuard {
-  decide(input: {
-    readonly identity: AgentIdentity;
-    readonly connection: string;
-    readonly request: RequestInfo;
-    readonly contentType: string;
-    readonly body: Buffer;
-  }): GuardDecision;
+  inspect(input: GuardInput): GuardInspection;
   mask(input: { readonly connection: string; readonly body: Buffer; readonly contentType: string; readonly request: RequestInfo; readonly unmaskSecrets: boolean }): MaskResult;
 }

@@ -41,8 +41,12 @@ function harness(overrides: { decision?: Partial<GuardDecision>; failIntent?: bo
         return { status: 200, headers: { 'content-type': 'application/json' }, body: overrides.upstreamBody ?? Buffer.from('{"kind":"PodList","items":[]}'), latencyMs: 5 };
       },
     },
+    clusterFacts: { read: async () => { events.push('read'); return {}; } },
     guard: {
-      decide: () => ({ effect: 'allow', reason: 'rule', ruleId: 'default', message: '', unmaskSecrets: false, ...overrides.decision }),
+      inspect: () => ({
+        needs: { liveObject: false, namespace: false },
+        decide: () => ({ effect: 'allow', reason: 'rule', ruleId: 'default', message: '', unmaskSecrets: false, ...overrides.decision }),
+      }),
       mask: ({ body }) => ({ body: Buffer.from(body.toString().replace('hunter2', '***')), counts: (body.includes('hunter2') ? { password: 1 } : {}) as Record<string, number> }),
     },
     now: () => new Date('2026-11-22T10:00:00Z'),
