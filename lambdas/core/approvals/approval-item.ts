@@ -1,5 +1,6 @@
 import type { ApprovalState, ApprovalSubject } from '../approval';
 import type { ApprovalSettings } from './approvals-config';
+import type { WhatRuns } from './describe-what-runs';
 
 /**
  * The approval model: one approval per request that policy sent to a person, its state transitions, and the
@@ -34,6 +35,8 @@ export interface Approval {
   /** '' for cluster-scoped requests (just-in-time access is then not offered). */
   readonly namespace: string;
   readonly name: string;
+  /** What will run: method, path, covered query, media type, masked body preview, patched fields (absent on older items). */
+  readonly whatRuns?: WhatRuns;
   readonly ruleId: string;
   readonly ruleMessage: string;
   readonly createdAt: string;
@@ -128,8 +131,11 @@ export function approvalExpiresAtEpoch(createdAt: Date, retentionDays: number): 
   return Math.floor(createdAt.getTime() / 1000) + retentionDays * 86_400;
 }
 
-/** A new pending approval for a subject. */
-export function newApproval(subject: ApprovalSubject, approvalId: string, now: Date, settings: Pick<ApprovalSettings, 'timeoutSeconds'>): Approval {
+/**
+ * A new pending approval for a subject. `whatRuns` comes from `approvalSubjectFor`; the proxy's port type does
+ * not name it, so it is optional here and stored whenever the subject carries it.
+ */
+export function newApproval(subject: ApprovalSubject & { readonly whatRuns?: WhatRuns }, approvalId: string, now: Date, settings: Pick<ApprovalSettings, 'timeoutSeconds'>): Approval {
   const { identity, request } = subject;
   return {
     approvalId,
@@ -147,6 +153,7 @@ export function newApproval(subject: ApprovalSubject, approvalId: string, now: D
     resource: request.resource,
     namespace: request.namespace,
     name: request.name,
+    ...(subject.whatRuns ? { whatRuns: subject.whatRuns } : {}),
     ruleId: subject.ruleId,
     ruleMessage: subject.ruleMessage,
     createdAt: now.toISOString(),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { splitQuery, type QueryScope } from './query-parameters';
 
 /** What identifies "the exact request" an approval is about. */
 export interface FingerprintInput {
@@ -10,31 +11,46 @@ export interface FingerprintInput {
   readonly method: string;
   /** The decoded, checked cluster path (`ClusterPath.path`), not the raw one. */
   readonly path: string;
-  /** The query parameters. Their order does not matter; repeats do. */
+  /** What the request is (from its classification): decides which query parameters count. */
+  readonly scope: QueryScope;
+  /** The query parameters. Their names' order does not matter; repeats and the order of one name's values do. */
   readonly query: URLSearchParams | string;
+  /** The request's Content-Type header ('' when absent); only its media type counts. */
+  readonly contentType: string;
   /** The request body, byte for byte. */
   readonly body: Uint8Array;
 }
 
-/** Bumped if what goes into a fingerprint ever changes, so old approvals can never match new requests. */
-const FINGERPRINT_VERSION = 'gatehouse-approval-fingerprint-v1';
+/**
+ * Bumped whenever what goes into a fingerprint changes, so old approvals can never match new requests.
+ * v2: the body's media type is in; query parameters that do not change what runs are out; one name's values
+ * keep their order.
+ */
+export const FINGERPRINT_VERSION = 'gatehouse-approval-fingerprint-v2';
 
 /**
- * SHA-256 (hex) over agent, connection, method, canonical path and query, and body. The query is put in a
- * canonical order (sorted by key, then value) because clients may order parameters differently for the same
- * request; everything else is taken exactly, so an approval of `delete deployment api -n prod` does not also
- * approve a delete of another deployment, in another namespace, with other options or another body.
- * Session, user agent and kubectl's command header are left out: re-running the same command in a new
- * shell or CI attempt is the same request.
+ * SHA-256 (hex) over agent, connection, method, path, the body's media type, the query parameters that change
+ * what runs, and the body. Everything that decides what the cluster does is taken exactly, so an approval of
+ * `delete deployment api -n prod` does not also approve a delete of another deployment, in another namespace,
+ * with other options or another body; the same patch bytes sent as a merge, strategic-merge or apply patch
+ * are different requests, because the cluster reads them differently.
+ *
+ * Left out is what does not change what runs, so that re-running the approved command in a new shell or CI
+ * attempt matches: session, user agent and kubectl's command header, Content-Type parameters such as charset,
+ * the media type of an empty body, and the query parameters `query-parameters.ts` lists as inert (`timeout`
+ * from `--request-timeout`, `pretty`, ...).
  */
 export function requestFingerprint(input: FingerprintInput): string {
-  const params = typeof input.query === 'string' ? new URLSearchParams(input.query) : input.query;
-  const query = [...params].sort(([ak, av], [bk, bv]) => compare(ak, bk) || compare(av, bv));
+  const { kept } = splitQuery(input.query, input.scope);
+  const mediaType = input.body.length === 0 ? '' : mediaTypeOf(input.contentType);
   const bodySha256 = createHash('sha256').update(input.body).digest('hex');
-  const canonical = JSON.stringify([FINGERPRINT_VERSION, input.issuer, input.agent, input.connection, input.method.toUpperCase(), input.path, query, bodySha256]);
+  const canonical = JSON.stringify([
+    FINGERPRINT_VERSION, input.issuer, input.agent, input.connection, input.method.toUpperCase(), input.path, mediaType, kept, bodySha256,
+  ]);
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** `Application/JSON; charset=utf-8` -> `application/json`: media types are case-insensitive, parameters do not change the meaning. */
+export function mediaTypeOf(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
 }

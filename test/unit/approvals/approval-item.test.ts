@@ -17,6 +17,13 @@ describe('newApproval', () => {
       ruleId: 'production-approval/writes-by-name', createdAt: iso(0), pendingUntil: iso(30), fingerprint: subject().fingerprint,
     });
   });
+
+  it('keeps what will run, so Slack and `approvals show` can show it after the request is gone', () => {
+    expect(pending(T0).whatRuns).toEqual({
+      method: 'DELETE', path: '/apis/apps/v1/namespaces/prod/deployments/api', query: [], leftOut: [], mediaType: 'application/json',
+      body: { state: 'shown', bytes: 34, text: '{"propagationPolicy":"Background"}', cut: false }, notes: [],
+    });
+  });
 });
 
 describe('state transitions', () => {

@@ -15,19 +15,28 @@ export const SETTINGS: ApprovalSettings = resolveApprovalSettings({
   personClaims: { 'alice@acme.com': 'U0ALICE', 'ci-bot': 'U0CIOWNER' },
 }, 90);
 
-/** The subject of `kubectl delete deployment api -n prod` by demo-agent. */
-export function subject(overrides: { agent?: string; namespace?: string; name?: string; requestId?: string; claims?: Record<string, string> } = {}): ApprovalSubject {
+/** What a test can change about {@link subject}'s request. */
+export interface SubjectOverrides {
+  agent?: string; namespace?: string; name?: string; requestId?: string; claims?: Record<string, string>;
+  method?: string; path?: string; query?: string; contentType?: string; body?: string;
+}
+
+/** The subject of `kubectl delete deployment api -n prod` by demo-agent (or of the request the overrides describe). */
+export function subject(overrides: SubjectOverrides = {}): ApprovalSubject {
   const namespace = overrides.namespace ?? 'prod';
-  const path = namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments/${overrides.name ?? 'api'}` : `/api/v1/nodes/${overrides.name ?? 'node-1'}`;
+  const path = overrides.path ?? (namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments/${overrides.name ?? 'api'}` : `/api/v1/nodes/${overrides.name ?? 'node-1'}`);
+  const method = overrides.method ?? 'DELETE';
+  const query = new URLSearchParams(overrides.query ?? '');
   const agent = overrides.agent ?? 'demo-agent';
   return approvalSubjectFor({
     requestId: overrides.requestId ?? 'req-1',
     identity: { issuer: 'demo', agent, session: `${agent}/run-1`, groups: [], claims: overrides.claims ?? { sub: agent, run_id: 'run-1' } },
     connection: 'demo',
-    method: 'DELETE',
-    request: classifyRequest('DELETE', path, new URLSearchParams()),
-    query: new URLSearchParams(),
-    body: Buffer.from('{"propagationPolicy":"Background"}'),
+    method,
+    request: classifyRequest(method, path, query),
+    query,
+    contentType: overrides.contentType ?? 'application/json',
+    body: Buffer.from(overrides.body ?? '{"propagationPolicy":"Background"}'),
     ruleId: 'production-approval/writes-by-name',
     ruleMessage: 'Writes to production namespaces need an approval through Gatehouse.',
   });
