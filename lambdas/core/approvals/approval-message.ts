@@ -1,6 +1,7 @@
 import type { Approval } from './approval-item';
 import type { ApprovalSettings } from './approvals-config';
 import { escapeSlackText, slackCode, slackDate, slackPlain, slackUser } from './slack-text';
+import { whatRunsBlocks } from './what-runs-blocks';
 
 /** `action_id`s of the buttons; the interactions endpoint accepts only these. */
 export const APPROVAL_ACTIONS = { approveOnce: 'gatehouse_approve_once', approveJit: 'gatehouse_approve_jit', deny: 'gatehouse_deny' } as const;
@@ -140,6 +141,8 @@ function describe(approval: Approval): SlackBlock[] {
       type: 'section', block_id: 'gatehouse_request',
       text: mrkdwn(`Agent ${slackCode(approval.agent)} (issuer ${slackCode(approval.issuer, 40)}) wants to\n${slackCode(approval.summary, 400)}\non connection ${slackCode(approval.connection, 80)}.`),
     },
+    // What exactly would run (approvals created before it was recorded have none).
+    ...(approval.whatRuns ? whatRunsBlocks(approval.whatRuns) : []),
     {
       type: 'section', block_id: 'gatehouse_details',
       fields: [
