@@ -1,6 +1,7 @@
 import { maskResponse } from '../lambdas/core/masking/mask-response';
 import { compilePolicy } from '../lambdas/core/policy/compile-policy';
 import { decodeRequestBody } from '../lambdas/core/policy/decode-request-body';
+import { compileCelCondition, toCelValue } from '../lambdas/core/policy/cel-condition';
 import { evaluatePolicy } from '../lambdas/core/policy/evaluate-policy';
 import { DEFAULT_PACKS_DIR } from '../lambdas/core/policy/load-policy-files';
 import type { PolicyInput } from '../lambdas/core/policy/policy-types';
@@ -16,49 +17,95 @@ const TARGET_BYTES = 5 * 1024 * 1024;
  * a container log), each against the cost of merely parsing and re-serializing the same bytes in the same run.
  */
 export async function runPolicyAndMaskingBench(): Promise<BenchRow[]> {
-  return [benchPolicy(), ...benchMasking()];
+  return [...benchPolicy(), ...benchMasking()];
 }
 
-function benchPolicy(): BenchRow {
-  const packs = readdirSync(DEFAULT_PACKS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => ({ source: f, text: readFileSync(join(DEFAULT_PACKS_DIR, f), 'utf8') }));
+/** Own rules of the bench policy; every fourth carries a CEL condition when `cel` is set (request or object based). */
+function ownRules(count: number, cel: boolean): string {
   const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
-  const resources = ['pods', 'deployments', 'services', 'configmaps', 'secrets', 'jobs', 'ingresses', 'statefulsets', 'widgets', 'gadgets'];
-  const own = Array.from({ length: 200 - 17 }, (_, i) => {
+  return Array.from({ length: count }, (_, i) => {
+    const verb = verbs[i % verbs.length]!;
     const match = [
-      `verbs: [${verbs[i % verbs.length]}, ${verbs[(i + 3) % verbs.length]}]`,
-      `resources: [${resources[i % resources.length]}]`,
+      `verbs: [${verb}, ${verbs[(i + 3) % verbs.length]}]`,
+      `resources: [${RESOURCES[i % RESOURCES.length]}]`,
       i % 3 === 0 ? `namespaces: ["team-${i % 17}-*", "svc-${i}"]` : `agents: ["repo:acme/app-${i % 23}:*"]`,
       i % 5 === 0 ? `claims: { environment: [prod, "stag*"] }` : `groups: ["g-${i % 7}-*"]`,
     ];
+    if (cel && i % 4 === 0) {
+      const objectVerbs = ['create', 'update', 'patch'].includes(verb) && ['create', 'update', 'patch'].includes(verbs[(i + 3) % verbs.length]!);
+      match.push(objectVerbs
+        ? `cel: "allContainers.exists(c, c.?image.orValue('').endsWith(':latest') || c.?securityContext.?runAsUser.orValue(1) == 0)"`
+        : `cel: "request.namespace.startsWith('team-') && agent.claims.?environment.orValue('') != 'prod'"`);
+    }
     return `  - id: r${i}\n    effect: ${['deny', 'approve', 'allow'][i % 3]}\n    match: { ${match.join(', ')} }\n`;
-  });
-  const policy = compilePolicy([{ source: 'bench.yaml', text: `apiVersion: gatehouse.dev/v1\nkind: Policy\npacks: [baseline, production-approval]\ndefaults: { "*": allow, prod: approve }\nrules:\n${own.join('')}` }], { packs });
-  if (policy.rules.length !== 200) throw new Error(`bench policy has ${policy.rules.length} rules, expected 200`);
-  const podBody = decodeRequestBody('application/json', Buffer.from(JSON.stringify({ kind: 'Pod', spec: { containers: [{ name: 'a', image: 'nginx', securityContext: { runAsNonRoot: true } }], volumes: [{ name: 'v', emptyDir: {} }] } })));
+  }).join('');
+}
+
+const RESOURCES = ['pods', 'deployments', 'services', 'configmaps', 'secrets', 'jobs', 'ingresses', 'statefulsets', 'widgets', 'gadgets'];
+
+/**
+ * Decisions per second with 200 rules (the baseline and production-approval packs plus generated ones), once
+ * with CEL conditions on a quarter of the generated rules and once without them, in the same run; and what one
+ * CEL condition costs to evaluate on a pod.
+ */
+function benchPolicy(): BenchRow[] {
+  const packs = readdirSync(DEFAULT_PACKS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => ({ source: f, text: readFileSync(join(DEFAULT_PACKS_DIR, f), 'utf8') }));
+  const header = 'apiVersion: gatehouse.dev/v1\nkind: Policy\npacks: [baseline, production-approval]\ndefaults: { "*": allow, prod: approve }\n';
+  const packRules = compilePolicy([{ source: 'packs.yaml', text: header }], { packs }).rules.length;
+  const build = (cel: boolean) => compilePolicy([{ source: 'bench.yaml', text: `${header}rules:\n${ownRules(200 - packRules, cel)}` }], { packs });
+  const withCel = build(true);
+  const plain = build(false);
+  if (withCel.rules.length !== 200) throw new Error(`bench policy has ${withCel.rules.length} rules, expected 200`);
+  const celRules = withCel.rules.filter((r) => r.match.cel !== null).length;
+  const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+  const pod = { kind: 'Pod', spec: { containers: [{ name: 'a', image: 'nginx', securityContext: { runAsNonRoot: true } }], volumes: [{ name: 'v', emptyDir: {} }] } };
+  const podBody = decodeRequestBody('application/json', Buffer.from(JSON.stringify(pod)));
   const patchBody = decodeRequestBody('application/json-patch+json', Buffer.from(JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 3 }])));
   const inputs: PolicyInput[] = Array.from({ length: 256 }, (_, i) => {
-    const verb = verbs[i % verbs.length];
-    const resource = resources[(i * 7) % resources.length];
-    const namespace = ['team-3-a', 'prod', 'kube-system', 'shop', 'svc-12'][i % 5];
+    const verb = verbs[i % verbs.length]!;
+    const resource = RESOURCES[(i * 7) % RESOURCES.length]!;
+    const namespace = ['team-3-a', 'prod', 'kube-system', 'shop', 'svc-12'][i % 5]!;
     const body = verb === 'create' && resource === 'pods' ? podBody : verb === 'patch' ? patchBody : ({ state: 'none' } as const);
     return {
       identity: { issuer: 'github', agent: `repo:acme/app-${i % 23}:ref:refs/heads/main`, session: 's', groups: [`g-${i % 7}-x`], claims: { environment: i % 2 ? 'prod' : 'staging' } },
       connection: i % 4 === 0 ? 'prod' : 'dev',
       request: req(verb, resource, namespace),
       body,
+      ...(verb === 'create' && resource === 'pods' ? { object: pod } : {}),
       namespaceLabels: i % 3 === 0 ? { environment: 'production' } : ({ team: 'shop' } as Record<string, string>),
     };
   });
-  for (let i = 0; i < 50_000; i++) evaluatePolicy(policy, inputs[i & 255]);
+  const celRate = decisionsPerSecond(withCel, inputs);
+  const plainRate = decisionsPerSecond(plain, inputs);
+  const condition = compileCelCondition("allContainers.exists(c, c.?image.orValue('').endsWith(':latest') || c.?securityContext.?runAsUser.orValue(1) == 0)");
+  const variables = { object: toCelValue(pod), oldObject: null, namespaceObject: null, request: {}, pods: [], podSpecs: [], allContainers: toCelValue(pod.spec.containers) as unknown[], agent: {}, connection: 'c' };
+  const perCondition = nanosecondsPer(() => condition.evaluate(variables));
+  return [
+    { name: `policy decisions (200 rules, ${celRules} with CEL)`, value: celRate, unit: 'decisions/s', baseline: plainRate, ratio: celRate / plainRate },
+    { name: 'one CEL condition on a pod (evaluate)', value: perCondition / 1000, unit: 'µs' },
+    { name: 'pod as CEL input (convert, once per decision)', value: nanosecondsPer(() => toCelValue(pod)) / 1000, unit: 'µs' },
+  ];
+}
+
+function decisionsPerSecond(policy: ReturnType<typeof compilePolicy>, inputs: readonly PolicyInput[]): number {
+  for (let i = 0; i < 50_000; i++) evaluatePolicy(policy, inputs[i & 255]!);
   let n = 0;
   const started = process.hrtime.bigint();
   let elapsed = 0;
   while (elapsed < 1) {
-    for (let i = 0; i < 10_000; i++) evaluatePolicy(policy, inputs[(n + i) & 255]);
+    for (let i = 0; i < 10_000; i++) evaluatePolicy(policy, inputs[(n + i) & 255]!);
     n += 10_000;
     elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   }
-  return { name: 'policy decisions (200 rules)', value: n / elapsed, unit: 'decisions/s' };
+  return n / elapsed;
+}
+
+function nanosecondsPer(op: () => unknown): number {
+  for (let i = 0; i < 20_000; i++) op();
+  const runs = 200_000;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) op();
+  return Number(process.hrtime.bigint() - started) / runs;
 }
 
 function benchMasking(): BenchRow[] {

@@ -102,10 +102,9 @@ export function toCelValue(value: unknown): unknown {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(toCelValue);
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      Object.defineProperty(out, key, { value: toCelValue((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
-    }
+    // A null prototype: plain assignment then creates own keys for any name, `__proto__` included.
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(value)) out[key] = toCelValue((value as Record<string, unknown>)[key]);
     return out;
   }
   return value;
