@@ -60,7 +60,10 @@ export interface MaskingPatternConfig {
 export interface ImpersonationConfig {
   /** Send Impersonate-User / Impersonate-Group on every request. */
   readonly enabled: boolean;
-  /** Prefix of the impersonated user name. @default 'gatehouse:' */
+  /**
+   * Prefix of the impersonated user name, which is `<userPrefix><issuer>:<agent>` (`impersonatedUserFor`),
+   * e.g. `gatehouse:github:acme/app`. Must not start with `system:`. @default 'gatehouse:'
+   */
   readonly userPrefix?: string;
 }
 
@@ -72,7 +75,11 @@ export interface GrantSpec {
   readonly agent?: string;
   /** Group claim value; `*` allowed. Exactly one of agent or group. */
   readonly group?: string;
-  /** Restrict to agents from this issuer (by issuer name). @default any configured issuer */
+  /**
+   * Restrict to agents from this issuer (by issuer name). Required when more than one issuer is configured:
+   * the same agent or group value can come from different issuers (and mean different principals).
+   * @default the only configured issuer
+   */
   readonly issuer?: string;
   /** Namespaces the grant covers (`*` allowed). @default all namespaces and cluster-scoped resources */
   readonly namespaces?: readonly string[];

@@ -222,6 +222,12 @@ function readGrant(s: Section, known: Known): GrantSpec | undefined {
   if (issuer !== undefined && !known.issuerNames.includes(issuer)) {
     s.problem(`issuer ${show(issuer)} is not defined; defined issuers: ${names(known.issuerNames)}`);
   }
+  // Agent and group values are only unique within an issuer (a repository name at GitHub and at GitLab):
+  // with several issuers, a grant without one would let any of them claim the principal.
+  if (!s.has('issuer') && known.issuerNames.length > 1) {
+    s.problem(`issuer is required because ${known.issuerNames.length} issuers are configured (${names(known.issuerNames)}); `
+      + `a grant without one would match the same ${s.has('group') ? 'group' : 'agent'} from any of them. Add e.g. issuer: ${show(known.issuerNames.find(isDefined) ?? '<name>')}`);
+  }
   const allIssuersValid = known.issuers.length === known.issuerNames.length;
   if (group !== undefined && (issuerConfig || (issuer === undefined && allIssuersValid))) {
     const candidates = issuerConfig ? [issuerConfig] : known.issuers;

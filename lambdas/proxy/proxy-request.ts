@@ -13,6 +13,7 @@ import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
 import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError, UnsupportedMediaTypeError, UpstreamResponseError } from '../core/errors';
 import { identifyAgent } from '../core/identify-agent';
+import { impersonatedUserFor } from '../core/impersonated-user';
 import { matchGrant } from '../core/match-grant';
 import { roleSessionFor } from '../core/role-session';
 import { parseClusterPath } from '../core/safe-cluster-path';
@@ -96,7 +97,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   const session = roleSessionFor(identity, connection);
   trail.update({ roleSessionName: session.roleSessionName });
   const impersonate = connection.impersonation?.enabled
-    ? { user: `${connection.impersonation.userPrefix ?? 'gatehouse:'}${identity.agent}`, groups: match.grant.impersonateGroups ?? [] }
+    ? { user: impersonatedUserFor(identity, connection.impersonation), groups: match.grant.impersonateGroups ?? [] }
     : undefined;
   // Policy that must see the live object (a patch) or the namespace's labels reads them first, with the
   // same scoped role; nothing is written before the decision and the intent record.

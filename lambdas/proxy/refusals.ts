@@ -42,6 +42,8 @@ export function noGrantMessage(identity: AgentIdentity, connection: string, requ
       return request.namespace
         ? `The grant for ${who} on connection "${connection}" does not cover namespace "${request.namespace}" (it covers ${match.namespaces?.join(', ')}); use -n with a granted namespace or ask for a wider grant.`
         : `The grant for ${who} on connection "${connection}" is limited to namespaces ${match.namespaces?.join(', ')}; cluster-wide requests need an unrestricted grant. Use -n <namespace>.`;
+    case 'issuer':
+      return `The grant for ${who} on connection "${connection}" names no issuer, and this Gatehouse trusts several, so it matches no one; ask a Gatehouse operator to re-create it with --issuer ${identity.issuer}.`;
     default:
       return `${who[0]!.toUpperCase()}${who.slice(1)} has no grant on connection "${connection}"; ask a Gatehouse operator for one (gatehouse grants add).`;
   }

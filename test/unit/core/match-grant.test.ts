@@ -28,6 +28,21 @@ describe('matchGrant', () => {
     expect('grant' in result ? 'granted' : result.miss).toBe(expected);
   });
 
+  it.each<[string, Grant[], readonly string[] | undefined, string]>([
+    ['a grant without issuer, issuers unknown (single-issuer behaviour)', [grant({})], undefined, 'granted'],
+    ['a grant without issuer, one issuer configured', [grant({})], ['github'], 'granted'],
+    ['a grant without issuer, several issuers configured', [grant({})], ['github', 'gitlab'], 'issuer'],
+    ['a group grant without issuer, several issuers configured', [grant({ principalType: 'group', principal: 'deployers' })], ['github', 'gitlab'], 'issuer'],
+    ['a grant naming the agent\'s issuer, several configured', [grant({ issuer: 'github' })], ['github', 'gitlab'], 'granted'],
+    ['a grant naming another issuer, several configured', [grant({ issuer: 'gitlab' })], ['github', 'gitlab'], 'none'],
+    ['an issuer-less grant beside one naming the issuer', [grant({ grantId: 'any' }), grant({ grantId: 'own', issuer: 'github' })], ['github', 'gitlab'], 'granted'],
+    ['an issuer-less grant for another agent', [grant({ principal: 'other/app' })], ['github', 'gitlab'], 'none'],
+    ['an issuer-less grant beside an expired one naming the issuer', [grant({}), grant({ issuer: 'github', expiresAt: '2020-01-01T00:00:00Z' })], ['github', 'gitlab'], 'expired'],
+  ])('with %s', (_case, grants, issuers, expected) => {
+    const result = matchGrant(grants, agent, 'prod', now, { issuers });
+    expect('grant' in result ? 'granted' : result.miss).toBe(expected);
+  });
+
   it('prefers the agent own grant over a group grant', () => {
     const result = matchGrant([grant({ grantId: 'group', principalType: 'group', principal: 'deployers' }), grant({ grantId: 'own' })], agent, 'prod', now);
     expect('grant' in result && result.grant.grantId).toBe('own');

@@ -23,7 +23,7 @@ const valid = (): Mutable => ({
     },
   ],
   grants: [
-    { connection: 'demo', agent: 'acme/*' },
+    { connection: 'demo', agent: 'acme/*', issuer: 'github' },
     { connection: 'prod', group: 'sre', issuer: 'okta', namespaces: ['payments', 'team-*'], expiresAt: '2030-01-31T18:00:00+01:00', impersonateGroups: ['sre'] },
   ],
   limits: { maxRequestBodyBytes: 6 * 1024 * 1024, upstreamTimeoutMs: 28_999 },
@@ -108,7 +108,13 @@ describe('validateGatewayConfig', () => {
     ['empty namespaces', (c) => (c.grants[1].namespaces = []), 'grants[1]: namespaces is empty; omit the key to grant every namespace'],
     ['bad namespace', (c) => (c.grants[1].namespaces = ['Payments']), 'namespaces entry "Payments" is not a namespace name'],
     ['impersonated groups without impersonation', (c) => (c.grants[0].impersonateGroups = ['x']), 'impersonateGroups has no effect: connection "demo" does not impersonate'],
-    ['duplicate grants', (c) => c.grants.push({ connection: 'demo', agent: 'acme/*', expiresAt: '2031-01-01T00:00:00Z' }), 'grants[2]: same connection, principal, issuer and namespaces as grants[0]'],
+    ['duplicate grants', (c) => c.grants.push({ connection: 'demo', agent: 'acme/*', issuer: 'github', expiresAt: '2031-01-01T00:00:00Z' }), 'grants[2]: same connection, principal, issuer and namespaces as grants[0]'],
+    ['agent grant without issuer when several are configured', (c) => delete c.grants[0].issuer,
+      'grants[0]: issuer is required because 2 issuers are configured (github, okta); a grant without one would match the same agent from any of them. Add e.g. issuer: "github"'],
+    ['group grant without issuer when several are configured', (c) => delete c.grants[1].issuer,
+      'grants[1]: issuer is required because 2 issuers are configured (github, okta); a grant without one would match the same group from any of them.'],
+    ['grant without issuer when a third issuer is invalid', (c) => { delete c.grants[0].issuer; c.issuers.push({ name: 'gitlab', issuer: 'http://gitlab.example.com', audience: ['g'] }); },
+      'grants[0]: issuer is required because 3 issuers are configured (github, okta, gitlab)'],
     ['body limit over 6 MB', (c) => (c.limits.maxRequestBodyBytes = 6 * 1024 * 1024 + 1), 'limits: maxRequestBodyBytes 6291457 must be an integer from 1 to 6291456'],
     ['upstream timeout at the gateway limit', (c) => (c.limits.upstreamTimeoutMs = 29_000), 'limits: upstreamTimeoutMs 29000 must be an integer from 1000 to 28999'],
     ['typo in limits', (c) => (c.limits.upstreamTimeout = 1), 'limits: unknown key "upstreamTimeout"; did you mean "upstreamTimeoutMs"?'],
@@ -121,6 +127,15 @@ describe('validateGatewayConfig', () => {
     const problems = problemsOf(withChange(change));
 
     expect(problems).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it.each<[string, Mutable]>([
+    ['an agent grant', { connection: 'demo', agent: 'acme/*' }],
+    ['a group grant', { connection: 'demo', group: 'sre' }],
+  ])('accepts %s without issuer when only one issuer is configured', (_case, grant) => {
+    const raw = { issuers: [valid().issuers[1]], connections: [valid().connections[0]], grants: [grant] };
+
+    expect(problemsOf(raw)).toEqual([]);
   });
 
   it('collects every problem instead of stopping at the first', () => {

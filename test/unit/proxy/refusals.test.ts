@@ -2,7 +2,7 @@ import type { ProxyRequest } from '../../../lambdas/core/api-gateway-event';
 import { classifyRequest } from '../../../lambdas/core/classify-request';
 import { BadRequestError } from '../../../lambdas/core/errors';
 import { parseClusterPath } from '../../../lambdas/core/safe-cluster-path';
-import { refuseUnbufferable } from '../../../lambdas/proxy/refusals';
+import { noGrantMessage, refuseUnbufferable } from '../../../lambdas/proxy/refusals';
 
 const LOG_PATH = '/api/v1/namespaces/prod/pods/web-0/log';
 
@@ -34,5 +34,16 @@ describe('refuseUnbufferable: follow read as the API server reads it', () => {
 
   it.each(['watch=yes', 'watch=', 'watch=on'])('refuses a list with %s as a watch', (rawQuery) => {
     expect(() => check(rawQuery, '/api/v1/namespaces/prod/pods')).toThrow(/Watching is not supported/);
+  });
+});
+
+describe('noGrantMessage', () => {
+  it('says what to do when only issuer-less grants would have matched on a multi-issuer gateway', () => {
+    const identity = { issuer: 'github', agent: 'acme/app', session: 's', groups: [], claims: {} };
+    const info = classifyRequest('GET', '/api/v1/namespaces/prod/pods', new URLSearchParams());
+    expect(noGrantMessage(identity, 'prod', info, { miss: 'issuer' })).toBe(
+      'The grant for agent "acme/app" (issuer github) on connection "prod" names no issuer, and this Gatehouse trusts several, so it matches no one; '
+        + 'ask a Gatehouse operator to re-create it with --issuer github.',
+    );
   });
 });
