@@ -4,7 +4,7 @@ import type { Approval } from '../../lambdas/core/approvals/approval-item';
 import type { ApprovalStore } from '../../lambdas/core/approvals/approval-ports';
 import { printJson, str, type CommandContext, type GroupSpec } from '../command';
 import { NotFoundError, TargetError } from '../errors';
-import { renderFields } from '../table';
+import { approvalDetails } from '../approval-view';
 
 /** `gatehouse approvals show|revoke`: inspect an approval, end a just-in-time window early. */
 export const approvalsGroup: GroupSpec = {
@@ -13,7 +13,7 @@ export const approvalsGroup: GroupSpec = {
   commands: [
     {
       name: 'show',
-      summary: 'show one approval: what it was for, who decided, and its window',
+      summary: 'show one approval: what will run (masked), who decided, and its window',
       usage: '<approval-id>',
       positionals: { min: 1, max: 1 },
       options: {},
@@ -51,19 +51,5 @@ async function store(ctx: CommandContext): Promise<ApprovalStore> {
 function print(ctx: CommandContext, approval: Approval): void {
   const { taskToken: _secret, ...shown } = approval;
   if (ctx.json) return printJson(ctx, shown);
-  ctx.io.stdout.write(renderFields([
-    ['Approval', approval.approvalId],
-    ['Status', approval.status],
-    ['Request', `${approval.summary} (request ${approval.requestId})`],
-    ['Agent', `${approval.agent} (issuer ${approval.issuer}, session ${approval.session})`],
-    ['Connection', approval.connection],
-    ['Rule', `${approval.ruleId}: ${approval.ruleMessage}`],
-    ['Created', approval.createdAt],
-    ['Kind', approval.kind],
-    ['Decided by', approval.approver],
-    ['Decided at', approval.decidedAt],
-    ['Reason', approval.reason],
-    ['Window until', approval.jitUntil ?? approval.oneTimeUntil],
-    ['Revoked', approval.revokedAt ? `${approval.revokedAt} by ${approval.revokedBy}` : undefined],
-  ]));
+  ctx.io.stdout.write(approvalDetails(approval));
 }
