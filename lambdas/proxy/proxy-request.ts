@@ -11,7 +11,7 @@ import type { GuardDecision, RequestGuard } from './request-guard';
 import { fitsLambdaPayload, LAMBDA_RESPONSE_LIMIT_BYTES } from '../core/api-gateway-event';
 import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
-import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError, UnsupportedMediaTypeError, UpstreamResponseError } from '../core/errors';
+import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError, UpstreamResponseError } from '../core/errors';
 import { identifyAgent } from '../core/identify-agent';
 import { impersonatedUserFor } from '../core/impersonated-user';
 import { matchGrant } from '../core/match-grant';
@@ -21,6 +21,7 @@ import { buildUpstreamHeaders, findClientImpersonation, responseHeadersForClient
 import { tooLargeMessage } from '../adapters/https-upstream-client';
 import { noGrantMessage, refuseUnbufferable } from './refusals';
 import { RequestTrail } from './request-trail';
+import { policyDecisionError } from '../core/policy/policy-decision-error';
 import type { ClusterFactsReader } from './cluster-facts';
 
 /** Everything the proxy needs, injected once per Lambda container (or per test). */
@@ -116,10 +117,8 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   }
   const decision = inspection.decide(facts);
   trail.decide(decision);
-  if (decision.effect === 'deny' && decision.reason === 'undecodable-body') throw new UnsupportedMediaTypeError(decision.message);
-  if (decision.effect === 'deny') {
-    throw new ForbiddenError(`Denied by Gatehouse policy rule "${decision.ruleId}": ${decision.message}`);
-  }
+  const refusal = policyDecisionError(decision);
+  if (refusal) throw refusal;
   if (decision.effect === 'approve') {
     await passApproval(req, identity, connection.name, request, query, decision, trail, deps);
   }

@@ -6,7 +6,8 @@ import { Environment } from '@marcbachmann/cel-js';
  * `agent`, `connection`), so a VAP expression ports with little change. Evaluated by @marcbachmann/cel-js:
  * a maintained, dependency-free CEL implementation with a type checker and optional syntax (`a.?b.orValue(c)`).
  *
- * Values are converted as Kubernetes' CEL does: JSON integers are `int` (BigInt), other numbers `double`.
+ * Values are converted as Kubernetes' CEL does: JSON integers are `int` (BigInt), other numbers `double`, and
+ * null-valued fields are absent (the server decodes them into absent fields before admission runs).
  */
 
 /** The variables a condition can read. */
@@ -100,11 +101,16 @@ export function compileCelCondition(expression: string): CelCondition {
  */
 export function toCelValue(value: unknown): unknown {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCelValue);
+  // Array.from, not map: a list from another realm (structuredClone under a test runner) must become a plain one.
+  if (Array.isArray(value)) return Array.from(value, toCelValue);
   if (value !== null && typeof value === 'object') {
     // A null prototype: plain assignment then creates own keys for any name, `__proto__` included.
     const out = Object.create(null) as Record<string, unknown>;
-    for (const key of Object.keys(value)) out[key] = toCelValue((value as Record<string, unknown>)[key]);
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key];
+      // The API server decodes `ports: null` into an absent field; CEL must see it absent too, or has() lies.
+      if (v !== null) out[key] = toCelValue(v);
+    }
     return out;
   }
   return value;

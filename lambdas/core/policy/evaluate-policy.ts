@@ -123,17 +123,19 @@ class ObjectView {
     const { input } = this;
     const req = input.request;
     const facts = this.facts();
-    const known = typeof facts === 'object' ? facts : undefined;
+    // Convert the object once; pods and containers are views into the converted object.
+    const object = typeof facts === 'object' ? toCelValue(facts.value) : null;
+    const known = object !== null ? new BodyFacts(object, req.resource, undefined) : undefined;
     const id = input.identity;
     const operation = CONNECT_SUBRESOURCES.has(req.subresource) ? 'CONNECT' : OPERATIONS[req.verb] ?? '';
     const dryRun = new URLSearchParams(input.query ?? '').getAll('dryRun').length > 0;
     this.variables = {
-      object: known ? toCelValue(known.value) : null,
+      object,
       oldObject: input.oldObject === undefined ? null : toCelValue(input.oldObject),
       namespaceObject: input.namespaceObject === undefined ? null : toCelValue(input.namespaceObject),
-      pods: known ? (toCelValue(known.pods()) as unknown[]) : [],
-      podSpecs: known ? (toCelValue(known.podSpecs()) as unknown[]) : [],
-      allContainers: known ? (toCelValue(known.containers()) as unknown[]) : [],
+      pods: known ? known.pods().map((p) => Object.assign(Object.create(null) as object, p)) : [],
+      podSpecs: known ? known.podSpecs() : [],
+      allContainers: known ? known.containers() : [],
       request: {
         operation, verb: req.verb, namespace: req.namespace, name: req.name, subResource: req.subresource, dryRun,
         resource: { group: req.apiGroup, version: req.apiVersion, resource: req.resource },

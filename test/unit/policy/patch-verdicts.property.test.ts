@@ -50,7 +50,7 @@ const jsonPatch = (spec: Record<string, unknown>) => {
     fc.tuple(index(n), fc.boolean()).map(([i, v]) => ({ op: 'add', path: `${base}/containers/${i}/securityContext`, value: { privileged: v } })),
     fc.tuple(index(n), image).map(([i, v]) => ({ op: 'replace', path: `${base}/containers/${i}/image`, value: v })),
     fc.tuple(index(Math.max(1, (spec.volumes as unknown[]).length)), volume).map(([i, v]) => ({ op: 'add', path: `${base}/volumes/${i}`, value: v })),
-    fc.tuple(index(n), index(n)).map(([from, to]) => ({ op: 'move', from: `${base}/containers/${from}`, path: `${base}/initContainers` })),
+    index(n).map((from) => ({ op: 'move', from: `${base}/containers/${from}`, path: `${base}/initContainers` })),
     index(n).map((i) => ({ op: 'remove', path: `${base}/containers/${i}` })),
     fc.boolean().map((v) => ({ op: 'add', path: `${base}/hostNetwork`, value: v })),
   ), { minLength: 1, maxLength: 3 });

@@ -87,7 +87,7 @@ describe('proxyRequest', () => {
     const headers = h.upstreamCalls[0]!.headers as Record<string, string | string[]>;
     expect(String(headers.authorization ?? headers.Authorization)).toMatch(/^Bearer k8s-aws-v1\./);
     expect(JSON.stringify(headers)).not.toContain('Bearer good');
-    expect(JSON.stringify(headers)).toContain('gatehouse:bot');
+    expect(headers['impersonate-user']).toBe('gatehouse:ci:bot');
     expect(JSON.stringify(headers)).not.toContain('protobuf');
   });
 
