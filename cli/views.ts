@@ -24,7 +24,7 @@ export function connectionsTable(connections: readonly ConnectionConfig[], serve
     [{ header: 'name' }, { header: 'cluster' }, { header: 'region' }, { header: 'role' }, { header: 'impersonation' }, { header: 'server' }, { header: 'description' }],
     connections.map((c) => [
       c.name, c.clusterName, c.region, c.roleArn,
-      c.impersonation?.enabled ? `on (user ${c.impersonation.userPrefix ?? 'gatehouse:'}<agent>)` : 'off',
+      c.impersonation?.enabled ? `on (user ${c.impersonation.userPrefix ?? 'gatehouse:'}<issuer>:<agent>)` : 'off',
       servers.get(c.name) ?? '-', c.description ?? '',
     ]),
   );

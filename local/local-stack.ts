@@ -213,8 +213,8 @@ function defaultConfig(issuerUrl: string, simulatorUrl: string | undefined, caPe
       description: 'Built-in Kubernetes API simulator (local mode)',
     }],
     grants: [
-      { connection: D.connection, agent: D.demoAgent, impersonateGroups: ['gatehouse:agents'] },
-      { connection: D.connection, group: 'gatehouse-demo-ops', impersonateGroups: ['gatehouse:agents'] },
+      { connection: D.connection, agent: D.demoAgent, issuer: 'demo', impersonateGroups: ['gatehouse:agents'] },
+      { connection: D.connection, group: 'gatehouse-demo-ops', issuer: 'demo', impersonateGroups: ['gatehouse:agents'] },
     ],
   };
 }

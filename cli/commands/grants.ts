@@ -81,6 +81,10 @@ async function addGrant(ctx: CommandContext): Promise<void> {
   const target = await ctx.target();
   checkConnection(target, connection);
   const issuer = str(ctx, 'issuer');
+  // With several issuers an agent name is only unique within its issuer; a grant without one would match nobody.
+  if (!issuer && (target.issuers?.length ?? 0) > 1) {
+    throw new UsageError(`This Gatehouse has several issuers (${target.issuers!.map((i) => i.name).join(', ')}); name the agent's with --issuer.`);
+  }
   if (issuer && target.issuers?.length && !target.issuers.some((i) => i.name === issuer)) {
     throw new UsageError(`--issuer "${issuer}" is not a configured issuer; issuers: ${target.issuers.map((i) => i.name).join(', ')}.`);
   }

@@ -129,7 +129,7 @@ export interface ReplayBlob {
   readonly session: string;
   readonly connection: string;
   readonly request: { readonly method: string; readonly path: string; readonly query: string; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody; readonly bodyOmitted?: string };
-  readonly response: { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody };
+  readonly response: { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody; readonly bodyOmitted?: string };
 }
 
 /** Where a request's replay blob lives. Date-partitioned so lifecycle rules and listings stay cheap. */

@@ -45,6 +45,7 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
   const upstream = createHttpsUpstreamClient();
   return {
     connections: new Map(config.connections.map((c) => [c.name, c])),
+    issuerNames: config.issuers.map((i) => i.name),
     limits: {
       maxRequestBodyBytes: config.limits?.maxRequestBodyBytes ?? 1_048_576,
       upstreamTimeoutMs: config.limits?.upstreamTimeoutMs ?? 25_000,

@@ -27,6 +27,8 @@ import type { ClusterFactsReader } from './cluster-facts';
 /** Everything the proxy needs, injected once per Lambda container (or per test). */
 export interface ProxyDependencies {
   readonly connections: ReadonlyMap<string, ConnectionConfig>;
+  /** Names of the configured issuers: with several, a grant must name the issuer it is for. */
+  readonly issuerNames: readonly string[];
   readonly limits: { readonly maxRequestBodyBytes: number; readonly upstreamTimeoutMs: number };
   readonly retentionDays: number;
   readonly verifier: TokenVerifier;
@@ -89,7 +91,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
     deps.log('error', 'grant lookup failed', { error: errorName(error) });
     throw new ServiceUnavailableError('Gatehouse could not read grants, so it cannot tell whether you may reach this connection; retry shortly.', 2);
   });
-  const match = matchGrant(grants, identity, request.namespace, deps.now());
+  const match = matchGrant(grants, identity, request.namespace, deps.now(), { issuers: deps.issuerNames });
   if ('miss' in match) throw new ForbiddenError(noGrantMessage(identity, connection.name, request, match));
   trail.update({ grantId: match.grant.grantId });
 

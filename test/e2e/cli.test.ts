@@ -264,7 +264,7 @@ describe('gatehouse CLI', () => {
 
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^NAME\s+CLUSTER\s+REGION\s+ROLE\s+IMPERSONATION\s+SERVER\s+DESCRIPTION$/m);
-      expect(result.stdout).toMatch(/^demo\s+gatehouse-demo\s+us-east-1\s+arn:aws:iam::111122223333:role\/gatehouse-demo-connection\s+on \(user gatehouse:<agent>\)\s+https:\/\/127\.0\.0\.1:\d+\/k8s\/demo\s+/m);
+      expect(result.stdout).toMatch(/^demo\s+gatehouse-demo\s+us-east-1\s+arn:aws:iam::111122223333:role\/gatehouse-demo-connection\s+on \(user gatehouse:<issuer>:<agent>\)\s+https:\/\/127\.0\.0\.1:\d+\/k8s\/demo\s+/m);
       expect(result.stdout).toMatch(/^unreachable\s+unreachable\s+us-east-1\s+\S+\s+off\s+/m);
     });
 

@@ -92,7 +92,7 @@ describe('kubectl through Gatehouse', () => {
     const [request] = await upstreamRequests(since);
     expect(request).toBeDefined();
     expect(request!.user).toBe('gatehouse-connection:demo');
-    expect(request!.impersonatedUser).toBe('gatehouse:demo-agent');
+    expect(request!.impersonatedUser).toBe('gatehouse:demo:demo-agent');
     expect(request!.impersonatedGroups).toContain('gatehouse:agents');
     expect(JSON.stringify(request!.headers)).not.toMatch(/eyJ/);
   });

@@ -18,6 +18,7 @@ function harness(overrides: { decision?: Partial<GuardDecision>; failIntent?: bo
   const grant: Grant = { grantId: 'g1', connection: 'prod', principalType: 'agent', principal: 'bot', createdAt: '', createdBy: '', source: 'cli' };
   const deps: ProxyDependencies = {
     connections: new Map([['prod', { name: 'prod', clusterName: 'prod-cluster', region: 'eu-west-1', endpoint: 'https://cluster.example', certificateAuthorityData: '', roleArn: 'arn:aws:iam::1:role/r', impersonation: { enabled: true } }]]),
+    issuerNames: ['ci'],
     limits: { maxRequestBodyBytes: 1024, upstreamTimeoutMs: 1000 },
     retentionDays: 30,
     verifier: {
