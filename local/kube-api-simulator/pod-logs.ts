@@ -1,3 +1,4 @@
+import { queryBool } from './query-bool';
 import { badRequest } from './status-errors';
 import { isJsonObject, type KubeObject } from './types';
 
@@ -24,7 +25,8 @@ function nonNegativeInt(name: string, value: string | null): number | undefined 
 
 /** Reads the log query parameters; malformed numbers are a 400. */
 export function parseLogOptions(query: URLSearchParams): LogOptions {
-  const flag = (name: string): boolean => query.get(name) === 'true' || query.get(name) === '1';
+  // PodLogOptions booleans go through the apiserver's string-to-bool conversion: `follow=yes` follows.
+  const flag = (name: string): boolean => queryBool(query, name);
   const tailLines = nonNegativeInt('tailLines', query.get('tailLines'));
   const limitBytes = nonNegativeInt('limitBytes', query.get('limitBytes'));
   if (limitBytes === 0) throw badRequest('limitBytes: Invalid value: 0: must be greater than 0');

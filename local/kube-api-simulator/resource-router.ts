@@ -1,7 +1,7 @@
 import { handleDelete, handleDeleteCollection } from './delete-handlers';
 import type { HandlerContext } from './http-io';
 import { handleGet, handleGetScale, handleList, handleLogs } from './read-handlers';
-import { queryFlag } from './request-options';
+import { queryBool } from './query-bool';
 import type { ResourcePath } from './request-path';
 import type { ResourceCatalog } from './resource-catalog';
 import type { ResourceType } from './resource-type';
@@ -41,7 +41,7 @@ export async function routeResource(ctx: HandlerContext): Promise<void> {
     // No container runtime behind the simulator: say so plainly instead of pretending.
     throw badRequest(`the Gatehouse Kubernetes API simulator does not support ${type.resource}/${sub}`);
   }
-  const watch = path.legacyWatch || queryFlag(ctx.query, 'watch');
+  const watch = path.legacyWatch || queryBool(ctx.query, 'watch');
   if (watch && method !== 'GET') throw methodNotAllowed();
   // The all-namespaces URL of a namespaced resource only lists and watches; writes need a namespace.
   if (type.namespaced && !path.namespace && method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();

@@ -2,7 +2,7 @@ import { warningHeaders, type HandlerContext } from './http-io';
 import { contentTypeOf, negotiateOutput } from './media-types';
 import type { StoreEvent } from './object-store';
 import { parseResourceVersion, selectorFilter, type ObjectFilter } from './read-handlers';
-import { queryFlag } from './request-options';
+import { queryBool, queryOptionalBool } from './query-bool';
 import { groupVersion } from './resource-type';
 import { badRequest, gone, invalid, tooLargeResourceVersion } from './status-errors';
 import { parseIncludeObject, toTable } from './table-convertor';
@@ -34,12 +34,13 @@ function watchFilter(ctx: HandlerContext, base: ObjectFilter): ObjectFilter {
 
 function checkWatchList(ctx: HandlerContext): boolean {
   const q = ctx.query;
-  if (!q.has('sendInitialEvents')) return false;
-  const send = queryFlag(q, 'sendInitialEvents');
+  const asked = queryOptionalBool(q, 'sendInitialEvents');
+  if (asked === undefined) return false;
+  const send = asked;
   if (send && q.get('resourceVersionMatch') !== 'NotOlderThan') {
     throw invalid('ListOptions', 'meta.k8s.io', '', [{ type: 'FieldValueForbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is allowed only with resourceVersionMatch set to NotOlderThan' }]);
   }
-  if (send && !queryFlag(q, 'allowWatchBookmarks')) {
+  if (send && !queryBool(q, 'allowWatchBookmarks')) {
     throw invalid('ListOptions', 'meta.k8s.io', '', [{ type: 'FieldValueForbidden', field: 'allowWatchBookmarks', detail: 'allowWatchBookmarks must be set to true when sendInitialEvents is set' }]);
   }
   return send;
