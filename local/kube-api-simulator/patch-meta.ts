@@ -1,8 +1,10 @@
 /**
  * Strategic-merge metadata for the built-in types: which lists merge, and by which key. The real server
  * reads this from Go struct tags (`patchStrategy:"merge" patchMergeKey:"name"`); the simulator has no
- * schemas, so it keeps the table for the lists that matter in practice. Lists not named here are atomic
- * (replaced whole), which is also the real default.
+ * schemas, so it keeps the table for the lists that matter in practice, checked against the tags in
+ * k8s.io/api core/v1, apps/v1, batch/v1 and apimachinery meta/v1 types.go. Lists not named here are
+ * atomic (replaced whole), which is also the real default: tolerations, args, command, envFrom,
+ * readinessGates, securityContext capabilities.
  */
 
 /** How a list field merges. `mergeKey` undefined with `merge` true: a set of primitives (finalizers). */
@@ -38,8 +40,22 @@ export function listStrategy(path: readonly string[]): ListStrategy {
       if (CONTAINER_LISTS.has(parent)) return { merge: true, mergeKey: 'containerPort' };
       if (parent === 'spec') return { merge: true, mergeKey: 'port' };
       return { merge: false };
+    case 'schedulingGates':
+    case 'allocatedResourcesStatus':
+      return { merge: true, mergeKey: 'name' };
+    case 'secrets':
+      // ServiceAccount.secrets; the field exists nowhere else at the top level.
+      return path.length === 1 ? { merge: true, mergeKey: 'name' } : { merge: false };
     case 'hostAliases':
       return { merge: true, mergeKey: 'ip' };
+    case 'podIPs':
+    case 'hostIPs':
+      return parent === 'status' ? { merge: true, mergeKey: 'ip' } : { merge: false };
+    case 'addresses':
+      // NodeStatus.addresses merges by type; EndpointSubset.addresses is atomic.
+      return parent === 'status' ? { merge: true, mergeKey: 'type' } : { merge: false };
+    case 'podCIDRs':
+      return parent === 'spec' ? { merge: true } : { merge: false };
     case 'topologySpreadConstraints':
       return { merge: true, mergeKey: 'topologyKey' };
     case 'ownerReferences':

@@ -1,6 +1,6 @@
 import { fromFieldsV1, leafValues, managedFieldsOf, prefixesOf, recordOwnership, type FieldScope, type FieldSet } from './managed-fields';
 import { conflict, type QualifiedResource } from './status-errors';
-import { applyStrategicMergePatch } from './strategic-merge-patch';
+import { mergeAppliedConfiguration } from './apply-merge';
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue, type KubeObject } from './types';
 
 /** Inputs of one server-side apply (`PATCH` with `application/apply-patch+yaml`). */
@@ -103,7 +103,7 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
     const previouslyApplied = previous ? fromFieldsV1(previous.fieldsV1) : new Set<string>();
     const { managedFields, ...appliedMeta } = req.applied.metadata;
     void managedFields;
-    result = applyStrategicMergePatch(live, { ...req.applied, metadata: appliedMeta }) as KubeObject;
+    result = mergeAppliedConfiguration(live, { ...req.applied, metadata: appliedMeta }) as KubeObject;
     const ownedByOthers = new Set(others.flatMap((o) => [...o.set].filter((p) => !takenFromOthers.has(p))));
     const removed = [...previouslyApplied].filter((p) => !appliedSet.has(p) && !ownedByOthers.has(p));
     // Deepest first, so removing a list item does not shift the paths of its own fields.

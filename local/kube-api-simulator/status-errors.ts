@@ -37,7 +37,9 @@ export class KubeApiError extends Error {
 
 /** Builds a Failure `metav1.Status` body. */
 export function failureStatus(code: number, reason: string, message: string, details?: JsonObject): JsonObject {
-  const status: JsonObject = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason };
+  const status: JsonObject = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message };
+  // StatusReasonUnknown is the empty string, which the real server omits.
+  if (reason) status.reason = reason;
   if (details) status.details = details;
   status.code = code;
   return status;
@@ -182,4 +184,12 @@ export function internalError(message: string): KubeApiError {
   return new KubeApiError(500, 'InternalError', `Internal error occurred: ${message}`, {
     causes: [{ message }],
   });
+}
+
+/**
+ * 500 for an error that is not a Status: the real server (responsewriters.ErrorToAPIStatus) sends its
+ * text as the message with no reason, as it does for most strategic merge patch failures.
+ */
+export function unknownServerError(message: string): KubeApiError {
+  return new KubeApiError(500, '', message);
 }
