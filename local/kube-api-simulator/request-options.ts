@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { parseMediaType } from './media-types';
 import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf-decoder';
 import { badRequest, KubeApiError, unsupportedMediaType } from './status-errors';
+import { queryBool } from './query-bool';
 import { isJsonObject, type JsonObject, type JsonValue } from './types';
+import { decodeJsonLikeApiServer, duplicateFieldError } from './json-decode';
+import { decodeYamlLikeApiServer, yamlStrictError } from './yaml-decode';
 
 /** The real server's request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -24,33 +26,74 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Body media types accepted for create and update (protobuf only for the kinds kubectl's typed clients send). */
 export const OBJECT_BODY_TYPES = ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE] as const;
 
-/** Parses JSON, or YAML when `yaml` is true; errors are 400s with the decoder's message. */
-export function parseDocument(raw: Buffer, yaml: boolean): JsonValue {
+/** How a body's JSON is decoded: see {@link decodeDocument}. */
+export interface DecodeOptions {
+  readonly yaml: boolean;
+  /** From which depth repeated JSON keys merge as in a Go struct (see json-decode.ts); undefined: last wins. */
+  readonly mergeFromDepth?: number;
+}
+
+/** A decoded body and what the real strict decoder would say about it. */
+export interface DecodedDocument<T = JsonValue> {
+  readonly value: T;
+  /** Repeated JSON keys, as Go field paths (`spec.containers[0].image`). */
+  readonly duplicatePaths: readonly string[];
+  /** go-yaml v2's strict-mode complaints (`line 4: key "a" already set in map`). */
+  readonly yamlDuplicates: readonly string[];
+}
+
+/** The strict-decoding errors of a decoded body, worded as the apiserver words them. */
+export function strictErrorsOf(doc: DecodedDocument<unknown>): string[] {
+  return [...(doc.yamlDuplicates.length ? [yamlStrictError(doc.yamlDuplicates)] : []), ...doc.duplicatePaths.map(duplicateFieldError)];
+}
+
+/**
+ * Decodes JSON, or YAML the way go-yaml v2 reads it, keeping what the strict decoder would report.
+ * Syntax errors are 400s with the decoder's message (`badSyntax` words them for patch bodies).
+ */
+export function decodeDocument(raw: Buffer, options: DecodeOptions, badSyntax?: (why: string) => KubeApiError): DecodedDocument {
   const text = raw.toString('utf8');
   try {
-    return (yaml ? parseYaml(text) : JSON.parse(text)) as JsonValue;
+    if (options.yaml) {
+      const y = decodeYamlLikeApiServer(text);
+      return { value: y.value, duplicatePaths: [], yamlDuplicates: y.duplicates };
+    }
+    const j = decodeJsonLikeApiServer(text, { mergeFromDepth: options.mergeFromDepth });
+    return { value: j.value, duplicatePaths: j.duplicates, yamlDuplicates: [] };
   } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw badRequest(yaml ? `error converting YAML to JSON: ${why}` : `couldn't get version/kind; json parse error: ${why}`);
+    const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    if (badSyntax) throw badSyntax(why);
+    throw badRequest(options.yaml ? `error converting YAML to JSON: ${why}` : `couldn't get version/kind; json parse error: ${why}`);
   }
+}
+
+/** Parses JSON, or YAML when `yaml` is true (go-yaml v2 rules); errors are 400s with the decoder's message. */
+export function parseDocument(raw: Buffer, yaml: boolean): JsonValue {
+  return decodeDocument(raw, { yaml }).value;
 }
 
 /**
  * Decodes a create/update body by its Content-Type: JSON (also when absent), YAML, or Kubernetes
  * protobuf for the kinds kubectl 1.35's typed clients send that way (`kubectl create configmap` does).
- * CBOR, protobuf of other kinds and anything else are a 415.
+ * CBOR, protobuf of other kinds and anything else are a 415. `typed` (a built-in kind, decoded into a
+ * Go struct) makes repeated JSON keys merge as the real decoder merges them.
  */
-export function decodeObjectBody(contentType: string | undefined, raw: Buffer): JsonObject {
+export function decodeWriteBody(contentType: string | undefined, raw: Buffer, typed: boolean): DecodedDocument<JsonObject> {
   const { mediaType } = parseMediaType(contentType ?? 'application/json');
   if (mediaType === PROTOBUF_MEDIA_TYPE) {
     if (raw.length === 0) throw badRequest('the body of the request was empty');
-    return decodeKubernetesProtobuf(raw);
+    return { value: decodeKubernetesProtobuf(raw), duplicatePaths: [], yamlDuplicates: [] };
   }
   if (mediaType !== 'application/json' && mediaType !== 'application/yaml' && mediaType !== '') throw unsupportedMediaType(OBJECT_BODY_TYPES);
   if (raw.length === 0) throw badRequest('the body of the request was empty');
-  const doc = parseDocument(raw, mediaType === 'application/yaml');
-  if (!isJsonObject(doc)) throw badRequest("couldn't get version/kind; json parse error: json: cannot unmarshal into Go value of type struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }");
-  return doc;
+  const doc = decodeDocument(raw, { yaml: mediaType === 'application/yaml', mergeFromDepth: typed ? 0 : undefined });
+  if (!isJsonObject(doc.value)) throw badRequest("couldn't get version/kind; json parse error: json: cannot unmarshal into Go value of type struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }");
+  return doc as DecodedDocument<JsonObject>;
+}
+
+/** {@link decodeWriteBody} without the strict-decoding findings. */
+export function decodeObjectBody(contentType: string | undefined, raw: Buffer, typed = false): JsonObject {
+  return decodeWriteBody(contentType, raw, typed).value;
 }
 
 /** Reads `dryRun`: absent, or `All` (repeatable). Anything else is a 400 as on the real server. */
@@ -123,8 +166,7 @@ export function parseDeleteOptions(query: URLSearchParams, raw: Buffer, contentT
   };
 }
 
-/** Whether a boolean query flag is set (`true` or `1`). */
+/** Whether a boolean query parameter is set, read as the apiserver reads it (see {@link queryBool}). */
 export function queryFlag(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
-  return v === 'true' || v === '1';
+  return queryBool(query, name);
 }

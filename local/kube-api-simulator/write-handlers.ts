@@ -1,15 +1,17 @@
 import { sendFormatted, type HandlerContext } from './http-io';
-import { applyJsonPatch } from './json-patch';
+import { goFormat } from './go-format';
+import { applyJsonPatch, isUnknownOpField, jsonPatchStrictErrors } from './json-patch';
 import { parseMediaType } from './media-types';
 import { applyMergePatch } from './merge-patch';
 import { scaleOf } from './read-handlers';
-import { decodeObjectBody, fieldManagerOf, parseDocument, parseDryRun, parseFieldValidation, queryFlag, readBody, type FieldValidation } from './request-options';
+import { queryBool } from './query-bool';
+import { decodeDocument, decodeWriteBody, fieldManagerOf, parseDryRun, parseFieldValidation, readBody, strictErrorsOf, type DecodedDocument, type FieldValidation } from './request-options';
 import { groupVersion } from './resource-type';
 import { serverSideApply } from './server-side-apply';
 import { badRequest, conflict, invalid, OPTIMISTIC_LOCK_MESSAGE, unsupportedMediaType } from './status-errors';
 import { applyStrategicMergePatch } from './strategic-merge-patch';
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from './types';
-import { asKubeObject, checkTypeMatches, checkUnknownFields, createObject, scopeOf, updateObject, type WriteOptions } from './write-pipeline';
+import { asKubeObject, checkTypeMatches, checkUnknownFields, createObject, scopeOf, strictWarnings, updateObject, type WriteOptions } from './write-pipeline';
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
@@ -19,8 +21,9 @@ function writeOptions(ctx: HandlerContext, manager: string, fieldValidation: Fie
 
 /** POST: create (with generateName, dryRun, fieldValidation), or answer a review. */
 export async function handleCreate(ctx: HandlerContext): Promise<void> {
-  const body = decodeObjectBody(ctx.req.headers['content-type'], await readBody(ctx.req));
   const { type } = ctx;
+  const decoded = decodeWriteBody(ctx.req.headers['content-type'], await readBody(ctx.req), !type.custom);
+  const body = decoded.value;
   checkTypeMatches(type, body);
   const fieldValidation = parseFieldValidation(ctx.query);
   const options = writeOptions(ctx, fieldManagerOf(ctx.query, ctx.req.headers['user-agent']), fieldValidation);
@@ -28,7 +31,7 @@ export async function handleCreate(ctx: HandlerContext): Promise<void> {
     sendFormatted(ctx, 201, reviewResponse(ctx, body));
     return;
   }
-  checkUnknownFields(ctx, type, body, fieldValidation);
+  checkUnknownFields(ctx, type, body, fieldValidation, { decodeErrors: strictErrorsOf(decoded) });
   const obj = asKubeObject(type, body, ctx.path.namespace);
   const result = createObject(ctx, type, obj, options);
   sendFormatted(ctx, 201, result.object);
@@ -62,7 +65,8 @@ function checkName(ctx: HandlerContext, obj: KubeObject): void {
 
 /** PUT of an object, its status, or its scale; resourceVersion mismatches are a 409 Conflict. */
 export async function handleUpdate(ctx: HandlerContext): Promise<void> {
-  const body = decodeObjectBody(ctx.req.headers['content-type'], await readBody(ctx.req));
+  const decoded = decodeWriteBody(ctx.req.headers['content-type'], await readBody(ctx.req), !ctx.type.custom);
+  const body = decoded.value;
   const fieldValidation = parseFieldValidation(ctx.query);
   const options = writeOptions(ctx, fieldManagerOf(ctx.query, ctx.req.headers['user-agent']), fieldValidation);
   const before = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
@@ -71,7 +75,7 @@ export async function handleUpdate(ctx: HandlerContext): Promise<void> {
     return;
   }
   checkTypeMatches(ctx.type, body);
-  checkUnknownFields(ctx, ctx.type, body, fieldValidation);
+  checkUnknownFields(ctx, ctx.type, body, fieldValidation, { decodeErrors: strictErrorsOf(decoded) });
   const obj = asKubeObject(ctx.type, body, ctx.path.namespace);
   checkName(ctx, obj);
   checkResourceVersion(ctx, obj.metadata.resourceVersion, before);
@@ -79,16 +83,38 @@ export async function handleUpdate(ctx: HandlerContext): Promise<void> {
   sendFormatted(ctx, 200, result.object);
 }
 
-function patchDocument(contentType: string, raw: Buffer): { kind: string; patch: JsonValue } {
+const JSON_PATCH = 'application/json-patch+json';
+const APPLY_PATCH = 'application/apply-patch+yaml';
+
+/**
+ * Reads a patch body as handlers/patch.go does: apply patches are YAML (go-yaml v2 rules), the others
+ * must be valid JSON ("invalid JSON patch" otherwise). JSON patch values end up decoded into the Go
+ * object, so for built-in kinds their repeated keys merge like a struct's; merge and strategic merge
+ * patches are decoded into map[string]interface{}, where the last repeated key wins.
+ */
+function patchDocument(contentType: string, raw: Buffer, custom: boolean): { kind: string; doc: DecodedDocument } {
   const kind = parseMediaType(contentType).mediaType;
   if (!PATCH_TYPES.includes(kind)) throw unsupportedMediaType(PATCH_TYPES);
   if (raw.length === 0) throw badRequest('the body of the request was empty');
-  return { kind, patch: parseDocument(raw, kind === 'application/apply-patch+yaml') };
+  const yaml = kind === APPLY_PATCH;
+  const mergeFromDepth = kind === JSON_PATCH && !custom ? 2 : undefined;
+  const doc = decodeDocument(raw, { yaml, mergeFromDepth }, (why) => badRequest(yaml ? `error encoding patch: ${why}` : 'invalid JSON patch'));
+  return { kind, doc };
+}
+
+/** The strict-decoding errors of the patch itself, as the apiserver words them (none under Ignore). */
+function patchStrictErrors(kind: string, doc: DecodedDocument, mode: FieldValidation): string[] {
+  if (mode === 'Ignore') return [];
+  if (kind !== JSON_PATCH) return strictErrorsOf(doc);
+  // Decoded into []jsonPatchOp: wrongly typed fields are a 400, unknown ones strict errors.
+  const unknown = jsonPatchStrictErrors(doc.value);
+  const duplicates = doc.duplicatePaths.filter((p) => !isUnknownOpField(p)).map((p) => `json patch duplicate field ${JSON.stringify(p)}`);
+  return [...unknown, ...duplicates];
 }
 
 function applyPatch(kind: string, current: KubeObject, patch: JsonValue, custom: boolean): KubeObject {
   let result: JsonValue;
-  if (kind === 'application/json-patch+json') result = applyJsonPatch(current, patch);
+  if (kind === JSON_PATCH) result = applyJsonPatch(current, patch);
   else if (kind === 'application/merge-patch+json') result = applyMergePatch(current, patch);
   // Custom resources have no Go struct to read merge keys from: the real server refuses SMP for them.
   else if (custom) throw unsupportedMediaType(PATCH_TYPES.filter((t) => !t.includes('strategic')));
@@ -102,17 +128,22 @@ function applyPatch(kind: string, current: KubeObject, patch: JsonValue, custom:
  * creates the object when it does not exist (201) and needs `fieldManager`.
  */
 export async function handlePatch(ctx: HandlerContext): Promise<void> {
-  const { kind, patch } = patchDocument(ctx.req.headers['content-type'] ?? '', await readBody(ctx.req));
-  const isApply = kind === 'application/apply-patch+yaml';
-  if (ctx.query.has('force') && !isApply) throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+  const { kind, doc } = patchDocument(ctx.req.headers['content-type'] ?? '', await readBody(ctx.req), ctx.type.custom);
+  const patch = doc.value;
+  const isApply = kind === APPLY_PATCH;
+  // PatchOptions.Force is a *bool: any value, even false, is "specified" (validation.ValidatePatchOptions).
+  if (ctx.query.has('force') && !isApply) {
+    throw invalid('PatchOptions', 'meta.k8s.io', '', [{ type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' }]);
+  }
   const fieldValidation = parseFieldValidation(ctx.query);
   const manager = fieldManagerOf(ctx.query, ctx.req.headers['user-agent'], isApply);
   const options = writeOptions(ctx, manager, fieldValidation);
   const before = ctx.state.find(ctx.type, ctx.path.namespace, ctx.path.name!);
   if (isApply) {
-    await applyWrite(ctx, before, patch, options, queryFlag(ctx.query, 'force'));
+    await applyWrite(ctx, before, patch, options, queryBool(ctx.query, 'force'), fieldValidation === 'Ignore' ? [] : strictErrorsOf(doc));
     return;
   }
+  const patchErrors = patchStrictErrors(kind, doc, fieldValidation);
   if (!before) ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
   if (ctx.path.subresource === 'scale') {
     const patched = applyPatch(kind, scaleOf(before!) as KubeObject, patch, ctx.type.custom);
@@ -120,14 +151,15 @@ export async function handlePatch(ctx: HandlerContext): Promise<void> {
     return;
   }
   const patched = applyPatch(kind, before!, patch, ctx.type.custom);
-  checkUnknownFields(ctx, ctx.type, patched, fieldValidation);
+  const patchValue = kind === 'application/strategic-merge-patch+json' ? goFormat(patch) : JSON.stringify(patched);
+  checkUnknownFields(ctx, ctx.type, patched, fieldValidation, { decodeErrors: patchErrors, patchValue });
   checkName(ctx, patched);
   checkResourceVersion(ctx, patched.metadata.resourceVersion, before!);
   const result = updateObject(ctx, ctx.type, before!, patched, options);
   sendFormatted(ctx, 200, result.object);
 }
 
-async function applyWrite(ctx: HandlerContext, before: KubeObject | undefined, config: JsonValue, options: WriteOptions, force: boolean): Promise<void> {
+async function applyWrite(ctx: HandlerContext, before: KubeObject | undefined, config: JsonValue, options: WriteOptions, force: boolean, yamlErrors: readonly string[]): Promise<void> {
   const { type } = ctx;
   if (!isJsonObject(config)) throw badRequest('error decoding YAML: the apply configuration must be an object');
   if (config.apiVersion === undefined || config.kind === undefined) {
@@ -151,6 +183,13 @@ async function applyWrite(ctx: HandlerContext, before: KubeObject | undefined, c
     subresource: ctx.path.subresource,
     qualifiedResource: { group: type.group, resource: type.resource },
   });
+  // handlers/patch.go checks the apply body with yaml.UnmarshalStrict after applying it (so a conflict
+  // is reported first), before anything is stored.
+  for (const e of yamlErrors) {
+    const text = `error converting YAML to JSON: ${e}`;
+    if (options.fieldValidation === 'Strict') throw badRequest(`error strict decoding patch: ${text}`);
+    ctx.warnings.push(...strictWarnings(text));
+  }
   const result = before
     ? updateObject(ctx, type, before, merged, { ...options, ownershipRecorded: true })
     : createObject(ctx, type, merged, { ...options, ownershipRecorded: true });

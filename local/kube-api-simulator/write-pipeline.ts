@@ -5,7 +5,7 @@ import { unknownFields, validateObject } from './object-validation';
 import type { FieldValidation } from './request-options';
 import { groupVersion, hasStatusSubresource, type ResourceType } from './resource-type';
 import { reconcileStatus } from './simulated-controllers';
-import { alreadyExists, badRequest } from './status-errors';
+import { alreadyExists, badRequest, invalid } from './status-errors';
 import { cloneJson, isJsonObject, type JsonObject, type KubeObject } from './types';
 
 /** How one write is carried out. */
@@ -25,19 +25,52 @@ export function scopeOf(type: ResourceType, subresource: string | undefined): Fi
   return subresource === 'status' ? 'status' : 'main';
 }
 
+/** Where the strict errors of a write come from, which decides how Strict refuses them. */
+export interface StrictContext {
+  /** Strict-decoding errors found while decoding the body (repeated keys), worded as the server words them. */
+  readonly decodeErrors?: readonly string[];
+  /**
+   * For a patch: the text the real server shows as the patch's invalid value (the patched JSON, or
+   * the patch map for strategic merge). Strict then refuses with a 422 on field `patch`, as
+   * handlers/patch.go does, instead of create/update's 400.
+   */
+  readonly patchValue?: string;
+}
+
+const YAML_ERRORS_PREFIXES = ['yaml: unmarshal errors:\n', 'error converting YAML to JSON: yaml: unmarshal errors:\n'];
+
+/** parseYAMLWarnings in handlers/rest.go: one warning per go-yaml complaint, other errors as they are. */
+export function strictWarnings(error: string): string[] {
+  const prefix = YAML_ERRORS_PREFIXES.find((p) => error.startsWith(p));
+  return prefix ? error.slice(prefix.length).split('\n').map((l) => l.trim()) : [error];
+}
+
 /**
- * Applies `fieldValidation` to unknown fields: Strict is a 400 like the real strict decoder, Warn adds
- * a `Warning` header per field, Ignore says nothing. Unless refused, unknown fields are then dropped
- * from `body`, as decoding into the Go type drops them on the real server.
+ * Applies `fieldValidation` to unknown fields and repeated keys: Strict is a 400 like the real strict
+ * decoder (a 422 on `patch` for patches), Warn adds a `Warning` header per finding, Ignore says nothing.
+ * Unless refused, unknown fields are then dropped from `body`, as decoding into the Go type drops them
+ * on the real server.
  */
-export function checkUnknownFields(ctx: HandlerContext, type: ResourceType, body: JsonObject, mode: FieldValidation): void {
+export function checkUnknownFields(ctx: HandlerContext, type: ResourceType, body: JsonObject, mode: FieldValidation, strict: StrictContext = {}): void {
   const unknown = unknownFields(type, body);
-  if (unknown.length === 0) return;
-  if (mode === 'Strict') {
-    const list = unknown.map((f) => `unknown field "${f}"`).join(', ');
-    throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${list}`);
+  if (mode !== 'Ignore') {
+    // A repeated unknown field is reported once, as unknown (sigs.k8s.io/json checks duplicates per struct field).
+    const unknownTexts = new Set(unknown.map((f) => `duplicate field ${JSON.stringify(f)}`));
+    const decoded = (strict.decodeErrors ?? []).filter((e) => !unknownTexts.has(e));
+    const unknownErrors = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
+    // The real order: a patch's own errors before the patched object's; go-yaml's before the JSON decoder's.
+    const errors = strict.patchValue !== undefined
+      ? [...decoded, ...unknownErrors]
+      : [...decoded.filter((e) => e.startsWith('yaml:')), ...unknownErrors, ...decoded.filter((e) => !e.startsWith('yaml:'))];
+    if (mode === 'Strict' && errors.length > 0) {
+      const list = `strict decoding error: ${errors.join(', ')}`;
+      if (strict.patchValue !== undefined) {
+        throw invalid('', '', '', [{ type: 'FieldValueInvalid', field: 'patch', value: strict.patchValue, detail: list }]);
+      }
+      throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${list}`);
+    }
+    if (mode === 'Warn') for (const e of errors) ctx.warnings.push(...strictWarnings(e));
   }
-  if (mode === 'Warn') for (const f of unknown) ctx.warnings.push(`unknown field "${f}"`);
   for (const f of unknown) {
     if (f.startsWith('metadata.') && isJsonObject(body.metadata)) delete body.metadata[f.slice('metadata.'.length)];
     else delete body[f];
