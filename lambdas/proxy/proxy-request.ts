@@ -113,7 +113,7 @@ async function forward(req: ProxyRequest, identity: AgentIdentity, trail: Reques
   if (inspection.needs.liveObject || inspection.needs.namespace) {
     token = await mint();
     facts = await deps.clusterFacts.read(inspection.needs, {
-      connection, request, objectPath: target.split('?')[0]!, bearerToken: token, impersonate, requestId: req.requestId, timeoutMs: deps.limits.upstreamTimeoutMs,
+      connection, request, objectPath: livePathOf(target, request.subresource), bearerToken: token, impersonate, requestId: req.requestId, timeoutMs: deps.limits.upstreamTimeoutMs,
     });
     trail.update({ policyReads: [...(inspection.needs.liveObject ? ['object'] : []), ...(inspection.needs.namespace ? ['namespace'] : [])] });
   }
@@ -220,6 +220,17 @@ function initialIntent(req: ProxyRequest, identity: AgentIdentity, startedAt: Da
     bytesIn: req.body.length,
     retentionDays,
   };
+}
+
+/**
+ * Where the live object of a write is read: the object itself for `status` and `ephemeralcontainers` (whose
+ * bodies are the whole object; the object is what the agent can already get), else the request's own path.
+ */
+function livePathOf(target: string, subresource: string): string {
+  const path = target.split('?')[0]!;
+  return (subresource === 'status' || subresource === 'ephemeralcontainers') && path.endsWith(`/${subresource}`)
+    ? path.slice(0, -subresource.length - 1)
+    : path;
 }
 
 function header(req: ProxyRequest, name: string): string | undefined {

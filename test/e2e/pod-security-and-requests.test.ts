@@ -1,0 +1,100 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { demoToken, documents, kubectl, kubeconfigFor, rawRequest, s3 } from './support/local-gatehouse';
+
+jest.setTimeout(60_000);
+
+/**
+ * The rest of the policy bypasses, through the real request path: Pod Security Standards in the baseline pack,
+ * kube-system, replay blobs under unmaskSecrets, booleans and media types as the API server reads them.
+ */
+const run = Date.now().toString(36);
+const token = (sub = 'demo-agent', runId = `pss-${run}`) => demoToken({ sub, run_id: runId, groups: ['gatehouse-demo-ops'] });
+
+async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, sub?: string) {
+  const res = await rawRequest(`/k8s/demo${path}`, {
+    method, headers: { authorization: `Bearer ${token(sub)}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, text: res.body, json: () => JSON.parse(res.body) as Record<string, any> };
+}
+
+const pod = (name: string, spec: Record<string, unknown>, container: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name },
+  spec: { containers: [{ name: 'app', image: 'nginx:1.27', ...container }], ...spec },
+});
+
+describe('the baseline pack covers the Pod Security Standards baseline profile', () => {
+  it.each([
+    ['an added SYS_ADMIN capability', {}, { securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }, 'baseline/no-added-capabilities'],
+    ['a hostPort', {}, { ports: [{ containerPort: 80, hostPort: 8080 }] }, 'baseline/no-host-ports'],
+    ['seccomp Unconfined', { securityContext: { seccompProfile: { type: 'Unconfined' } } }, {}, 'baseline/no-unconfined-seccomp'],
+    ['procMount Unmasked', {}, { securityContext: { procMount: 'Unmasked' } }, 'baseline/no-unmasked-proc-mount'],
+    ['an unsafe sysctl', { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '1' }] } }, {}, 'baseline/no-unsafe-sysctls'],
+    ['a Windows hostProcess container', { securityContext: { windowsOptions: { hostProcess: true } }, hostNetwork: false }, {}, 'baseline/no-windows-host-process'],
+  ])('refuses a pod with %s', async (_name, spec, container, ruleId) => {
+    const res = await send('POST', '/api/v1/namespaces/default/pods', pod(`pss-${run}-${ruleId.length}`, spec, container));
+    expect(res.status).toBe(403);
+    expect(res.json().message).toContain(`"${ruleId}"`);
+  });
+
+  it('refuses a pod created in kube-system', async () => {
+    const res = await send('POST', '/api/v1/namespaces/kube-system/pods', pod(`sys-${run}`, {}));
+    expect(res.status).toBe(403);
+    expect(res.json().message).toContain('"baseline/no-pods-in-kube-system"');
+  });
+
+  it('refuses kubectl debug (an ephemeral container) into a kube-system pod', async () => {
+    const res = await send('PATCH', '/api/v1/namespaces/kube-system/pods/coredns-7db6d8ff4d-9xk2l/ephemeralcontainers',
+      { spec: { ephemeralContainers: [{ name: 'debugger', image: 'busybox', stdin: true, tty: true }] } }, { 'content-type': 'application/strategic-merge-patch+json' });
+    expect(res.status).toBe(403);
+    expect(res.json().message).toContain('"baseline/no-debug-kube-system"');
+  });
+
+  it('lets a compliant pod through', async () => {
+    const res = await send('POST', '/api/v1/namespaces/default/pods', pod(`ok-${run}`, {}, { securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } } }));
+    expect(res.status).toBe(201);
+  });
+});
+
+describe('requests read as the API server reads them', () => {
+  it.each(['yes', 'on', ''])('treats follow=%s as following logs (refused on the buffered endpoint, not served as a plain log)', async (value) => {
+    const pods = (await send('GET', '/api/v1/namespaces/prod/pods')).json();
+    const name = pods.items[0].metadata.name as string;
+    const res = await send('GET', `/api/v1/namespaces/prod/pods/${name}/log?follow=${value}`);
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ kind: 'Status', message: expect.stringMatching(/Following logs is not supported/) });
+  });
+
+  it('asks the cluster for JSON when the client asks for CBOR, so the answer can be masked', async () => {
+    const res = await send('GET', '/api/v1/namespaces/prod/secrets', undefined, { accept: 'application/cbor' });
+    expect(res.status).toBe(200);
+    expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
+    for (const item of res.json().items as Array<{ data?: Record<string, string> }>) for (const v of Object.values(item.data ?? {})) expect(v).toBe('KioqTUFTS0VEKioq');
+  });
+});
+
+describe('replay blobs under unmaskSecrets', () => {
+  it('gives the rotator the Secret values and keeps them masked in the replay blob', async () => {
+    // Arrange
+    const agent = `rotator-${run}`;
+    const runId = `rotate-${run}`;
+    // Act
+    const result = await kubectl(kubeconfigFor(token(agent, runId)), ['get', 'secret', 'db-credentials', '-n', 'prod', '-o', 'json']);
+    // Assert: the client sees real values...
+    expect(result.code).toBe(0);
+    const values = Object.values((JSON.parse(result.stdout) as { data: Record<string, string> }).data);
+    expect(values.length).toBeGreaterThan(0);
+    expect(values).not.toContain('KioqTUFTS0VEKioq');
+    // ...the blob only masked ones.
+    const records = await documents().send(new QueryCommand({
+      TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
+      ExpressionAttributeValues: { ':s': `session#demo#${agent}/${runId}` },
+    }));
+    const record = records.Items!.find((r) => r.resource === 'secrets' && r.verb === 'get')!;
+    expect(record).toMatchObject({ unmasked: true, ruleId: 'e2e/rotator-reads-secrets' });
+    const blob = await s3().send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
+    const text = Buffer.from(await blob.Body!.transformToByteArray()).toString('utf8');
+    for (const value of values) expect(text).not.toContain(value);
+    expect(text).toContain('KioqTUFTS0VEKioq');
+  });
+});
