@@ -30,16 +30,6 @@ export function formatDuration(ms: number | undefined): string {
   return `${minutes}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
-/** kubectl-style age: `45s`, `12m`, `5h`, `3d`. */
-export function formatAge(iso: string | undefined, now: Date): string {
-  if (!iso) return '-';
-  const seconds = Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 1000));
-  if (seconds < 120) return `${seconds}s`;
-  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86_400)}d`;
-}
-
 /** Bytes as people read them. */
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return '-';

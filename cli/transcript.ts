@@ -81,11 +81,6 @@ export function renderEntry(entry: ReplayEntry, options: TranscriptOptions = {})
   return `${lines.join('\n')}\n\n`;
 }
 
-/** A whole transcript, in the order given (callers sort by start time). */
-export function renderTranscript(entries: readonly ReplayEntry[], options: TranscriptOptions = {}): string {
-  return entries.map((e) => renderEntry(e, options)).join('');
-}
-
 /** What is wrong with an entry's blob, or undefined when it can be shown. */
 export function integrityLine(entry: ReplayEntry): string | undefined {
   switch (entry.integrity) {

@@ -333,20 +333,6 @@ export function jitMinutes(value: unknown, max: number): number {
   return n;
 }
 
-/** The proxy's view of a stored approval. */
-export function approvalStateOf(approval: Approval): ApprovalState {
-  switch (approval.status) {
-    case 'pending':
-      return { state: 'pending', approvalId: approval.approvalId };
-    case 'approved':
-      return { state: 'approved', approvalId: approval.approvalId, kind: approval.kind ?? 'one-time', approver: approval.approver ?? 'unknown', decidedAt: approval.decidedAt ?? '' };
-    case 'denied':
-      return { state: 'denied', approvalId: approval.approvalId, approver: approval.approver ?? 'unknown', reason: approval.reason ?? '', decidedAt: approval.decidedAt ?? '' };
-    default:
-      return { state: 'none' };
-  }
-}
-
 function object(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${what} must be an object`);
   return value as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import {
-  applyDecision, approvalStateOf, canTransition, decisionFromWorkflow, linkOf, lookUpApprovals, ApprovalTransitionError,
+  applyDecision, canTransition, decisionFromWorkflow, linkOf, lookUpApprovals, ApprovalTransitionError,
   type ApprovalDecision, type ApprovalLink, type ApprovalStatus, type JitWindow,
 } from '../../../lambdas/core/approvals/approval-item';
 import { pending, SETTINGS, subject } from './support/fixtures';
@@ -118,8 +118,3 @@ describe('decisionFromWorkflow', () => {
   });
 });
 
-describe('approvalStateOf', () => {
-  it('shows expired, failed and revoked approvals as none', () => {
-    for (const status of ['expired', 'failed', 'revoked'] as const) expect(approvalStateOf({ ...pending(T0), status })).toEqual({ state: 'none' });
-  });
-});

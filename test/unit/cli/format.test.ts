@@ -1,4 +1,4 @@
-import { decisionLabel, formatAge, formatDuration, formatTime, maskedSummary, requestFate, statusText } from '../../../cli/format';
+import { decisionLabel, formatDuration, formatTime, maskedSummary, requestFate, statusText } from '../../../cli/format';
 import type { RequestRecord } from '../../../cli/types';
 
 describe('statusText', () => {
@@ -24,13 +24,6 @@ describe('formatTime and formatDuration', () => {
 
   it.each<[number, string]>([[12, '12 ms'], [1400, '1.4 s'], [125_000, '2m05s']])('formats %d ms as %s', (ms, expected) => {
     expect(formatDuration(ms)).toBe(expected);
-  });
-
-  it('prints ages the way kubectl does', () => {
-    const now = new Date('2026-11-22T12:00:00Z');
-    expect(formatAge('2026-11-22T11:59:30Z', now)).toBe('30s');
-    expect(formatAge('2026-11-22T11:00:00Z', now)).toBe('60m');
-    expect(formatAge('2026-11-20T12:00:00Z', now)).toBe('2d');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ReplayBlob } from '../../../lambdas/core/session-record';
-import { commandLine, entryJson, headerLine, renderBody, renderEntry, renderTranscript } from '../../../cli/transcript';
+import { commandLine, entryJson, headerLine, renderBody, renderEntry } from '../../../cli/transcript';
 import type { ReplayEntry, RequestRecord } from '../../../cli/types';
 
 const record = (overrides: Partial<RequestRecord> = {}): RequestRecord => ({
@@ -119,16 +119,6 @@ describe('renderEntry', () => {
 
     expect(text).toContain('!! INTEGRITY FAILURE: replay blob replay/2026/11/22/r1.json has SHA-256 actual, the record says expected; body withheld');
     expect(text).not.toContain('NAME');
-  });
-
-  it('keeps entries in the order given, separated by a blank line', () => {
-    const text = renderTranscript([
-      { record: record({ requestId: 'first' }), integrity: 'ok', blob: blob('a', 'text/plain') },
-      { record: record({ requestId: 'second' }), integrity: 'pending' },
-    ]);
-
-    expect(text.indexOf('request first')).toBeLessThan(text.indexOf('request second'));
-    expect(text).toContain('(request still in flight: no response recorded yet)');
   });
 });
 
