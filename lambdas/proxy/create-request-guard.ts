@@ -35,7 +35,7 @@ export function createRequestGuard(config: GatewayConfig, serializedPolicy: stri
           let forwardBody: Buffer | undefined;
           const decoded = input.body;
           if (needs.liveObject && facts.liveObject !== undefined && decoded.state === 'decoded' && decoded.patchType && request.verb === 'patch') {
-            object = patchedObject(facts.liveObject, decoded.patch, decoded.patchType);
+            object = patchedObject(facts.liveObject, decoded.patch, decoded.patchType, new URLSearchParams(query).get('fieldManager') ?? undefined);
             if (facts.liveObject !== null) forwardBody = guardedBody(body, decoded.patchType, facts.liveObject);
           } else if (decoded.state === 'decoded' && !decoded.patchType && (request.verb === 'create' || request.verb === 'update')) {
             object = decoded.value;
@@ -57,8 +57,8 @@ export function createRequestGuard(config: GatewayConfig, serializedPolicy: stri
 }
 
 /** The object the server would store for this patch, or the 422 the server would answer. */
-function patchedObject(live: unknown, patch: unknown, kind: 'json' | 'merge' | 'strategic' | 'apply'): unknown {
-  const result = applyPatch(live as Json | null, patch, kind);
+function patchedObject(live: unknown, patch: unknown, kind: 'json' | 'merge' | 'strategic' | 'apply', fieldManager: string | undefined): unknown {
+  const result = applyPatch(live as Json | null, patch, kind, { fieldManager });
   if ('error' in result) {
     if (live === null) throw new GatehouseError(404, 'NotFound', 'The object to patch does not exist; create it first (kubectl apply -f, or --server-side apply creates it).');
     throw new GatehouseError(422, 'Invalid', `The patch does not apply to the current object (${result.error}); fetch the object again and rebuild the patch.`);

@@ -2,6 +2,7 @@ import { applyJsonPatch, type Json, type PatchResult } from './apply-json-patch'
 import { applyMergePatch, define, isObject } from './apply-merge-patch';
 import { applyStrategicMergePatch } from './apply-strategic-merge-patch';
 import { listStrategy } from './patch-strategy';
+import { releaseAppliedFields } from './release-applied-fields';
 
 /** The patch content types the API server accepts, by Gatehouse's short names. */
 export type PatchKind = 'json' | 'merge' | 'strategic' | 'apply';
@@ -12,25 +13,30 @@ export type PatchKind = 'json' | 'merge' | 'strategic' | 'apply';
  * policy only needs what the patch can change.
  *
  * Server-side apply is modelled as the applied configuration merged into the live object (keyed lists merged
- * on their keys, atomic lists replaced). The server also removes fields this manager applied before and left
- * out now; that is not modelled here, so a rule that requires a field can see its old value on such an apply.
+ * on their keys, atomic lists replaced), then the fields this field manager applied before, leaves out now and
+ * nobody else owns are removed, as the server does (`releaseAppliedFields`).
  */
-export function applyPatch(live: Json | null, patch: unknown, kind: PatchKind): PatchResult {
+export function applyPatch(live: Json | null, patch: unknown, kind: PatchKind, options: { readonly fieldManager?: string } = {}): PatchResult {
   if (live === null) {
     if (kind !== 'apply') return { error: 'the object does not exist' };
     return isObject(patch) ? { value: structuredClone(patch as Json) } : { error: 'an apply patch must be an object' };
   }
   switch (kind) {
     case 'json':
-      return applyJsonPatch(live, patch);
+      return storable(applyJsonPatch(live, patch));
     case 'merge':
-      return applyMergePatch(live, patch);
+      return storable(applyMergePatch(live, patch));
     case 'strategic':
       return applyStrategicMergePatch(live, patch);
     case 'apply':
       if (!isObject(patch)) return { error: 'an apply patch must be an object' };
-      return { value: applyConfiguration(structuredClone(live), patch as Json, []) };
+      return { value: releaseAppliedFields(applyConfiguration(structuredClone(live), patch as Json, []), patch as Json, live, options.fieldManager) };
   }
+}
+
+/** The server decodes the patched JSON into the typed object: a JSON patch that made it a list fails there (422). */
+function storable(result: PatchResult): PatchResult {
+  return 'value' in result && !isObject(result.value) ? { error: 'the patched document is not a JSON object' } : result;
 }
 
 function applyConfiguration(live: Json | undefined, applied: Json, path: readonly string[]): Json {
