@@ -1,25 +1,54 @@
 import type { Json, PatchResult } from './apply-json-patch';
 
 /**
- * RFC 7386 JSON merge patch (`application/merge-patch+json`), as evanphx/json-patch's `MergePatch` applies it
- * for the API server: objects merge key by key, `null` deletes, anything else (lists included) replaces.
- * The server requires the patch to be an object.
+ * JSON merge patch (`application/merge-patch+json`) exactly as the API server applies it: with evanphx/json-patch
+ * v4 `MergePatch` (`merge.go`), which is RFC 7386 with one difference. Objects merge key by key, `null`
+ * deletes, anything else (lists included) replaces; but a value written where the document had no object (the
+ * key missing, null, a list or a scalar) first has its nulls pruned at every depth, inside lists too
+ * (`pruneNulls`, `pruneAryNulls`): `{"a":[{"x":null,"y":1}]}` writes `[{"y":1}]` where RFC 7386 keeps the null.
+ * A list written over an object is taken as sent (`merge` returns the patch when `patch.intoDoc()` fails).
+ *
+ * The server requires the patch to be an object (fieldValidation decodes it into a map: 400; `null` is
+ * `ErrBadJSONPatch`). Pure: the input document is not changed.
  */
 export function applyMergePatch(document: Json, patch: unknown): PatchResult {
   if (!isObject(patch)) return { error: 'a merge patch must be a JSON object' };
-  return { value: mergeValue(structuredClone(document), patch as Json) };
+  const doc = isObject(document) ? structuredClone(document) : {};
+  mergeDocs(doc, structuredClone(patch));
+  return { value: doc };
 }
 
-/** Merges `patch` into `target` (which may be changed); returns the result. */
+/** v4 `merge(cur, patch)`: merges `patch` into `target` and returns the result (both may be changed). */
 export function mergeValue(target: Json | undefined, patch: Json): Json {
-  if (!isObject(patch)) return structuredClone(patch);
-  const out: { [key: string]: Json } = isObject(target) ? target : {};
+  if (!isObject(target)) return pruneNulls(patch);
+  if (!isObject(patch)) return patch;
+  mergeDocs(target, patch);
+  return target;
+}
+
+function mergeDocs(doc: { [key: string]: Json }, patch: { [key: string]: Json }): void {
   for (const key of Object.keys(patch)) {
     const value = patch[key]!;
-    if (value === null) delete out[key];
-    else define(out, key, mergeValue(Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined, value));
+    if (value === null) {
+      delete doc[key];
+      continue;
+    }
+    const current = Object.prototype.hasOwnProperty.call(doc, key) ? doc[key]! : null;
+    define(doc, key, current === null ? pruneNulls(value) : mergeValue(current, value));
   }
-  return out;
+}
+
+/** v4 `pruneNulls`: drops null object members at every depth (null list elements stay). Changes `value`. */
+export function pruneNulls(value: Json): Json {
+  if (Array.isArray(value)) {
+    for (const item of value) if (item !== null) pruneNulls(item);
+  } else if (isObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (value[key] === null) delete value[key];
+      else pruneNulls(value[key]!);
+    }
+  }
+  return value;
 }
 
 /** A JSON object (not a list, not null). */
