@@ -43,9 +43,13 @@ export function createDynamoDbGrantStore(options: DynamoDbGrantStoreOptions): Gr
       const hit = cache.get(connection);
       if (hit && now() - hit.at < cacheMs) return hit.grants;
       const grants = load(connection);
-      cache.set(connection, { at: now(), grants });
-      // A failed read must not be cached: the next request tries again.
-      grants.catch(() => cache.delete(connection));
+      const entry = { at: now(), grants };
+      cache.set(connection, entry);
+      // A failed read must not be cached: the next request tries again. Only this read's own entry goes: a
+      // slow read that fails after a fresh one replaced it must not evict the fresh one.
+      grants.catch(() => {
+        if (cache.get(connection) === entry) cache.delete(connection);
+      });
       return grants;
     },
   };

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import { isIP } from 'node:net';
 import type { ConnectionConfig } from '../core/gateway-config';
 import type { UpstreamClient, UpstreamResponse } from '../core/ports';
 import { GatehouseError, ServiceUnavailableError, UpstreamResponseError, UpstreamTimeoutError } from '../core/errors';
@@ -54,7 +55,8 @@ export function createHttpsUpstreamClient(): UpstreamClient {
             protocol: 'https:',
             hostname: url.hostname,
             port: url.port || 443,
-            servername: url.hostname,
+            // SNI carries host names only (RFC 6066); the certificate is still checked against an IP endpoint.
+            servername: isIP(url.hostname) ? '' : url.hostname,
             method: request.method,
             path: `${basePath}${request.pathAndQuery}`,
             headers: request.headers as Record<string, string | string[]>,

@@ -1,6 +1,6 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import {
-  FetchError, JwtExpiredError, JwtInvalidSignatureError, KidNotFoundInJwksError, JwtInvalidAudienceError, JwtInvalidIssuerError, JwtInvalidSignatureAlgorithmError,
+  FetchError, JwksValidationError, JwtExpiredError, JwtInvalidSignatureError, KidNotFoundInJwksError, JwtInvalidAudienceError, JwtInvalidIssuerError, JwtInvalidSignatureAlgorithmError,
   JwtNotBeforeError, JwtParseError, ParameterValidationError,
 } from 'aws-jwt-verify/error';
 import type { IssuerConfig } from '../core/gateway-config';
@@ -69,6 +69,9 @@ function toGatehouseError(error: unknown): GatehouseError {
   if (error instanceof KidNotFoundInJwksError) return new UnauthenticatedError('The token is signed with a key its issuer does not publish; request a fresh token.');
   if (error instanceof JwtParseError) return new UnauthenticatedError('The bearer token is not a well-formed JWT.');
   if (error instanceof FetchError) return new ServiceUnavailableError('Gatehouse could not fetch the issuer\'s signing keys to verify the token; retry shortly.', 5);
+  // The issuer's endpoint answered 200 with something that is not a JWKS (an outage page, a proxy): the
+  // token is not at fault, so the agent is told to retry, not to fetch a new token.
+  if (error instanceof JwksValidationError) return new ServiceUnavailableError('Gatehouse could not read the issuer\'s signing keys (its JWKS endpoint did not answer with a JWKS) to verify the token; retry shortly.', 5);
   if (error instanceof ParameterValidationError) return new UnauthenticatedError('The token issuer is not trusted by this Gatehouse; use a token from a configured issuer.');
   return new UnauthenticatedError(`The token could not be verified. ${fix}`);
 }

@@ -1,0 +1,243 @@
+import type { ProxyRequest } from '../../../lambdas/core/api-gateway-event';
+import type { ConnectionConfig, GatewayConfig } from '../../../lambdas/core/gateway-config';
+import type { Grant } from '../../../lambdas/core/grant';
+import type { UpstreamRequest, UpstreamResponse } from '../../../lambdas/core/ports';
+import type { ApprovalStore } from '../../../lambdas/core/approvals/approval-ports';
+import { GatehouseError } from '../../../lambdas/core/errors';
+import { toKubeStatus } from '../../../lambdas/core/kube-status';
+import { compilePolicy, serializePolicy } from '../../../lambdas/core/policy/compile-policy';
+import { createApprovalGate } from '../../../lambdas/approvals/create-approval-gate';
+import { createRequestGuard } from '../../../lambdas/proxy/create-request-guard';
+import { proxyRequest, type ProxyDependencies } from '../../../lambdas/proxy/proxy-request';
+import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
+import { SETTINGS } from '../approvals/support/fixtures';
+import { PACK_SOURCES } from '../policy/policy-test-support';
+
+/**
+ * Promises the proxy makes at its edges, over in-memory ports and the real request guard: what the agent
+ * gets (status, Status message), what reached the cluster, and what the record says.
+ */
+
+const connection = (name: string, extra: Partial<ConnectionConfig> = {}): ConnectionConfig => ({
+  name, clusterName: `${name}-cluster`, region: 'eu-west-1', endpoint: `https://${name}.cluster.example`, certificateAuthorityData: '',
+  roleArn: `arn:aws:iam::111122223333:role/gatehouse-${name}`, ...extra,
+});
+const ACME_KEY_PATTERN = { id: 'acme-api-key', regex: 'acme_live_[A-Za-z0-9]{16}' };
+const CONNECTIONS = [connection('prod', { maskingPatterns: [ACME_KEY_PATTERN] }), connection('dev')];
+
+/** The baseline pack, and a rule that sends deletes in namespace `payments` to a person. */
+const POLICY = serializePolicy(compilePolicy([{
+  source: 'policy.yaml',
+  text: [
+    'apiVersion: gatehouse.dev/v1',
+    'kind: Policy',
+    'packs: [baseline]',
+    'defaults: { "*": allow }',
+    'rules:',
+    '  - id: payments-deletes',
+    '    effect: approve',
+    '    message: Deletes in payments need a person.',
+    '    match: { verbs: [delete], namespaces: [payments] }',
+  ].join('\n'),
+}], { packs: PACK_SOURCES }));
+
+/** The real guard, compiled once for the file as a Lambda container compiles it once. */
+const GUARD: RequestGuard = createRequestGuard({ issuers: [], connections: CONNECTIONS } as unknown as GatewayConfig, POLICY);
+
+interface HarnessOptions {
+  approvals?: ProxyDependencies['approvals'];
+  upstreamBody?: string;
+  failReplay?: boolean;
+  failComplete?: boolean;
+}
+
+function harness(options: HarnessOptions = {}) {
+  const events: string[] = [];
+  const forwarded: { connection: string; request: UpstreamRequest }[] = [];
+  const records: Record<string, Record<string, unknown>> = {};
+  const blobs: Record<string, string> = {};
+  const metrics: string[] = [];
+  const grant = (c: string): Grant => ({ grantId: `g-${c}`, connection: c, principalType: 'agent', principal: 'bot', createdAt: '', createdBy: '', source: 'cli' });
+  const deps: ProxyDependencies = {
+    connections: new Map(CONNECTIONS.map((c) => [c.name, c])),
+    issuerNames: ['ci'],
+    limits: { maxRequestBodyBytes: 1_000_000, upstreamTimeoutMs: 1000 },
+    retentionDays: 30,
+    verifier: {
+      verify: async () => ({ claims: { sub: 'bot', run_id: '7' }, issuer: { name: 'ci', issuer: 'https://ci.example', audience: ['gatehouse'], sessionClaim: 'run_id' } }),
+    },
+    grants: { grantsFor: async (c) => [grant(c)] },
+    records: {
+      putIntent: async (item) => { events.push('intent'); records[item.requestId] = { ...item }; },
+      complete: async (id, attrs) => {
+        events.push('complete');
+        if (options.failComplete) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        Object.assign(records[id]!, attrs);
+      },
+      putFinal: async (item) => { events.push('final'); records[item.requestId] = { ...item }; },
+    },
+    replay: {
+      put: async (key, bytes) => {
+        events.push('replay');
+        if (options.failReplay) throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
+        blobs[key] = bytes.toString();
+      },
+    },
+    roles: { credentialsFor: async () => { events.push('assume'); return { accessKeyId: 'ASIAXXXXXXXXXXXXXXXX', secretAccessKey: 's', sessionToken: 't' }; } },
+    upstream: {
+      send: async (c, request): Promise<UpstreamResponse> => {
+        events.push('upstream');
+        forwarded.push({ connection: c.name, request });
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(options.upstreamBody ?? '{"kind":"Status","status":"Success"}'), latencyMs: 3 };
+      },
+    },
+    clusterFacts: { read: async () => { events.push('read'); return {}; } },
+    guard: GUARD,
+    approvals: options.approvals,
+    now: () => new Date('2026-11-22T10:00:00Z'),
+    log: () => undefined,
+    annotate: () => undefined,
+    metric: (name) => { metrics.push(name); },
+  };
+  return { deps, events, forwarded, records, blobs, metrics };
+}
+
+const request = (overrides: Partial<ProxyRequest> = {}): ProxyRequest => ({
+  requestId: 'req-1', method: 'GET', connection: 'prod', clusterPath: '/api/v1/namespaces/app/pods', rawQuery: '',
+  headers: { authorization: ['Bearer agent-jwt'] }, body: Buffer.alloc(0), ...overrides,
+});
+
+/** The Status the agent's kubectl receives for a refused request. */
+async function statusOf(promise: Promise<unknown>) {
+  const outcome = await promise.then(() => undefined, (error: unknown) => error);
+  if (!(outcome instanceof GatehouseError)) throw new Error(`expected a refusal, got ${outcome === undefined ? 'an answer' : String(outcome)}`);
+  return toKubeStatus(outcome, 'req-1');
+}
+
+/** `kubectl run web --image=nginx` as client-go sends it with protobuf: the `k8s\0` envelope, then the Pod. */
+const PROTOBUF_POD = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), Buffer.from('\n\x0b\n\x02v1\x12\x03Pod\x12\x20\n\x03web\x12\x03app', 'binary')]);
+
+describe('the proxy at its edges', () => {
+  describe('a body a rule cannot read', () => {
+    it('refuses a protobuf pod create with 415, tells the agent to use kubectl apply -f, and forwards nothing', async () => {
+      // Arrange
+      const h = harness();
+      const createPod = request({
+        method: 'POST', headers: { authorization: ['Bearer agent-jwt'], 'content-type': ['application/vnd.kubernetes.protobuf'] }, body: PROTOBUF_POD,
+      });
+      // Act
+      const status = await statusOf(proxyRequest(createPod, h.deps));
+      // Assert
+      expect(status).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+      expect(status.message).toMatch(/cannot read this request's body \(application\/vnd\.kubernetes\.protobuf\) and policy rule "baseline\/[a-z-]+" must inspect it/);
+      expect(status.message).toMatch(/kubectl apply -f/);
+      expect(h.forwarded).toEqual([]);
+      expect(h.events).not.toContain('assume');
+      expect(h.records['req-1']).toMatchObject({ phase: 'complete', outcome: 'denied', status: 415, errorReason: 'UnsupportedMediaType', verb: 'create', resource: 'pods' });
+    });
+
+    it('forwards the same pod sent as JSON', async () => {
+      // Arrange: the control: the refusal above is about the encoding, not the pod.
+      const h = harness();
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'app' }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
+      // Act
+      const response = await proxyRequest(request({
+        method: 'POST', headers: { authorization: ['Bearer agent-jwt'], 'content-type': ['application/json'] }, body: Buffer.from(JSON.stringify(pod)),
+      }), h.deps);
+      // Assert
+      expect(response.status).toBe(200);
+      expect(h.forwarded).toHaveLength(1);
+      expect(JSON.parse(h.forwarded[0]!.request.body!.toString())).toEqual(pod);
+    });
+  });
+
+  describe('approvals', () => {
+    const deleteInPayments = () => request({ method: 'DELETE', clusterPath: '/apis/apps/v1/namespaces/payments/deployments/ledger' });
+
+    it('refuses with a Status saying approvals are not configured when policy asks for a person and there are none, and forwards nothing', async () => {
+      // Arrange
+      const h = harness({ approvals: undefined });
+      // Act
+      const status = await statusOf(proxyRequest(deleteInPayments(), h.deps));
+      // Assert
+      expect(status.code).toBe(403);
+      expect(status.message).toMatch(/policy rule "payments-deletes" requires a person to approve this request/);
+      expect(status.message).toMatch(/no approvals are configured on this Gatehouse; ask an operator to configure approvals, or to change the rule/);
+      expect(h.forwarded).toEqual([]);
+      expect(h.events).not.toContain('intent');
+      expect(h.records['req-1']).toMatchObject({ outcome: 'denied', decision: 'approve', ruleId: 'payments-deletes', status: 403 });
+    });
+
+    it('answers 503 and forwards nothing when the approval store cannot be read', async () => {
+      // Arrange: the real gate over an approvals table that fails every read.
+      const down = () => Promise.reject(Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' }));
+      const store = { linksFor: down, windowsFor: down, create: down, get: down, consumeOneTime: down, recordDecision: down } as unknown as ApprovalStore;
+      const starter = { start: jest.fn(async () => ({ executionArn: 'arn:aws:states:::execution:x' })) };
+      const gate = createApprovalGate({ store, starter, settings: SETTINGS, now: () => new Date('2026-11-22T10:00:00Z') });
+      const h = harness({ approvals: { gate, settings: SETTINGS } });
+      // Act
+      const status = await statusOf(proxyRequest(deleteInPayments(), h.deps));
+      // Assert
+      expect(status).toMatchObject({ code: 503, reason: 'ServiceUnavailable', details: { retryAfterSeconds: 2 } });
+      expect(status.message).toMatch(/could not read approvals, so it cannot tell whether a person approved this request; retry shortly/);
+      expect(h.forwarded).toEqual([]);
+      expect(starter.start).not.toHaveBeenCalled();
+      expect(h.records['req-1']).toMatchObject({ outcome: 'rejected', decision: 'approve', status: 503, errorReason: 'ServiceUnavailable' });
+    });
+  });
+
+  describe('record and replay writes that fail after the answer', () => {
+    it('still gives the agent the answer when the replay blob cannot be written, and marks the record replayMissing', async () => {
+      // Arrange
+      const h = harness({ failReplay: true, upstreamBody: '{"kind":"PodList","apiVersion":"v1","items":[]}' });
+      // Act
+      const response = await proxyRequest(request(), h.deps);
+      // Assert
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body.toString())).toEqual({ kind: 'PodList', apiVersion: 'v1', items: [] });
+      expect(h.records['req-1']).toMatchObject({ phase: 'complete', outcome: 'forwarded', status: 200, replayMissing: true });
+      expect(h.forwarded).toHaveLength(1);
+    });
+
+    it('still gives the agent the answer when the record cannot be completed, leaving the intent record in phase intent', async () => {
+      // Arrange
+      const h = harness({ failComplete: true, upstreamBody: '{"kind":"PodList","apiVersion":"v1","items":[]}' });
+      // Act
+      const response = await proxyRequest(request(), h.deps);
+      // Assert: the answer went out once; the durable record shows the request was forwarded but not how it ended.
+      expect(response.status).toBe(200);
+      expect(h.forwarded).toHaveLength(1);
+      expect(h.records['req-1']).toMatchObject({ phase: 'intent', outcome: 'pending', verb: 'list', resource: 'pods' });
+      expect(h.records['req-1']).not.toHaveProperty('status');
+      expect(h.metrics).toContain('record_write_failed');
+      expect(Object.keys(h.blobs)).toHaveLength(1);
+    });
+  });
+
+  describe('per-connection masking patterns', () => {
+    const configMap = JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'billing' }, data: { note: 'the billing client uses acme_live_Ab12Cd34Ef56Gh78 for now' } });
+    const getConfigMap = (c: string) => request({ connection: c, clusterPath: '/api/v1/namespaces/app/configmaps/billing' });
+
+    it('masks a connection\'s own pattern in its responses and counts it in the record', async () => {
+      // Arrange
+      const h = harness({ upstreamBody: configMap });
+      // Act
+      const response = await proxyRequest(getConfigMap('prod'), h.deps);
+      // Assert
+      expect(response.body.toString()).not.toContain('acme_live_Ab12Cd34Ef56Gh78');
+      expect(JSON.parse(response.body.toString()).data.note).toMatch(/^the billing client uses \*\*\*MASKED\*\*\* for now$/);
+      expect(h.records['req-1']).toMatchObject({ maskedCounts: { 'acme-api-key': 1 } });
+      expect(Object.values(h.blobs)[0]).not.toContain('acme_live_Ab12Cd34Ef56Gh78');
+    });
+
+    it('does not apply one connection\'s pattern to another connection', async () => {
+      // Arrange
+      const h = harness({ upstreamBody: configMap });
+      // Act
+      const response = await proxyRequest(getConfigMap('dev'), h.deps);
+      // Assert
+      expect(JSON.parse(response.body.toString()).data.note).toBe('the billing client uses acme_live_Ab12Cd34Ef56Gh78 for now');
+      expect(h.records['req-1']!.maskedCounts).toBeUndefined();
+    });
+  });
+});
