@@ -3,8 +3,9 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { isStreamingHandler, readStreamedInvocation, type StreamingHandler } from './lambda-response-streaming';
 
-/** A Lambda handler as API Gateway invokes it. */
+/** A Lambda handler as API Gateway invokes it (buffered); a streaming one is told apart by its runtime marker. */
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Options of the local API Gateway front. */
@@ -17,6 +18,8 @@ export interface ApiGatewayFrontOptions {
   readonly stage?: string;
   /** Further routes by exact path (e.g. `/slack/interactions`), each with its own handler, as further API Gateway resources. */
   readonly routes?: Readonly<Record<string, ProxyHandler>>;
+  /** Streamed responses: idle time after which the front closes the stream (API Gateway regional: 5 min). */
+  readonly streamIdleTimeoutMs?: number;
 }
 
 /** A running front. */
@@ -29,6 +32,9 @@ export interface ApiGatewayFront {
 /** API Gateway's limits, reproduced so local mode fails where production would. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const INTEGRATION_TIMEOUT_MS = 29_000;
+/** A streamed response may last 15 minutes (REST API response streaming). */
+const STREAM_MAX_MS = 15 * 60_000;
+const STREAM_IDLE_MS = 5 * 60_000;
 
 /**
  * LOCAL MODE ONLY: plays API Gateway's REST API (Lambda proxy integration, binary media types `*\/*`) in
@@ -62,7 +68,9 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     const route = Object.prototype.hasOwnProperty.call(options.routes ?? {}, path) ? options.routes![path] : undefined;
     if (!route && !/^\/k8s\/[^/]+(\/.*)?$/s.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
     const event = toEvent(req, path, queryAt < 0 ? '' : rawUrl.slice(queryAt + 1), Buffer.concat(chunks), options.stage ?? 'local', route ? path : undefined);
-    const result = await withTimeout((route ?? options.handler)(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
+    const target = route ?? options.handler;
+    if (isStreamingHandler(target)) return serveStreamed(target, event, res);
+    const result = await withTimeout(target(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
     if (!result) return gatewayError(res, 504, 'Endpoint request timed out');
     const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
     const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
@@ -70,6 +78,52 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     headers['content-length'] = String(body.length);
     headers['x-amzn-requestid'] = event.requestContext.requestId;
     res.writeHead(result.statusCode, headers).end(body);
+  }
+
+  /**
+   * REST API response streaming (`responseTransferMode: STREAM`): the prelude's status and headers start the
+   * response, the body follows chunk by chunk (chunked transfer, no content-length), until the handler ends it,
+   * the idle timeout or the 15-minute limit. A client that goes away ends the invocation's stream.
+   */
+  async function serveStreamed(target: StreamingHandler, event: APIGatewayProxyEvent, res: ServerResponse): Promise<void> {
+    const invocation = readStreamedInvocation();
+    const requestId = event.requestContext.requestId;
+    const done = target(event, invocation.responseStream, lambdaContext(requestId, STREAM_MAX_MS)).then(
+      () => { if (!invocation.responseStream.writableEnded) invocation.responseStream.end(); },
+      (error: unknown) => invocation.responseStream.destroy(error instanceof Error ? error : new Error(String(error))),
+    );
+    const prelude = await withTimeout(Promise.race([invocation.prelude, done.then(() => invocation.prelude)]), INTEGRATION_TIMEOUT_MS);
+    if (!prelude) {
+      invocation.responseStream.destroy();
+      return gatewayError(res, 504, 'Endpoint request timed out');
+    }
+    const headers: Record<string, string | string[]> = { ...prelude.headers, 'x-amzn-requestid': requestId };
+    delete headers['content-length'];
+    if (prelude.cookies?.length) headers['set-cookie'] = [...prelude.cookies];
+    res.writeHead(prelude.statusCode, headers);
+    res.flushHeaders();
+    const idleMs = options.streamIdleTimeoutMs ?? STREAM_IDLE_MS;
+    let idle = setTimeout(() => stop(), idleMs);
+    const cap = setTimeout(() => stop(), STREAM_MAX_MS);
+    const stop = () => {
+      clearTimeout(idle);
+      clearTimeout(cap);
+      invocation.responseStream.destroy();
+      invocation.body.destroy();
+      res.end();
+    };
+    res.on('close', () => { if (!res.writableFinished) stop(); });
+    invocation.body.on('data', (chunk: Buffer) => {
+      clearTimeout(idle);
+      idle = setTimeout(() => stop(), idleMs);
+      res.write(chunk);
+    });
+    await new Promise<void>((resolve) => {
+      invocation.body.on('end', () => { clearTimeout(idle); clearTimeout(cap); res.end(); resolve(); });
+      invocation.body.on('error', () => { stop(); resolve(); });
+      invocation.body.on('close', () => resolve());
+    });
+    await done;
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
@@ -128,8 +182,8 @@ function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buf
   };
 }
 
-function lambdaContext(awsRequestId: string): Context {
-  const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
+function lambdaContext(awsRequestId: string, budgetMs = INTEGRATION_TIMEOUT_MS): Context {
+  const deadline = Date.now() + budgetMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'gatehouse-proxy-local',

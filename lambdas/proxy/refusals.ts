@@ -8,28 +8,45 @@ import { parseClusterPath } from '../core/safe-cluster-path';
 
 const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
 
+/** How the answer travels: in one piece, or streamed (API Gateway response streaming). */
+export type Transport = 'buffered' | 'streamed';
+
 /**
- * Refuses what a buffered Lambda cannot carry, with a message that says what to do instead: streams
- * (watch, follow) and connection upgrades (exec, attach, port-forward). WebSocket and SPDY upgrades cannot
- * pass through API Gateway and Lambda at all.
+ * True for requests whose answer is a stream that stays open: a watch, or logs with `follow` (read as the server
+ * decodes PodLogOptions and the query as Go's url.ParseQuery does, so `follow=yes`, `follow=on` and a bare
+ * `follow=` follow too).
  */
-export function refuseUnbufferable(req: ProxyRequest, request: RequestInfo): void {
+export function isOpenStream(req: ProxyRequest, request: RequestInfo): boolean {
+  if (request.verb === 'watch') return true;
+  const { query } = parseClusterPath('/', req.rawQuery);
+  return request.subresource === 'log' && queryBool(query, 'follow');
+}
+
+/**
+ * Refuses what the transport cannot carry, with a message that says what to do instead: connection upgrades
+ * (exec, attach, port-forward, proxy), which cannot pass through API Gateway and Lambda at all, and, on the
+ * buffered transport, streams (watch, follow).
+ */
+export function refuseUntransportable(req: ProxyRequest, request: RequestInfo, transport: Transport): void {
   const upgrade = req.headers['upgrade']?.[0] ?? req.headers['connection']?.find((v) => /upgrade/i.test(v));
   if (upgrade || STREAMING_SUBRESOURCES.has(request.subresource)) {
     throw new BadRequestError(
-      `${request.subresource || 'Upgraded connections'} cannot go through Gatehouse's buffered endpoint (no WebSocket/SPDY streams through API Gateway and Lambda); ` +
+      `${request.subresource || 'Upgraded connections'} cannot go through Gatehouse's API Gateway endpoint (no WebSocket/SPDY streams through API Gateway and Lambda); ` +
         'use kubectl get/describe/logs instead.',
     );
   }
+  if (transport === 'streamed') return;
   if (request.verb === 'watch') {
     throw new BadRequestError('Watching is not supported through Gatehouse\'s buffered endpoint; run the command without --watch/-w and poll instead.');
   }
-  // The query as Go's url.ParseQuery reads it (the parse classification used), and `follow` as the server
-  // decodes PodLogOptions: `follow=yes`, `follow=on` and a bare `follow=` stream too.
-  const { query } = parseClusterPath('/', req.rawQuery);
-  if (request.subresource === 'log' && queryBool(query, 'follow')) {
+  if (isOpenStream(req, request)) {
     throw new BadRequestError('Following logs is not supported through Gatehouse\'s buffered endpoint; run kubectl logs without -f (use --since or --tail to page).');
   }
+}
+
+/** {@link refuseUntransportable} for the buffered transport. */
+export function refuseUnbufferable(req: ProxyRequest, request: RequestInfo): void {
+  refuseUntransportable(req, request, 'buffered');
 }
 
 /** The 403 message when no grant lets the agent reach the connection. */
