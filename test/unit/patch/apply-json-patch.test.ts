@@ -405,7 +405,7 @@ describe('applyJsonPatch never changes its input', () => {
     ['replace the whole document then change it', [{ op: 'replace', path: '', value: { a: [] } }, { op: 'add', path: '/a/-', value: 1 }]],
   ])('%s', (_case, patch) => {
     // Arrange: frozen inputs throw on any write
-    const doc = deepFreeze({ spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b' }] } });
+    const doc = deepFreeze<Json>({ spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b' }] } });
     const frozenPatch = deepFreeze(patch);
     const before = JSON.stringify(doc);
     // Act
