@@ -22,21 +22,22 @@ interface AwsLambdaGlobal {
   HttpResponseStream: { from(stream: Writable, prelude: Record<string, unknown>): Writable };
 }
 
-/** Installs the globals unless a real runtime already did; idempotent. */
+/**
+ * Installs the globals unless a real runtime already did; idempotent. Other libraries (the AWS SDK's invoke
+ * store) create an empty `awslambda` object, so each member is added on its own.
+ */
 export function installLambdaStreamingGlobals(): void {
-  const g = globalThis as unknown as { awslambda?: AwsLambdaGlobal };
-  if (g.awslambda) return;
-  g.awslambda = {
-    streamifyResponse(handler) {
-      Object.defineProperty(handler, STREAMING_HANDLER, { value: 'response', enumerable: false });
-      return handler;
-    },
-    HttpResponseStream: {
-      from(stream, prelude) {
-        stream.write(Buffer.from(JSON.stringify(prelude), 'utf8'));
-        stream.write(PRELUDE_DELIMITER);
-        return stream;
-      },
+  const g = globalThis as unknown as { awslambda?: Partial<AwsLambdaGlobal> };
+  const lambda = (g.awslambda ??= {});
+  lambda.streamifyResponse ??= (handler) => {
+    Object.defineProperty(handler, STREAMING_HANDLER, { value: 'response', enumerable: false });
+    return handler;
+  };
+  lambda.HttpResponseStream ??= {
+    from(stream, prelude) {
+      stream.write(Buffer.from(JSON.stringify(prelude), 'utf8'));
+      stream.write(PRELUDE_DELIMITER);
+      return stream;
     },
   };
 }

@@ -7,13 +7,14 @@ import { grantFromSpec, grantToItem } from '../lambdas/core/grant';
 import { loadGatewayPolicy } from '../lib/config/load-gateway-policy';
 import { validateGatewayConfig } from '../lambdas/core/validate-gateway-config';
 import { startApiGatewayFront, type ProxyHandler } from './api-gateway-front';
+import { installLambdaStreamingGlobals } from './lambda-response-streaming';
 import { startControlServer } from './control-server';
 import { startCountingProxy } from './counting-proxy';
 import { createLocalTables, LOCAL_TABLES } from './create-tables';
 import { startDemoIssuer, type DemoIssuer } from './demo-issuer';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { createEksTokenAuthenticator } from './eks-token-authenticator';
-import { startKubeApiSimulator } from './kube-api-simulator';
+import { denialsFromDirectory, startKubeApiSimulator } from './kube-api-simulator';
 import { startLocalApprovals } from './local-approvals';
 import { renderKubeconfig } from './kubeconfig';
 import { createLocalCa, issueServerCertificate, type PemPair } from './local-ca';
@@ -43,6 +44,16 @@ export interface LocalStackOptions {
   /** Simulated cluster latency, for failure and timeout tests. @default 0 */
   readonly upstreamDelayMs?: number;
   readonly log?: (line: string) => void;
+}
+
+/**
+ * Where local mode's simulated cluster reads opt-in RBAC denials: every `*.json` file in this directory
+ * (a list of `RbacDenial`s, see local/kube-api-simulator/rbac-denials.ts) is applied to each request,
+ * so a test can make the cluster refuse, say, `delete pods` for one user in one namespace, and undo it by
+ * deleting its file. No files: the cluster allows every authenticated request.
+ */
+export function simulatorDenialsDir(stateDir: string): string {
+  return path.join(stateDir, 'simulator-rbac-denials');
 }
 
 /** A running local Gatehouse. */
@@ -101,6 +112,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tls,
       impersonators: [D.connectionUser],
       delayMs: options.upstreamDelayMs,
+      rbacDenials: denialsFromDirectory(simulatorDenialsDir(options.stateDir)),
       authenticate: createEksTokenAuthenticator({
         stsEndpoint: sts.url,
         region: D.region,
@@ -159,7 +171,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, env);
     await seedGrants(ddb, config);
 
-    // Required only now: the handler reads its environment when it builds its dependencies.
+    // Required only now: the handler reads its environment when it builds its dependencies, and wraps
+    // itself with the Lambda runtime's response-streaming globals when its module loads.
+    installLambdaStreamingGlobals();
     const { handler } = require('../lambdas/proxy/handler') as { handler: ProxyHandler };
     const front = await startApiGatewayFront({
       handler, tls, port: options.gatewayPort ?? D.gatewayPort, routes: { '/slack/interactions': approvals.interactionsHandler },

@@ -1,8 +1,8 @@
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { ConnectionConfig } from '../core/gateway-config';
-import type { UpstreamClient, UpstreamResponse } from '../core/ports';
-import { GatehouseError, ServiceUnavailableError, UpstreamResponseError, UpstreamTimeoutError } from '../core/errors';
+import type { UpstreamClient, UpstreamResponse, UpstreamStream } from '../core/ports';
+import { GatehouseError, ServiceUnavailableError, UpstreamIdleError, UpstreamResponseError, UpstreamTimeoutError } from '../core/errors';
 
 /** TLS failures: the cluster answered but its certificate does not verify against the connection's CA. */
 const TLS_CODES = new Set([
@@ -46,6 +46,7 @@ export function createHttpsUpstreamClient(): UpstreamClient {
         const fail = (error: GatehouseError) => {
           if (settled) return;
           settled = true;
+          clearTimeout(timer);
           req.destroy();
           reject(error);
         };
@@ -100,7 +101,64 @@ export function createHttpsUpstreamClient(): UpstreamClient {
         req.end(request.body && request.body.length ? request.body : undefined);
       });
     },
+
+    open(connection, request, { timeoutMs, idleTimeoutMs }) {
+      const { agent, url } = agentFor(connection);
+      const basePath = url.pathname.replace(/\/$/, '');
+      const started = performance.now();
+      return new Promise<UpstreamStream>((resolve, reject) => {
+        const req = https.request(
+          {
+            agent, protocol: 'https:', hostname: url.hostname, port: url.port || 443,
+            servername: isIP(url.hostname) ? '' : url.hostname,
+            method: request.method, path: `${basePath}${request.pathAndQuery}`, headers: request.headers as Record<string, string | string[]>,
+          },
+          (res) => {
+            clearTimeout(timer);
+            resolve({
+              status: res.statusCode ?? 502,
+              headers: res.headers as Record<string, string | string[]>,
+              latencyMs: performance.now() - started,
+              body: idleLimited(res, idleTimeoutMs, connection),
+              abort: () => { res.destroy(); req.destroy(); },
+            });
+          },
+        );
+        const timer = setTimeout(() => {
+          req.destroy();
+          reject(new UpstreamTimeoutError(`The cluster of connection "${connection.name}" did not answer within ${Math.round(timeoutMs / 1000)} s; retry.`));
+        }, timeoutMs);
+        req.on('error', (error) => {
+          clearTimeout(timer);
+          reject(unreachable(connection, error));
+        });
+        req.end(request.body && request.body.length ? request.body : undefined);
+      });
+    },
   };
+}
+
+/** The response body, ended with `UpstreamIdleError` when the cluster sends nothing for `idleMs`. */
+async function* idleLimited(res: import('node:http').IncomingMessage, idleMs: number, connection: ConnectionConfig): AsyncGenerator<Buffer> {
+  let idle: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => { timedOut = true; res.destroy(); }, idleMs);
+  };
+  arm();
+  try {
+    for await (const chunk of res) {
+      arm();
+      yield chunk as Buffer;
+    }
+  } catch (error) {
+    if (!timedOut) throw unreachable(connection, error as Error);
+  } finally {
+    clearTimeout(idle);
+    res.destroy();
+  }
+  if (timedOut) throw new UpstreamIdleError(`The cluster of connection "${connection.name}" sent nothing for ${Math.round(idleMs / 1000)} s, so Gatehouse closed the stream; run the command again.`);
 }
 
 /** The message for a response the Lambda cannot buffer. */

@@ -94,6 +94,20 @@ export class UpstreamTimeoutError extends GatehouseError {
   }
 }
 
+/** A stream from the cluster that sent nothing for too long; it is ended with an ERROR event saying so. */
+export class UpstreamIdleError extends GatehouseError {
+  constructor(message: string) {
+    super(504, 'Timeout', message);
+  }
+}
+
+/** 429: a limit per agent (for example concurrent streams) is reached. */
+export class TooManyRequestsError extends GatehouseError {
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(429, 'TooManyRequests', message, retryAfterSeconds ? { retryAfterSeconds } : undefined);
+  }
+}
+
 /** 500: a bug or an unexpected failure. The message never carries internals. */
 export class InternalError extends GatehouseError {
   constructor(message = 'Gatehouse failed unexpectedly; the request was not forwarded. Retry, and report the request id if it persists.') {

@@ -95,6 +95,12 @@ export interface LimitsConfig {
   readonly maxRequestBodyBytes?: number;
   /** How long to wait for the cluster. @default 25000 (API Gateway's integration timeout is 29 s) */
   readonly upstreamTimeoutMs?: number;
+  /** Largest answer Gatehouse reads whole, masks and passes on (streamed past the 6 MB of a buffered Lambda). @default 67108864 (64 MiB) */
+  readonly maxResponseBytes?: number;
+  /** Longest watch or log follow; a watch gets it as `timeoutSeconds`, so clients re-watch cleanly. @default 600 (API Gateway ends streams at 15 min) */
+  readonly maxStreamSeconds?: number;
+  /** A stream the cluster sends nothing on for this long is ended with an ERROR event. @default 240 (API Gateway drops idle streams at 5 min) */
+  readonly streamIdleSeconds?: number;
 }
 
 /** The whole configuration. */

@@ -65,8 +65,25 @@ export interface UpstreamResponse {
   readonly latencyMs: number;
 }
 
+/** The cluster's answer as it comes: status and headers first, then the body chunk by chunk. */
+export interface UpstreamStream {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  /** Time to the status line. */
+  readonly latencyMs: number;
+  /** The body; ends when the cluster ends it, throws `UpstreamIdleError` after the idle timeout. */
+  readonly body: AsyncIterable<Buffer>;
+  /** Stops reading and closes the connection to the cluster (the client went away, the grant was revoked). */
+  abort(): void;
+}
+
 /** Sends requests to a connection's cluster. */
 export interface UpstreamClient {
   /** Rejects with a GatehouseError (unreachable, timeout, too large). */
   send(connection: ConnectionConfig, request: UpstreamRequest, options: { readonly timeoutMs: number; readonly maxResponseBytes: number }): Promise<UpstreamResponse>;
+  /**
+   * Opens a request whose answer is read as a stream (watch, follow, large lists). Rejects with a GatehouseError
+   * when the cluster cannot be reached or does not answer within `timeoutMs`.
+   */
+  open?(connection: ConnectionConfig, request: UpstreamRequest, options: { readonly timeoutMs: number; readonly idleTimeoutMs: number }): Promise<UpstreamStream>;
 }

@@ -47,7 +47,7 @@ const IMPERSONATION_KEYS: Record<keyof ImpersonationConfig, true> = { enabled: t
 const GRANT_KEYS: Record<keyof GrantSpec, true> = {
   connection: true, agent: true, group: true, issuer: true, namespaces: true, expiresAt: true, impersonateGroups: true,
 };
-const LIMITS_KEYS: Record<keyof LimitsConfig, true> = { maxRequestBodyBytes: true, upstreamTimeoutMs: true };
+const LIMITS_KEYS: Record<keyof LimitsConfig, true> = { maxRequestBodyBytes: true, upstreamTimeoutMs: true, maxResponseBytes: true, maxStreamSeconds: true, streamIdleSeconds: true };
 
 const ISSUER_NAME = /^[a-z0-9-]{1,32}$/;
 const CONNECTION_NAME = /^[a-z0-9-]{1,63}$/;
@@ -259,8 +259,14 @@ function readLimits(s: Section): LimitsConfig | undefined {
     'the proxy Lambda buffers the whole request and its invoke payload is capped at 6 MB');
   const upstreamTimeoutMs = s.integer('upstreamTimeoutMs', 1_000, API_GATEWAY_TIMEOUT_MS - 1,
     'API Gateway gives up after 29 s, so the Lambda must have answered by then');
+  const maxResponseBytes = s.integer('maxResponseBytes', 1024 * 1024, 512 * 1024 * 1024,
+    'the proxy Lambda holds and masks the whole answer in memory');
+  const maxStreamSeconds = s.integer('maxStreamSeconds', 30, 840,
+    'API Gateway ends a streamed response after 15 minutes; Gatehouse must end it first, cleanly');
+  const streamIdleSeconds = s.integer('streamIdleSeconds', 5, 280,
+    'API Gateway drops a streamed response that is idle for 5 minutes');
   if (!s.clean) return undefined;
-  return compact({ maxRequestBodyBytes, upstreamTimeoutMs }) as LimitsConfig;
+  return compact({ maxRequestBodyBytes, upstreamTimeoutMs, maxResponseBytes, maxStreamSeconds, streamIdleSeconds }) as LimitsConfig;
 }
 
 function checkIssuerUrl(s: Section, key: string, value: string, options: ValidateGatewayConfigOptions): void {

@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '../core/gateway-config';
 import { BadRequestError, GatehouseError, UnsupportedMediaTypeError } from '../core/errors';
 import { maskResponse } from '../core/masking/mask-response';
+import { createStreamMasker } from '../core/masking/stream-masker';
 import { DEFAULT_CREDENTIAL_PATTERNS, type CredentialPattern } from '../core/masking/credential-patterns';
 import type { Json } from '../core/patch/apply-json-patch';
 import { applyPatch } from '../core/patch/apply-patch';
@@ -53,6 +54,8 @@ export function createRequestGuard(config: GatewayConfig, serializedPolicy: stri
     },
     mask: ({ connection, body, contentType, request, unmaskSecrets }) =>
       maskResponse({ body, contentType, request, unmaskSecrets, patterns: patterns.get(connection) }),
+    maskStream: ({ connection, kind, contentType, request, unmaskSecrets }) =>
+      createStreamMasker({ kind, contentType, request, unmaskSecrets, patterns: patterns.get(connection) }),
   };
 }
 

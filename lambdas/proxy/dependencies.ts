@@ -15,6 +15,7 @@ import { createApprovalGateFromEnvironment } from '../approvals/approval-workflo
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import { createRequestGuard } from './create-request-guard';
 import { ClusterFactsReader } from './cluster-facts';
+import { STREAM_LIMIT_DEFAULTS } from './stream-limits';
 import type { ProxyDependencies } from './proxy-request';
 
 /** The Lambda's environment, as set by the CDK construct (or by local mode, which sets the same names). */
@@ -49,6 +50,12 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     limits: {
       maxRequestBodyBytes: config.limits?.maxRequestBodyBytes ?? 1_048_576,
       upstreamTimeoutMs: config.limits?.upstreamTimeoutMs ?? 25_000,
+    },
+    streamLimits: {
+      ...STREAM_LIMIT_DEFAULTS,
+      ...(config.limits?.maxResponseBytes ? { maxResponseBytes: config.limits.maxResponseBytes } : {}),
+      ...(config.limits?.maxStreamSeconds ? { maxStreamSeconds: config.limits.maxStreamSeconds } : {}),
+      ...(config.limits?.streamIdleSeconds ? { idleSeconds: config.limits.streamIdleSeconds } : {}),
     },
     retentionDays: config.retentionDays ?? 400,
     verifier: createJwtTokenVerifier(config.issuers),

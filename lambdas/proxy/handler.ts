@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -5,11 +6,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { fromApiGatewayEvent, toApiGatewayResult } from '../core/api-gateway-event';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { fromApiGatewayEvent } from '../core/api-gateway-event';
 import { kubeStatusErrors } from '../middleware/kube-status-errors';
 import { createProxyDependencies } from './dependencies';
-import { proxyRequest, type ProxyDependencies } from './proxy-request';
+import type { ProxyDependencies } from './proxy-request';
+import { streamRequest } from './stream-request';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -17,16 +19,27 @@ const tracer = new Tracer();
 
 let dependencies: ProxyDependencies | undefined;
 
-/** The proxy, without middleware: one API Gateway event in, one result out. Exported for tests. */
-export async function run(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+/** What the handler answers: API Gateway's response streaming takes status and headers first, then the body. */
+export interface StreamingResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Readable | string;
+}
+
+/** The proxy, without middleware: one API Gateway event in, a streamed answer out. Exported for tests. */
+export async function run(event: APIGatewayProxyEvent): Promise<StreamingResult> {
   dependencies ??= createProxyDependencies(process.env, { logger, metrics, tracer });
   const request = fromApiGatewayEvent(event);
   logger.appendKeys({ requestId: request.requestId, connection: request.connection });
-  return toApiGatewayResult(await proxyRequest(request, dependencies));
+  const response = await streamRequest(request, dependencies);
+  return { statusCode: response.status, headers: response.headers, body: Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body };
 }
 
-/** The Lambda entry point. */
-export const handler = middy(run)
+/**
+ * The Lambda entry point, in response-streaming mode (the REST API integration uses `responseTransferMode:
+ * STREAM`): every answer is streamed, so watches and log follows flow as they come and answers past 6 MB fit.
+ */
+export const handler = middy(run, { streamifyResponse: true })
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))

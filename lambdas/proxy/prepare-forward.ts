@@ -21,6 +21,7 @@ import { noGrantMessage, refuseUntransportable, type Transport } from './refusal
 import { RequestTrail } from './request-trail';
 import { policyDecisionError } from '../core/policy/policy-decision-error';
 import type { ClusterFactsReader } from './cluster-facts';
+import type { StreamLimits } from './stream-limits';
 
 /** Everything the proxy needs, injected once per Lambda container (or per test). */
 export interface ProxyDependencies {
@@ -28,6 +29,8 @@ export interface ProxyDependencies {
   /** Names of the configured issuers: with several, a grant must name the issuer it is for. */
   readonly issuerNames: readonly string[];
   readonly limits: { readonly maxRequestBodyBytes: number; readonly upstreamTimeoutMs: number };
+  /** Limits of streamed answers (watch, follow, answers past 6 MB). @default STREAM_LIMIT_DEFAULTS */
+  readonly streamLimits?: StreamLimits;
   readonly retentionDays: number;
   readonly verifier: TokenVerifier;
   readonly grants: GrantStore;

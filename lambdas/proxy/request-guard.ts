@@ -1,5 +1,6 @@
 import type { AgentIdentity } from '../core/agent-identity';
 import type { RequestInfo } from '../core/request-info';
+import type { StreamKind, StreamMasker } from '../core/masking/stream-masker';
 
 /** What policy decided about a request. */
 export interface GuardDecision {
@@ -60,4 +61,6 @@ export interface GuardInspection {
 export interface RequestGuard {
   inspect(input: GuardInput): GuardInspection;
   mask(input: { readonly connection: string; readonly body: Buffer; readonly contentType: string; readonly request: RequestInfo; readonly unmaskSecrets: boolean }): MaskResult;
+  /** A masker for a stream (watch events, log lines) with the connection's masking patterns. */
+  maskStream?(input: { readonly connection: string; readonly kind: StreamKind; readonly contentType: string; readonly request: RequestInfo; readonly unmaskSecrets: boolean }): StreamMasker;
 }
