@@ -1,6 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
-  AccessLogField, AccessLogFormat, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel,
+  AccessLogField, AccessLogFormat, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, ResponseTransferMode,
   type MethodOptions, ResponseType, RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -107,8 +107,11 @@ export class GatewayApi extends Construct {
       },
     });
 
-    // allowTestInvoke: false keeps the Lambda permission to the deployed stage only.
-    const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    // allowTestInvoke: false keeps the Lambda permission to the deployed stage only. STREAM: the proxy answers
+    // in response-streaming mode (watch, logs -f, answers past 10 MB), for up to 15 minutes per request.
+    const integration = new LambdaIntegration(props.handler, {
+      proxy: true, allowTestInvoke: false, responseTransferMode: ResponseTransferMode.STREAM, timeout: Duration.minutes(15),
+    });
     const validator = this.api.addRequestValidator('PathParameters', { validateRequestParameters: true });
     const connection = this.api.root.addResource('k8s').addResource('{connection}');
     const options = (params: string[]): MethodOptions => ({

@@ -48,6 +48,8 @@ const DEFAULT_UPSTREAM_TIMEOUT_MS = 25_000;
  * timeout the function times out at 29 s, together with API Gateway.
  */
 const HANDLER_OVERHEAD_SECONDS = 4;
+/** Default of `limits.maxStreamSeconds`, as the proxy's STREAM_LIMIT_DEFAULTS. */
+const DEFAULT_MAX_STREAM_SECONDS = 600;
 
 /**
  * The proxy Lambda: bundled locally with esbuild, arm64, Node.js 22, with the validated configuration compiled
@@ -76,9 +78,13 @@ export class ProxyFunction extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
-      // Longer than the upstream timeout so that a slow cluster still gets a Status answer and a complete record.
-      // Plus the approval quick wait: a request approved while the proxy waits still goes to the cluster.
-      timeout: Duration.seconds(Math.ceil(upstreamTimeoutMs / 1000) + HANDLER_OVERHEAD_SECONDS + (config.approvals?.quickWaitSeconds ?? 0)),
+      // Long enough for the longest stream (a watch or follow ends itself at limits.maxStreamSeconds) and, for
+      // answers, the upstream timeout plus the approval quick wait; so every stream ends and is recorded by the
+      // proxy itself, never cut by Lambda.
+      timeout: Duration.seconds(Math.max(
+        (config.limits?.maxStreamSeconds ?? DEFAULT_MAX_STREAM_SECONDS) + HANDLER_OVERHEAD_SECONDS,
+        Math.ceil(upstreamTimeoutMs / 1000) + HANDLER_OVERHEAD_SECONDS + (config.approvals?.quickWaitSeconds ?? 0),
+      )),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup: this.logGroup,

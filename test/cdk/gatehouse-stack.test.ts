@@ -47,8 +47,10 @@ describe('GatehouseStack', () => {
         expect(method.Properties).toMatchObject({
           HttpMethod: 'ANY',
           AuthorizationType: 'NONE',
-          Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+          // Response streaming: watch, logs -f and answers past 10 MB, up to 15 minutes.
+          Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', ResponseTransferMode: 'STREAM', TimeoutInMillis: 900_000 },
         });
+        expect(JSON.stringify(method.Properties.Integration.Uri)).toContain('response-streaming-invocations');
       }
       expect(methods.map((m) => Object.keys(m.Properties.RequestParameters).sort())).toEqual(expect.arrayContaining([
         ['method.request.path.connection'],
@@ -86,12 +88,12 @@ describe('GatehouseStack', () => {
   });
 
   describe('proxy function', () => {
-    it('runs Node.js 22 on arm64 with 1 GB, and times out after the upstream timeout plus handler overhead', () => {
+    it('runs Node.js 22 on arm64 with 1 GB, and outlives the longest stream (600 s) plus handler overhead', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         MemorySize: 1024,
-        Timeout: 24, // fixture upstreamTimeoutMs 20000 + 4 s
+        Timeout: 604, // limits.maxStreamSeconds default 600 + 4 s
         Handler: 'index.handler',
       });
       expect(proxyFunction().Properties.TracingConfig).toBeUndefined();
