@@ -202,8 +202,10 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
     pending?.catch(() => undefined);
     const durationMs = deps.now().getTime() - ctx.started;
     deps.metric(`stream_end_${end}`, 1, 'Count');
-    ctx.trail.update({ stream: { units: masker.units, bytes, durationMs, endedBy: end } } as never);
     await ctx.trail.completed({ status: 200, headers: ctx.headers, body: Buffer.concat(emitted) }, masker.counts, ctx.unmask).catch(() => undefined);
+    // What the stream was, on the same record: events or lines, bytes, how long, and what ended it.
+    await deps.records.complete(ctx.req.requestId, { streamUnits: masker.units, streamBytes: bytes, streamDurationMs: durationMs, streamEndedBy: end })
+      .catch((error: unknown) => deps.log('error', 'stream record update failed', { error: error instanceof Error ? error.name : 'Error' }));
   }
 }
 

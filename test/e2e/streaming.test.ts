@@ -117,7 +117,7 @@ describe('watch through Gatehouse', () => {
     const watch = start(kubeconfigFor(tokenFor(s)), ['get', 'pods', '-n', 'staging', '--watch-only', '--request-timeout=3s']);
     await waitForOpenWatch(s);
     await watch.stop();
-    const record = await eventually(async () => (await records(s)).find((r) => r.verb === 'watch' && r.phase === 'complete'));
+    const record = await eventually(async () => (await records(s)).find((r) => r.verb === 'watch' && r.phase === 'complete' && r.streamEndedBy));
     expect(record).toMatchObject({ outcome: 'forwarded', resource: 'pods', status: 200, streamEndedBy: 'client' });
     expect(record.streamDurationMs).toBeGreaterThan(0);
   });
@@ -167,7 +167,7 @@ describe('revocation', () => {
     // Assert: kubectl's watch ends on its own (Gatehouse sends an ERROR event and closes), nobody kills it.
     const exited = await new Promise<number | null>((resolve) => watch.child.on('exit', resolve));
     expect(exited).not.toBeNull();
-    const record = await eventually(async () => (await records(s)).find((r) => r.verb === 'watch' && r.phase === 'complete'));
+    const record = await eventually(async () => (await records(s)).find((r) => r.verb === 'watch' && r.phase === 'complete' && r.streamEndedBy));
     expect(record).toMatchObject({ streamEndedBy: 'revoked' });
   });
 });
