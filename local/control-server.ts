@@ -9,16 +9,32 @@ export interface ControlSources {
   readonly awsCalls: () => Readonly<Record<string, number>>;
 }
 
+/** The `audit-id` header of a recorded upstream request, if it has one. */
+function auditIdOf(request: unknown): string | undefined {
+  const value = (request as { headers?: Record<string, unknown> } | null)?.headers?.['audit-id'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Whether an audit id belongs to a Gatehouse request: its own id, or a read made for it (`<id>-object`, `<id>-namespace`). */
+function isFor(requestId: string, auditId: string | undefined): boolean {
+  return auditId !== undefined && (auditId === requestId || auditId.startsWith(`${requestId}-`));
+}
+
 /**
  * LOCAL MODE ONLY: a loopback HTTP endpoint that lets tests and the benchmark look inside the stand-ins
  * (what reached the simulated cluster, how often STS was called). It serves no Gatehouse data and takes
- * no input that changes anything.
+ * no input that changes anything. `/upstream-requests?auditId=<request id>` (repeatable) keeps only what
+ * reached the cluster on behalf of those Gatehouse requests, so tests running side by side each read their own.
  */
 export async function startControlServer(sources: ControlSources): Promise<{ readonly url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
     const send = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (url.pathname === '/upstream-requests') return send(sources.upstreamRequests().slice(Number(url.searchParams.get('since') ?? 0)));
+    if (url.pathname === '/upstream-requests') {
+      const requests = sources.upstreamRequests().slice(Number(url.searchParams.get('since') ?? 0));
+      const ids = url.searchParams.getAll('auditId');
+      return send(ids.length ? requests.filter((r) => ids.some((id) => isFor(id, auditIdOf(r)))) : requests);
+    }
     if (url.pathname === '/aws-calls') return send(sources.awsCalls());
     res.writeHead(404).end();
     return undefined;

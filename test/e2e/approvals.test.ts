@@ -1,17 +1,19 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { interactionPayload, signedInteraction } from '../../local/approvals-cli';
 import type { StandInEphemeral, StandInMessage } from '../../local/slack-stand-in';
-import { demoToken, documents, kubeconfigFor, kubectl, localGatehouse, rawRequest, upstreamRequests } from './support/local-gatehouse';
+import { demoToken, documents, kubeconfigFor, kubectl, localGatehouse, rawRequest, sessionRecords, sessionUpstreamRequests, withIsolatedGatehouse, type Instance } from './support/local-gatehouse';
 
 /**
  * Human approval, end to end with the real kubectl: local mode runs the e2e policy
  * (test/e2e/fixtures/approvals-policy.yaml: writes in namespace prod by agents named approval-* need a person),
  * posts approval requests to its Slack stand-in, runs the synthesized state machine in its Step Functions
- * stand-in, and the local CLI plays the approver with correctly signed clicks. Approvals time out after 15 s
- * in this configuration (approvals.timeoutMinutes: 0.25).
+ * stand-in, and the local CLI plays the approver with correctly signed clicks. On the shared instance approvals
+ * wait the default 30 minutes, so no test here races a timeout however slow the machine; the expiry test runs
+ * on the isolated instance, whose approvals time out after 15 s (approvals.timeoutMinutes: 0.25, global-setup.ts).
+ * Every agent is new to this run, so each test reads only its own session's records and cluster requests.
  */
 jest.setTimeout(90_000);
 
@@ -21,29 +23,30 @@ const PENDING = /requires a person to approve this request .*Approval (apr-[0-9a
 
 const run = `${Date.now().toString(36)}`;
 /** A kubeconfig for a fresh agent named approval-<name>-<run> (granted through the demo ops group). */
-function agentKubeconfig(name: string, claims: Record<string, unknown> = {}): { kubeconfig: string; agent: string; runId: string } {
+function agentKubeconfig(name: string, claims: Record<string, unknown> = {}, instance: Instance = 'main'): { kubeconfig: string; agent: string; runId: string; session: string } {
   const agent = `approval-${name}-${run}`;
   const runId = `run-${name}-${run}`;
-  return { agent, runId, kubeconfig: kubeconfigFor(demoToken({ sub: agent, run_id: runId, groups: ['gatehouse-demo-ops'], ...claims })) };
+  const token = demoToken({ sub: agent, run_id: runId, groups: ['gatehouse-demo-ops'], ...claims }, 600, instance);
+  return { agent, runId, session: `${agent}/${runId}`, kubeconfig: kubeconfigFor(token, 'demo', instance) };
 }
 
 /** Runs the local approvals CLI exactly as a person would (`npm run local -- approve ...` runs the same module). */
-function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: readonly string[], instance: Instance = 'main'): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(path.join(ROOT, 'node_modules/.bin/tsx'), ['local/approvals-cli.ts', ...args, '--state-dir', localGatehouse().stateDir], { cwd: ROOT, timeout: 30_000 },
+    execFile(path.join(ROOT, 'node_modules/.bin/tsx'), ['local/approvals-cli.ts', ...args, '--state-dir', localGatehouse(instance).stateDir], { cwd: ROOT, timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
   });
 }
 
 /** Local Slack's messages and ephemeral answers. */
-async function slack(): Promise<{ messages: StandInMessage[]; ephemerals: StandInEphemeral[] }> {
-  const { slack: url } = JSON.parse(fs.readFileSync(path.join(localGatehouse().stateDir, 'approvals.json'), 'utf8')) as { slack: string };
+async function slack(instance: Instance = 'main'): Promise<{ messages: StandInMessage[]; ephemerals: StandInEphemeral[] }> {
+  const { slack: url } = JSON.parse(fs.readFileSync(path.join(localGatehouse(instance).stateDir, 'approvals.json'), 'utf8')) as { slack: string };
   return (await (await fetch(`${url}/_stand-in/messages`)).json()) as never;
 }
 
 const messageText = (m: StandInMessage | undefined) => JSON.stringify(m?.blocks ?? []);
-async function messageFor(approvalId: string): Promise<StandInMessage | undefined> {
-  return (await slack()).messages.find((m) => m.text.includes(approvalId));
+async function messageFor(approvalId: string, instance: Instance = 'main'): Promise<StandInMessage | undefined> {
+  return (await slack(instance)).messages.find((m) => m.text.includes(approvalId));
 }
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -60,30 +63,22 @@ function pendingId(stderr: string): string {
   return match[1]!;
 }
 
-const approvalItem = async (approvalId: string) =>
-  (await documents().send(new GetCommand({ TableName: 'gatehouse-approvals', Key: { pk: `approval#${approvalId}`, sk: 'approval' } }))).Item;
+const approvalItem = async (approvalId: string, instance: Instance = 'main') =>
+  (await documents(instance).send(new GetCommand({ TableName: 'gatehouse-approvals', Key: { pk: `approval#${approvalId}`, sk: 'approval' } }))).Item;
 
-async function sessionRecords(agent: string, runId: string): Promise<Array<Record<string, any>>> {
-  const out = await documents().send(new QueryCommand({
-    TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
-    ExpressionAttributeValues: { ':s': `session#demo#${agent}/${runId}` },
-  }));
-  return (out.Items ?? []) as Array<Record<string, any>>;
-}
-
-async function deletesUpstream(since: number, resourcePath: string): Promise<number> {
-  return (await upstreamRequests(since)).filter((r) => r.method === 'DELETE' && r.path.endsWith(resourcePath)).length;
+/** How many DELETEs of `resourcePath` reached the cluster for this session's requests. */
+async function deletesUpstream(session: string, resourcePath: string): Promise<number> {
+  return (await sessionUpstreamRequests(session)).filter((r) => r.method === 'DELETE' && r.path.endsWith(resourcePath)).length;
 }
 
 describe('approvals in (local) Slack, run by Step Functions', () => {
   it('holds kubectl delete deployment api -n prod, runs it once after approve, and holds a third run again', async () => {
-    const { kubeconfig, agent, runId } = agentKubeconfig('once');
-    const since = (await upstreamRequests()).length;
+    const { kubeconfig, agent, session } = agentKubeconfig('once');
     const first = await kubectl(kubeconfig, ['delete', 'deployment', 'api', '-n', 'prod']);
     expect(first.code).not.toBe(0);
     const approvalId = pendingId(first.stderr);
     expect(first.stderr).toMatch(/^Error from server \(Forbidden\): Gatehouse policy rule "e2e\/approval-agents-write-prod" requires a person to approve this request \(delete deployments\/api in namespace prod\)/);
-    expect(await deletesUpstream(since, '/namespaces/prod/deployments/api')).toBe(0);
+    expect(await deletesUpstream(session, '/namespaces/prod/deployments/api')).toBe(0);
 
     const asked = await eventually(() => messageFor(approvalId), (m) => m !== undefined);
     expect(asked?.channel).toBe('C0LOCALAPPROVALS');
@@ -98,14 +93,14 @@ describe('approvals in (local) Slack, run by Step Functions', () => {
     const second = await kubectl(kubeconfig, ['delete', 'deployment', 'api', '-n', 'prod']);
     expect(second.stderr).toBe('');
     expect(second.stdout).toMatch(/deployment.apps "api" deleted/);
-    expect(await deletesUpstream(since, '/namespaces/prod/deployments/api')).toBe(1);
+    expect(await deletesUpstream(session, '/namespaces/prod/deployments/api')).toBe(1);
 
     const third = await kubectl(kubeconfig, ['delete', 'deployment', 'api', '-n', 'prod']);
     expect(pendingId(third.stderr)).not.toBe(approvalId);
-    expect(await deletesUpstream(since, '/namespaces/prod/deployments/api')).toBe(1);
+    expect(await deletesUpstream(session, '/namespaces/prod/deployments/api')).toBe(1);
 
     // The decision is on the record of the request it was about, and of the one it let through.
-    const records = await eventually(() => sessionRecords(agent, runId), (rs) => rs.some((r) => r.approval?.outcome === 'approved' && r.outcome === 'denied'));
+    const records = await eventually(() => sessionRecords(session), (rs) => rs.some((r) => r.approval?.outcome === 'approved' && r.outcome === 'denied'));
     const deletes = records.filter((r) => r.verb === 'delete').sort((a, b) => String(a.startedAtId).localeCompare(String(b.startedAtId)));
     expect(deletes[0]).toMatchObject({ outcome: 'denied', status: 403, approval: { approvalId, outcome: 'approved', kind: 'one-time', approver: APPROVER } });
     expect(deletes[1]).toMatchObject({ outcome: 'forwarded', decision: 'approve', approval: { approvalId, outcome: 'approved', kind: 'one-time', approver: APPROVER } });
@@ -114,8 +109,7 @@ describe('approvals in (local) Slack, run by Step Functions', () => {
   });
 
   it('keeps refusing a denied request, with the reason, and never forwards it', async () => {
-    const { kubeconfig } = agentKubeconfig('deny');
-    const since = (await upstreamRequests()).length;
+    const { kubeconfig, session } = agentKubeconfig('deny');
     const first = await kubectl(kubeconfig, ['delete', 'configmap', 'api-config', '-n', 'prod']);
     const approvalId = pendingId(first.stderr);
     await eventually(() => messageFor(approvalId), (m) => m !== undefined);
@@ -129,21 +123,26 @@ describe('approvals in (local) Slack, run by Step Functions', () => {
     const retry = await kubectl(kubeconfig, ['delete', 'configmap', 'api-config', '-n', 'prod']);
     expect(retry.code).not.toBe(0);
     expect(retry.stderr).toMatch(new RegExp(`Error from server \\(Forbidden\\): Approval ${approvalId} for this request \\(delete configmaps/api-config in namespace prod\\) was denied by ${APPROVER} at .*: change freeze until Monday\\.`));
-    expect(await deletesUpstream(since, '/namespaces/prod/configmaps/api-config')).toBe(0);
+    expect(await deletesUpstream(session, '/namespaces/prod/configmaps/api-config')).toBe(0);
   });
 
   it('expires an approval nobody decides, and asks again on the next run', async () => {
-    const { kubeconfig } = agentKubeconfig('expire');
-    const first = await kubectl(kubeconfig, ['delete', 'service', 'api', '-n', 'prod']);
-    const approvalId = pendingId(first.stderr);
+    // On the isolated instance, the only one whose approvals time out after 15 s.
+    await withIsolatedGatehouse(async () => {
+      const { kubeconfig, session } = agentKubeconfig('expire', {}, 'isolated');
+      const first = await kubectl(kubeconfig, ['delete', 'service', 'api', '-n', 'prod']);
+      const approvalId = pendingId(first.stderr);
+      expect(first.stderr).toMatch(/Gatehouse policy rule "e2e\/approval-agents-write-prod" requires a person to approve/);
 
-    const shown = await eventually(() => messageFor(approvalId), (m) => messageText(m).includes('Expired'), 45_000);
-    expect(messageText(shown)).toMatch(/Expired\* at <!date/);
-    expect(await approvalItem(approvalId)).toMatchObject({ status: 'expired' });
-    expect((await cli(['approve', approvalId])).code).toBe(1);
+      const shown = await eventually(() => messageFor(approvalId, 'isolated'), (m) => messageText(m).includes('Expired'), 45_000);
+      expect(messageText(shown)).toMatch(/Expired\* at <!date/);
+      expect(await approvalItem(approvalId, 'isolated')).toMatchObject({ status: 'expired' });
+      expect((await cli(['approve', approvalId], 'isolated')).code).toBe(1);
 
-    const again = await kubectl(kubeconfig, ['delete', 'service', 'api', '-n', 'prod']);
-    expect(pendingId(again.stderr)).not.toBe(approvalId);
+      const again = await kubectl(kubeconfig, ['delete', 'service', 'api', '-n', 'prod']);
+      expect(pendingId(again.stderr)).not.toBe(approvalId);
+      expect((await sessionUpstreamRequests(session, 'isolated')).filter((r) => r.method === 'DELETE')).toEqual([]);
+    });
   });
 
   it('changes nothing for a forged or stale signature', async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { demoToken, kubeconfigFor, kubectl, localGatehouse, s3 } from './support/local-gatehouse';
+import { demoToken, kubeconfigFor, kubectl, localGatehouse, s3, sessionRecords } from './support/local-gatehouse';
 import { eventually, gatehouse, kubectlWithEnv, startActionsTokenEndpoint, startGatehouse } from './support/cli-helpers';
 
 jest.setTimeout(120_000);
@@ -126,15 +126,16 @@ describe('gatehouse CLI', () => {
     it('follows a live session and prints new requests as they happen', async () => {
       const liveRun = `cli-follow-${Date.now()}`;
       const follower = startGatehouse(['replay', `demo-agent/${liveRun}`, '--follow', '--interval', '1s']);
-      await new Promise((r) => setTimeout(r, 2500));
+      // It follows from the moment it says so: wait for that line, not for a guessed start-up time.
+      expect(await eventually(() => /Following session demo-agent\/cli-follow-/.test(follower.errors()), 30_000, 100)).toBe(true);
 
       await kubectl(kubeconfigFor(demoToken({ run_id: liveRun })), ['get', 'namespaces']);
       const seen = await eventually(() => /^\$ kubectl get namespaces {3}# agent demo-agent/m.test(follower.output()), 20_000);
       const result = await follower.stop();
 
       expect(seen).toBe(true);
-      expect(result.stderr).toMatch(/Following session demo-agent\/cli-follow-/);
-      expect(result.code).toBe(0);
+      // One object, so a failure shows what the CLI said (an integrity failure exits 4).
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/Following session demo-agent\/cli-follow-/) });
     });
 
     it('reports a tampered blob loudly and exits with code 4', async () => {
@@ -210,6 +211,7 @@ describe('gatehouse CLI', () => {
   describe('grants', () => {
     it('adds a grant that kubectl can use, lists it, and revokes it so kubectl fails within seconds', async () => {
       const agent = `cli-e2e-agent-${Date.now()}`;
+      const session = `${agent}/${agent}-run`;
       const config = kubeconfigFor(demoToken({ sub: agent, run_id: `${agent}-run` }));
 
       const added = await gatehouse(['grants', 'add', '--connection', 'demo', '--agent', agent, '--namespaces', 'prod', '--ttl', '1h', '--by', 'e2e-operator', '--json']);
@@ -225,7 +227,9 @@ describe('gatehouse CLI', () => {
 
       // The proxy may still hold the connection's grants from before the add for up to its cache time.
       expect(await eventually(async () => (await kubectl(config, ['get', 'pods', '-n', 'prod'])).code === 0, 15_000, 1000)).toBe(true);
-      expect((await kubectl(config, ['get', 'pods', '-n', 'staging'])).code).not.toBe(0);
+      const outside = await kubectl(config, ['get', 'pods', '-n', 'staging']);
+      expect(outside.code).not.toBe(0);
+      expect(outside.stderr).toMatch(new RegExp(`Error from server \\(Forbidden\\): The grant for agent "${agent}" \\(issuer demo\\) on connection "demo" does not cover namespace "staging"`));
 
       const revoked = await gatehouse(['grants', 'revoke', grant.grantId]);
       const revokedAt = Date.now();
@@ -239,7 +243,11 @@ describe('gatehouse CLI', () => {
       }, 15_000, 1000);
       expect(stopped).toBe(true);
       expect(Date.now() - revokedAt).toBeLessThan(10_000);
-      expect(refusal).toMatch(/Forbidden|forbidden/);
+      // kubectl prints the Status message unless the refusal hit its discovery (then only "Forbidden"): the record has it.
+      expect(refusal).toMatch(/Error from server \(Forbidden\)/);
+      expect((await sessionRecords(session)).at(-1)).toMatchObject({
+        outcome: 'denied', status: 403, errorMessage: expect.stringMatching(new RegExp(`Agent "${agent}" \\(issuer demo\\) has no grant on connection "demo"`)),
+      });
       expect((await gatehouse(['grants', 'list', '--agent', agent, '--json'])).stdout.trim()).toBe('[]');
 
       const again = await gatehouse(['grants', 'revoke', grant.grantId]);

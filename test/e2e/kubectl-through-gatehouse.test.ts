@@ -1,16 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { demoToken, kubeconfigFor, kubectl, upstreamRequests, upstreamCount } from './support/local-gatehouse';
+import { eventually } from './support/cli-helpers';
+import { kubectl, ownSession, sessionRecords, sessionUpstreamRequests, upstreamRequestsFor } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
-/** Real kubectl 1.35, through local Gatehouse, against the Kubernetes API simulator. */
+/**
+ * Real kubectl 1.35, through local Gatehouse, against the Kubernetes API simulator. Tests that look at what
+ * reached the cluster run in a session of their own and read only that session's requests.
+ */
 describe('kubectl through Gatehouse', () => {
-  const kubeconfig = () => kubeconfigFor(demoToken({ run_id: 'kubectl-suite' }));
   let config: string;
   beforeAll(() => {
-    config = kubeconfig();
+    config = ownSession('kubectl-suite').kubeconfig();
   });
 
   it('lists pods in all namespaces as a table', async () => {
@@ -29,21 +32,22 @@ describe('kubectl through Gatehouse', () => {
   });
 
   it('gets and describes single objects', async () => {
-    // staging/web is left alone by every other test (the approvals tests delete prod/api).
+    // staging/web and its pod are left alone by every other file (the approvals tests delete prod/api, and with it
+    // its pods, at any moment).
     const get = await kubectl(config, ['get', 'deployment', 'web', '-n', 'staging', '-o', 'json']);
     expect(get.code).toBe(0);
     expect(JSON.parse(get.stdout)).toMatchObject({ kind: 'Deployment', metadata: { name: 'web', namespace: 'staging' } });
-    const pods = JSON.parse((await kubectl(config, ['get', 'pods', '-n', 'prod', '-o', 'json'])).stdout) as { items: Array<{ metadata: { name: string } }> };
-    const describe = await kubectl(config, ['describe', 'pod', pods.items[0]!.metadata.name, '-n', 'prod']);
+    const pods = JSON.parse((await kubectl(config, ['get', 'pods', '-n', 'staging', '-o', 'json'])).stdout) as { items: Array<{ metadata: { name: string } }> };
+    const describe = await kubectl(config, ['describe', 'pod', pods.items[0]!.metadata.name, '-n', 'staging']);
     expect(describe.code).toBe(0);
-    expect(describe.stdout).toMatch(/^Namespace:\s+prod$/m);
+    expect(describe.stdout).toMatch(/^Namespace:\s+staging$/m);
   });
 
   it('pages a list with --chunk-size', async () => {
-    const since = await upstreamCount();
-    const result = await kubectl(config, ['get', 'pods', '-A', '--chunk-size=1']);
+    const own = ownSession('kubectl-chunks');
+    const result = await kubectl(own.kubeconfig(), ['get', 'pods', '-A', '--chunk-size=1']);
     expect(result.code).toBe(0);
-    const lists = (await upstreamRequests(since)).filter((r) => r.path === '/api/v1/pods');
+    const lists = (await sessionUpstreamRequests(own.session)).filter((r) => r.path === '/api/v1/pods');
     expect(lists.length).toBeGreaterThan(1);
     expect(lists.some((r) => r.query.includes('continue='))).toBe(true);
   });
@@ -80,28 +84,42 @@ describe('kubectl through Gatehouse', () => {
   });
 
   it('prints container logs', async () => {
-    const pods = JSON.parse((await kubectl(config, ['get', 'pods', '-n', 'prod', '-o', 'json'])).stdout) as { items: Array<{ metadata: { name: string } }> };
-    const result = await kubectl(config, ['logs', pods.items[0]!.metadata.name, '-n', 'prod']);
+    // batch-worker is no Deployment's: nothing deletes it while this runs.
+    const result = await kubectl(config, ['logs', 'batch-worker', '-n', 'prod']);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n').length).toBeGreaterThan(2);
   });
 
   it('reaches the cluster with a minted EKS token and the agent impersonated, never the agent token', async () => {
-    const since = await upstreamCount();
-    await kubectl(config, ['get', 'namespaces']);
-    const [request] = await upstreamRequests(since);
+    const own = ownSession('kubectl-identity');
+    expect((await kubectl(own.kubeconfig(), ['get', 'namespaces'])).code).toBe(0);
+    const sent = await sessionUpstreamRequests(own.session);
+    expect(sent.length).toBeGreaterThan(0);
+    const request = sent.find((r) => r.path === '/api/v1/namespaces');
     expect(request).toBeDefined();
     expect(request!.user).toBe('gatehouse-connection:demo');
     expect(request!.impersonatedUser).toBe('gatehouse:demo:demo-agent');
     expect(request!.impersonatedGroups).toContain('gatehouse:agents');
-    expect(JSON.stringify(request!.headers)).not.toMatch(/eyJ/);
+    for (const r of sent) expect(JSON.stringify(r.headers)).not.toMatch(/eyJ/);
   });
 
-  it('refuses watch with a message that says what to do, and sends nothing upstream', async () => {
-    const since = await upstreamCount();
-    const result = await kubectl(config, ['get', 'pods', '-n', 'prod', '--watch-only', '--request-timeout=5s']);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/Watching is not supported/);
-    expect((await upstreamRequests(since)).filter((r) => r.query.includes('watch'))).toEqual([]);
+  it('streams a watch to the cluster as the agent, bounded by Gatehouse\'s own timeoutSeconds', async () => {
+    const own = ownSession('kubectl-watch');
+    const result = await kubectl(own.kubeconfig(), ['get', 'pods', '-n', 'staging', '--watch-only', '--request-timeout=3s']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // kubectl hung up after 3 s; Gatehouse then closes the cluster's stream (which logs it) and completes the
+    // record: wait for both.
+    const isWatch = (query: string) => /(^|&)watch=true(&|$)/.test(query);
+    let watchRecords: Array<Record<string, any>> = [];
+    let watches: Awaited<ReturnType<typeof upstreamRequestsFor>> = [];
+    expect(await eventually(async () => {
+      watchRecords = (await sessionRecords(own.session)).filter((r) => r.verb === 'watch');
+      watches = (await upstreamRequestsFor(watchRecords.map((r) => String(r.requestId)))).filter((r) => isWatch(r.query));
+      return watchRecords.length > 0 && watchRecords.every((r) => r.phase === 'complete') && watches.length > 0;
+    }, 15_000, 200)).toBe(true);
+    expect(watchRecords).toEqual([expect.objectContaining({ resource: 'pods', namespace: 'staging', outcome: 'forwarded', status: 200 })]);
+    expect(watches).toEqual([expect.objectContaining({ method: 'GET', path: '/api/v1/namespaces/staging/pods', impersonatedUser: 'gatehouse:demo:demo-agent', code: 200 })]);
+    expect(watches[0]!.query).toMatch(/(^|&)timeoutSeconds=\d+(&|$)/);
+    expect((await sessionUpstreamRequests(own.session)).filter((r) => isWatch(r.query))).toHaveLength(1);
   });
 });

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { awsCalls, demoToken, documents, kubeconfigFor, kubectl, rawRequest, s3 } from './support/local-gatehouse';
+import { awsCalls, demoToken, kubeconfigFor, kubectl, ownSession, rawRequest, s3, sessionRecords, unique, withIsolatedGatehouse } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
-async function sessionRecords(session: string): Promise<Array<Record<string, unknown>>> {
-  const out = await documents().send(new QueryCommand({
-    TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
-    ExpressionAttributeValues: { ':s': `session#demo#${session}` },
-  }));
-  return out.Items ?? [];
+const MASKED = '***MASKED***';
+const MASKED_B64 = Buffer.from(MASKED).toString('base64');
+
+async function replayBlob(record: Record<string, unknown>): Promise<Buffer> {
+  const object = await s3().send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
+  return Buffer.from(await object.Body!.transformToByteArray());
 }
 
 describe('session records and replay blobs', () => {
@@ -39,8 +38,7 @@ describe('session records and replay blobs', () => {
 
   it('stores a replay blob whose hash matches the record and which holds no token', async () => {
     const [record] = (await sessionRecords(session)).filter((r) => r.resource === 'pods');
-    const object = await s3().send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record!.replayKey) }));
-    const bytes = Buffer.from(await object.Body!.transformToByteArray());
+    const bytes = await replayBlob(record!);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(record!.replaySha256);
     const blob = JSON.parse(bytes.toString('utf8')) as { request: { method: string; path: string; headers: Record<string, string> }; response: { status: number; body: { data: string } } };
     expect(blob.request).toMatchObject({ method: 'GET', path: '/api/v1/namespaces/prod/pods' });
@@ -50,16 +48,76 @@ describe('session records and replay blobs', () => {
   });
 
   it('makes two DynamoDB writes, one S3 put and no STS call per request on the warm path', async () => {
-    const headers = { authorization: `Bearer ${demoToken({ run_id: runId })}` };
-    await rawRequest('/k8s/demo/apis/apps/v1/namespaces/staging/deployments/web', { headers });
-    const before = await awsCalls();
-    const n = 5;
-    for (let i = 0; i < n; i += 1) expect((await rawRequest('/k8s/demo/apis/apps/v1/namespaces/staging/deployments/web', { headers })).status).toBe(200);
-    const after = await awsCalls();
-    expect(after.assumeRoleCalls - before.assumeRoleCalls).toBe(0);
-    // Intent put + completion update per request; grants are re-read at most once per 5 s.
-    expect(after.dynamodbCalls - before.dynamodbCalls).toBeGreaterThanOrEqual(2 * n);
-    expect(after.dynamodbCalls - before.dynamodbCalls).toBeLessThanOrEqual(2 * n + 2);
-    expect(after.s3Calls - before.s3Calls).toBe(n);
+    // The counters are per local mode, so this runs on the isolated instance while no other test uses it.
+    await withIsolatedGatehouse(async () => {
+      const warm = `records-aws-${unique()}`;
+      const headers = { authorization: `Bearer ${demoToken({ run_id: warm }, 600, 'isolated')}` };
+      const get = () => rawRequest('/k8s/demo/apis/apps/v1/namespaces/staging/deployments/web', { headers, instance: 'isolated' });
+      expect((await get()).status).toBe(200);
+      const before = await awsCalls('isolated');
+      const n = 5;
+      for (let i = 0; i < n; i += 1) expect((await get()).status).toBe(200);
+      const after = await awsCalls('isolated');
+      expect(after.assumeRoleCalls - before.assumeRoleCalls).toBe(0);
+      // Intent put + completion update per request; grants are re-read at most once per 5 s.
+      expect(after.dynamodbCalls - before.dynamodbCalls).toBeGreaterThanOrEqual(2 * n);
+      expect(after.dynamodbCalls - before.dynamodbCalls).toBeLessThanOrEqual(2 * n + 2);
+      expect(after.s3Calls - before.s3Calls).toBe(n);
+      // And those calls were these requests' records and blobs.
+      const records = await sessionRecords(`demo-agent/${warm}`, { instance: 'isolated' });
+      expect(records).toHaveLength(n + 1);
+      expect(records.every((r) => r.phase === 'complete' && r.outcome === 'forwarded' && typeof r.replayKey === 'string')).toBe(true);
+    });
+  });
+
+  it('keeps the values of a Secret made with kubectl apply out of its replay blobs, masked', async () => {
+    // Arrange: a Secret with one value in stringData and one in data; kubectl apply also copies both into
+    // its last-applied annotation.
+    const own = ownSession('records-secret');
+    const name = `e2e-applied-${unique()}`;
+    const password = `hunter2-${own.runId}`;
+    const token = `t0ken-${own.runId}`;
+    const manifest = JSON.stringify({
+      apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'prod' }, type: 'Opaque',
+      stringData: { password }, data: { token: Buffer.from(token).toString('base64') },
+    });
+    // Act
+    const applied = await kubectl(own.kubeconfig(), ['apply', '-f', '-'], manifest);
+    // Assert: it was created with the real values (a rotator-* agent may read them, see approvals-policy.yaml)...
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toMatch(new RegExp(`^secret/${name} created`, 'm'));
+    const rotator = ownSession('records-secret-read', { agent: `rotator-records-${unique()}` });
+    const stored = JSON.parse((await kubectl(rotator.kubeconfig(), ['get', 'secret', name, '-n', 'prod', '-o', 'json'])).stdout) as { data: Record<string, string> };
+    expect(stored.data).toEqual({ password: Buffer.from(password).toString('base64'), token: Buffer.from(token).toString('base64') });
+    // ...and the create request's blob holds the body with every value masked.
+    const records = await sessionRecords(own.session);
+    const create = records.find((r) => r.verb === 'create' && r.resource === 'secrets')!;
+    expect(create).toMatchObject({ method: 'POST', path: '/api/v1/namespaces/prod/secrets', outcome: 'forwarded', status: 201 });
+    const bytes = await replayBlob(create);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(create.replaySha256);
+    const blob = JSON.parse(bytes.toString('utf8')) as { request: { headers: Record<string, string>; body?: { data: string } }; response: { body?: { data: string } } };
+    expect(blob.request.headers['content-type']).toMatch(/^application\/json/);
+    const sentBody = JSON.parse(blob.request.body!.data) as { stringData: Record<string, string>; data: Record<string, string>; metadata: { annotations: Record<string, string> } };
+    expect(sentBody).toMatchObject({ stringData: { password: MASKED }, data: { token: MASKED_B64 } });
+    const lastApplied = JSON.parse(sentBody.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']!) as { stringData: Record<string, string>; data: Record<string, string> };
+    expect(lastApplied).toMatchObject({ stringData: { password: MASKED }, data: { token: MASKED_B64 } });
+    expect(JSON.parse(blob.response.body!.data)).toMatchObject({ kind: 'Secret', data: { password: MASKED_B64, token: MASKED_B64 } });
+    // kubectl create secret sends protobuf, which masking cannot read: refused by rule, and recorded without the value.
+    const created = await kubectl(own.kubeconfig(), ['create', 'secret', 'generic', `${name}-pb`, '-n', 'prod', `--from-literal=password=${password}`]);
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toMatch(/application\/vnd\.kubernetes\.protobuf.*policy rule "baseline\/no-masked-secret-writeback" must inspect it/);
+    const all = await sessionRecords(own.session);
+    expect(all.filter((r) => r.verb === 'create')).toEqual([
+      expect.objectContaining({ outcome: 'forwarded', status: 201 }),
+      expect.objectContaining({ outcome: 'denied', status: 415 }),
+    ]);
+    // No blob of the session (kubectl's GET first, the create, the refused create) holds a value in any encoding.
+    for (const record of all) {
+      const text = (await replayBlob(record)).toString('utf8');
+      for (const value of [password, token]) {
+        expect(text).not.toContain(value);
+        expect(text).not.toContain(Buffer.from(value).toString('base64'));
+      }
+    }
   });
 });

@@ -4,11 +4,17 @@ import path from 'node:path';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
 import { signJwt } from '../../local/sign-jwt';
-import { demoToken, documents, kubeconfigFor, kubectl, localGatehouse, rawRequest, upstreamCount } from './support/local-gatehouse';
+import { eventually as until } from './support/cli-helpers';
+import { demoToken, documents, kubeconfigFor, kubectl, localGatehouse, ownSession, rawRequest, requestIdOf, sessionRecords, sessionUpstreamRequests, unique, upstreamRequestsFor } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Asserts that nothing reached the cluster for the request that got this response (by its request id). */
+async function expectNothingForwarded(response: { headers: Record<string, string | string[] | undefined> }): Promise<void> {
+  expect(await upstreamRequestsFor([requestIdOf(response)])).toEqual([]);
+}
 
 async function expectStatus(response: { status: number; body: string }, code: number, message: RegExp): Promise<void> {
   expect(response.status).toBe(code);
@@ -35,10 +41,9 @@ describe('identity', () => {
     ['an HS256 token signed with the issuer public key', () => bearer(signJwt({ iss: gh().issuer, aud: 'gatehouse', sub: 'demo-agent', exp: now + 600 }, { alg: 'HS256', secret: publicPem(), kid: 'gatehouse-demo-1' })), /algorithm|could not be verified/],
     ['a token signed by a key the issuer does not publish', () => bearer(signJwt({ iss: gh().issuer, aud: 'gatehouse', sub: 'demo-agent', exp: now + 600 }, { alg: 'RS256', key: otherKey, kid: 'gatehouse-demo-1' })), /signature does not verify|key its issuer does not publish/],
   ])('answers %s with a 401 Status and forwards nothing', async (_name, headers, message) => {
-    const before = await upstreamCount();
     const response = await rawRequest('/k8s/demo/api/v1/pods', { headers: headers() });
     await expectStatus(response, 401, message);
-    expect(await upstreamCount()).toBe(before);
+    await expectNothingForwarded(response);
   });
 
   it('makes kubectl print the 401 as a login error', async () => {
@@ -49,16 +54,26 @@ describe('identity', () => {
 });
 
 /** Retries until `check` passes: new grants take effect within the proxy's 5-second grant cache. */
-async function eventually(check: () => Promise<void>, ms = 8000): Promise<void> {
+async function eventually(check: () => Promise<void>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
       return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/** The status `path` answers for `token` once it stops being 200 (polled), or 200 if it never does within `ms`. */
+async function statusOnceRefused(path: string, token: string, ms: number): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  let last: Awaited<ReturnType<typeof rawRequest>> | undefined;
+  await until(async () => {
+    last = await rawRequest(path, { headers: bearer(token) });
+    return last.status !== 200;
+  }, ms, 250);
+  return last!;
 }
 
 describe('grants', () => {
@@ -69,23 +84,30 @@ describe('grants', () => {
   };
 
   it('refuses an agent without a grant with a 403 naming the agent and the connection, and records it', async () => {
-    const before = await upstreamCount();
-    const response = await rawRequest('/k8s/demo/api/v1/pods', { headers: bearer(demoToken({ sub: 'stranger-agent', run_id: 'stranger-run' })) });
-    await expectStatus(response, 403, /Agent "stranger-agent" \(issuer demo\) has no grant on connection "demo"/);
-    expect(await upstreamCount()).toBe(before);
+    const agent = `stranger-${unique()}`;
+    const response = await rawRequest('/k8s/demo/api/v1/pods', { headers: bearer(demoToken({ sub: agent, run_id: 'stranger-run' })) });
+    await expectStatus(response, 403, new RegExp(`Agent "${agent}" \\(issuer demo\\) has no grant on connection "demo"`));
+    await expectNothingForwarded(response);
     const records = await documents().send(new QueryCommand({
-      TableName: 'gatehouse-records', IndexName: 'by-agent', KeyConditionExpression: 'agentKey = :a', ExpressionAttributeValues: { ':a': 'agent#demo#stranger-agent' },
+      TableName: 'gatehouse-records', IndexName: 'by-agent', KeyConditionExpression: 'agentKey = :a', ExpressionAttributeValues: { ':a': `agent#demo#${agent}` },
     }));
-    expect(records.Items?.[0]).toMatchObject({ outcome: 'denied', status: 403, connection: 'demo', verb: 'list', resource: 'pods' });
+    expect(records.Items).toEqual([
+      expect.objectContaining({ requestId: requestIdOf(response), outcome: 'denied', status: 403, connection: 'demo', verb: 'list', resource: 'pods' }),
+    ]);
   });
 
   it('stops honouring a grant when it expires', async () => {
-    await putGrant({ connection: 'demo', agent: 'expiring-agent', expiresAt: new Date(Date.now() + 7_000).toISOString() });
-    const token = demoToken({ sub: 'expiring-agent' });
-    await eventually(async () => expect((await rawRequest('/k8s/demo/api/v1/namespaces', { headers: bearer(token) })).status).toBe(200));
-    await new Promise((r) => setTimeout(r, 7_500));
+    const expiresAt = Date.now() + 10_000;
+    const agent = `expiring-${unique()}`;
+    await putGrant({ connection: 'demo', agent, expiresAt: new Date(expiresAt).toISOString() });
+    const token = demoToken({ sub: agent });
+    await eventually(async () => expect((await rawRequest('/k8s/demo/api/v1/namespaces', { headers: bearer(token) })).status).toBe(200), expiresAt - Date.now() - 500);
+    // Waits for the refusal itself (bounded), not a fixed time.
+    const refused = await statusOnceRefused('/k8s/demo/api/v1/namespaces', token, expiresAt - Date.now() + 10_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     // DynamoDB's TTL may already have removed the item, so "no grant" is as right as "expired".
-    await expectStatus(await rawRequest('/k8s/demo/api/v1/namespaces', { headers: bearer(token) }), 403, /has expired|has no grant/);
+    await expectStatus(refused, 403, /has expired|has no grant/);
+    await expectNothingForwarded(refused);
   });
 
   it('admits an agent through a group grant', async () => {
@@ -94,56 +116,70 @@ describe('grants', () => {
   });
 
   it('limits a namespaced grant to its namespaces', async () => {
-    await putGrant({ connection: 'demo', agent: 'staging-bot', namespaces: ['staging'] });
-    const token = demoToken({ sub: 'staging-bot' });
+    const agent = `staging-bot-${unique()}`;
+    await putGrant({ connection: 'demo', agent, namespaces: ['staging'] });
+    const token = demoToken({ sub: agent });
     await eventually(async () => expect((await rawRequest('/k8s/demo/api/v1/namespaces/staging/pods', { headers: bearer(token) })).status).toBe(200));
-    await expectStatus(await rawRequest('/k8s/demo/api/v1/namespaces/prod/pods', { headers: bearer(token) }), 403, /does not cover namespace "prod"/);
+    const refused = await rawRequest('/k8s/demo/api/v1/namespaces/prod/pods', { headers: bearer(token) });
+    await expectStatus(refused, 403, /does not cover namespace "prod"/);
+    await expectNothingForwarded(refused);
   });
 
   it('stops honouring a revoked grant within seconds, without a restart', async () => {
-    const item = await putGrant({ connection: 'demo', agent: 'revoked-agent' });
-    const token = demoToken({ sub: 'revoked-agent' });
+    const agent = `revoked-${unique()}`;
+    const item = await putGrant({ connection: 'demo', agent });
+    const token = demoToken({ sub: agent });
     await eventually(async () => expect((await rawRequest('/k8s/demo/api/v1/namespaces', { headers: bearer(token) })).status).toBe(200));
     await documents().send(new DeleteCommand({ TableName: 'gatehouse-grants', Key: { pk: item.pk, sk: item.sk } }));
-    const deadline = Date.now() + 10_000;
-    let status = 200;
-    while (status === 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      status = (await rawRequest('/k8s/demo/api/v1/namespaces', { headers: bearer(token) })).status;
-    }
-    expect(status).toBe(403);
+    const revokedAt = Date.now();
+    const refused = await statusOnceRefused('/k8s/demo/api/v1/namespaces', token, 10_000);
+    expect(Date.now() - revokedAt).toBeLessThan(10_000);
+    await expectStatus(refused, 403, new RegExp(`Agent "${agent}" \\(issuer demo\\) has no grant on connection "demo"`));
+    await expectNothingForwarded(refused);
   });
 });
 
 describe('unsafe requests', () => {
   it.each([
-    ['a .. segment', '/k8s/demo/api/v1/namespaces/../secrets', 400],
-    ['an encoded dot segment', '/k8s/demo/api/v1/namespaces/%2e%2e/secrets', 400],
-    ['an encoded slash', '/k8s/demo/api/v1/namespaces/prod%2Fsecrets', 400],
-    ['an absolute URL as the request target', 'https://evil.example/k8s/demo/api/v1/pods', 403],
-  ])('refuses %s and forwards nothing', async (_name, target, code) => {
-    const before = await upstreamCount();
+    ['a .. segment', '/k8s/demo/api/v1/namespaces/../secrets', /refused the request path: it contains a "\." or "\.\." segment/],
+    ['an encoded dot segment', '/k8s/demo/api/v1/namespaces/%2e%2e/secrets', /refused the request path: it contains a percent-encoded dot \(%2e\)/],
+    ['an encoded slash', '/k8s/demo/api/v1/namespaces/prod%2Fsecrets', /refused the request path: it contains a percent-encoded slash \(%2f\)/],
+  ])('refuses %s with a 400 Status and forwards nothing', async (_name, target, message) => {
     const response = await rawRequest(target, { headers: bearer(demoToken()) });
-    expect(response.status).toBe(code);
-    expect(await upstreamCount()).toBe(before);
+    await expectStatus(response, 400, message);
+    await expectNothingForwarded(response);
+  });
+
+  it('refuses an absolute URL as the request target at the front door, before Gatehouse runs', async () => {
+    const response = await rawRequest('https://evil.example/k8s/demo/api/v1/pods', { headers: bearer(demoToken()) });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toEqual({ message: 'Missing Authentication Token' });
+    // No request id: the proxy never saw it, so it cannot have forwarded anything.
+    expect(response.headers['x-amzn-requestid']).toBeUndefined();
   });
 
   it.each([
-    ['Impersonate-User', { 'impersonate-user': 'system:admin' }],
-    ['Impersonate-Group', { 'impersonate-group': ['system:masters', 'other'] }],
-  ])('refuses a client-supplied %s header with 403', async (_name, headers) => {
-    const before = await upstreamCount();
-    await expectStatus(await rawRequest('/k8s/demo/api/v1/pods', { headers: { ...bearer(demoToken()), ...headers } }), 403, /impersonation/);
-    expect(await upstreamCount()).toBe(before);
+    ['Impersonate-User', { 'impersonate-user': 'system:admin' }, 'impersonate-user'],
+    ['Impersonate-Group', { 'impersonate-group': ['system:masters', 'other'] }, 'impersonate-group'],
+  ])('refuses a client-supplied %s header with 403', async (_name, headers, named) => {
+    const response = await rawRequest('/k8s/demo/api/v1/pods', { headers: { ...bearer(demoToken()), ...headers } });
+    await expectStatus(response, 403, new RegExp(`does not accept client impersonation headers \\(${named}\\)`));
+    await expectNothingForwarded(response);
   });
 
   it('makes kubectl --as fail as forbidden without reaching the cluster', async () => {
-    const before = await upstreamCount();
-    const result = await kubectl(kubeconfigFor(demoToken()), ['get', 'pods', '--as', 'system:admin']);
+    const own = ownSession('refusals-as');
+    const result = await kubectl(own.kubeconfig(), ['get', 'pods', '--as', 'system:admin']);
     expect(result.code).not.toBe(0);
-    // kubectl's discovery client drops the Status message of a 403 on /api; the raw test above checks it.
+    // kubectl's discovery client drops the Status message of a 403 on /api (when discovery is not cached yet);
+    // the records hold it for every request kubectl made.
     expect(result.stderr).toMatch(/Error from server \(Forbidden\)/);
-    expect(await upstreamCount()).toBe(before);
+    const records = await sessionRecords(own.session);
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) {
+      expect(record).toMatchObject({ outcome: 'denied', status: 403, errorMessage: expect.stringMatching(/does not accept client impersonation headers \(impersonate-user\)/) });
+    }
+    expect(await sessionUpstreamRequests(own.session)).toEqual([]);
   });
 
   it('answers a connection that does not exist with a 404 Status', async () => {
@@ -151,11 +187,10 @@ describe('unsafe requests', () => {
   });
 
   it('refuses a body over the limit with 413', async () => {
-    const before = await upstreamCount();
     const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'y'.repeat(300_000) } });
     const response = await rawRequest('/k8s/demo/api/v1/namespaces/default/configmaps', { method: 'POST', headers: { ...bearer(demoToken()), 'content-type': 'application/json' }, body });
     await expectStatus(response, 413, /over Gatehouse's limit/);
-    expect(await upstreamCount()).toBe(before);
+    await expectNothingForwarded(response);
   });
 });
 
@@ -168,7 +203,7 @@ describe('upstream failures', () => {
     await expectStatus(await rawRequest('/k8s/misbehaving/api/v1/namespaces/x/slow', { headers: bearer(demoToken()) }), 504, /did not answer within 3 s/);
   });
 
-  it('tells the user to page a response over the Lambda limit', async () => {
-    await expectStatus(await rawRequest('/k8s/misbehaving/api/v1/namespaces/x/huge', { headers: bearer(demoToken()) }), 502, /--chunk-size/);
+  it('tells the user to page a response over limits.maxResponseBytes (16 MiB here)', async () => {
+    await expectStatus(await rawRequest('/k8s/misbehaving/api/v1/namespaces/x/huge', { headers: bearer(demoToken()) }), 502, /larger than .*Page the list with --chunk-size=100/s);
   });
 });

@@ -33,7 +33,7 @@ export function gatehouse(args: readonly string[], options: { readonly target?: 
 }
 
 /** A CLI run that keeps going (`replay --follow`) until stopped with SIGINT, as Ctrl-C would. */
-export function startGatehouse(args: readonly string[]): { output(): string; stop(): Promise<CliResult> } {
+export function startGatehouse(args: readonly string[]): { output(): string; errors(): string; stop(): Promise<CliResult> } {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/gatehouse.js'), '--local', '--state-dir', localGatehouse().stateDir, ...args], { cwd: ROOT, env: cliEnv() });
   let stdout = '';
   let stderr = '';
@@ -42,6 +42,7 @@ export function startGatehouse(args: readonly string[]): { output(): string; sto
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   return {
     output: () => stdout,
+    errors: () => stderr,
     async stop() {
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -15,39 +15,20 @@ export function e2eReadyFile(): string {
   return process.env.GATEHOUSE_E2E_READY_FILE ?? path.resolve(__dirname, '../../../.cache/e2e/ready.json');
 }
 
+/** What the global setup writes about one running local mode (local/main.ts's ready file plus these). */
+interface StartedInstance extends Record<string, unknown> {
+  readonly pid: number;
+  readonly stateDir: string;
+  readonly logFile: string;
+}
+
 /**
  * Starts local mode exactly as the README's command does (a child process running local/main.ts), on free
- * ports with a throwaway state dir, and waits until it has written its ready file.
+ * ports with `stateDir`, and resolves once it has written its ready file.
  */
-export default async function globalSetup(): Promise<void> {
-  require('../../../scripts/prepare-kubectl.js').kubectlPath();
-  const root = path.resolve(__dirname, '../../..');
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
-  process.env.GATEHOUSE_E2E_READY_FILE = path.resolve(__dirname, `../../../.cache/e2e/ready-${process.pid}.json`);
-  fs.mkdirSync(path.dirname(e2eReadyFile()), { recursive: true });
-  fs.rmSync(e2eReadyFile(), { force: true });
-  // The CA is made here (local mode reuses it) so the misbehaving cluster's certificate verifies: only
-  // its behaviour is broken, not its TLS.
-  const ca = createLocalCa();
-  fs.writeFileSync(path.join(stateDir, 'ca.pem'), ca.certPem);
-  fs.writeFileSync(path.join(stateDir, 'ca-key.pem'), ca.keyPem);
-  const misbehaving = await startMisbehavingUpstream(issueServerCertificate(ca));
-  (globalThis as Record<string, unknown>).__misbehavingUpstream = misbehaving;
-  const closedPort = await freePort();
-  const connection = (name: string, endpoint: string) => ({
-    name, clusterName: name, region: 'us-east-1', endpoint, certificateAuthorityData: Buffer.from(ca.certPem).toString('base64'),
-    roleArn: `arn:aws:iam::111122223333:role/gatehouse-${name}`,
-  });
+async function startLocalMode(root: string, stateDir: string, config: Record<string, unknown>): Promise<StartedInstance> {
   const configFile = path.join(stateDir, 'e2e-config.yaml');
-  fs.writeFileSync(configFile, stringify({
-    connections: [connection('unreachable', `https://127.0.0.1:${closedPort}`), connection('misbehaving', misbehaving.url)],
-    grants: [{ connection: 'unreachable', agent: 'demo-agent' }, { connection: 'misbehaving', agent: 'demo-agent' }],
-    limits: { upstreamTimeoutMs: 3000, maxRequestBodyBytes: 262144 },
-    // The default policy plus approvals for the approval tests' agents (approval-*), see test/e2e/approvals.test.ts.
-    policyFiles: [path.join(root, 'test/e2e/fixtures/approvals-policy.yaml')],
-    // Short enough for the expiry test; personClaims make approval-self@example.com local mode's approver.
-    approvals: { timeoutMinutes: 0.25, personClaims: { 'approval-self@example.com': 'U0LOCALAPPROVER' } },
-  }));
+  fs.writeFileSync(configFile, stringify(config));
   const readyFile = path.join(stateDir, 'ready.json');
   const logFile = path.join(stateDir, 'gatehouse.log');
   const out = fs.openSync(logFile, 'a');
@@ -56,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
     ['local/main.ts', '--port', '0', '--issuer-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile, '--config', configFile],
     { cwd: root, stdio: ['ignore', out, out], detached: true, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' } },
   );
+  fs.closeSync(out);
   const deadline = Date.now() + 120_000;
   while (!fs.existsSync(readyFile)) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -63,7 +45,75 @@ export default async function globalSetup(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(e2eReadyFile(), JSON.stringify({ ...ready, pid: child.pid, stateDir, logFile }));
   child.unref();
+  return { ...(JSON.parse(fs.readFileSync(readyFile, 'utf8')) as Record<string, unknown>), pid: child.pid!, stateDir, logFile };
+}
+
+/**
+ * Starts two local modes side by side and writes where they are to the ready file:
+ * - the main one, which every test shares (tests tell their own requests apart by session, agent or
+ *   request id, so any number of jest workers may use it at once);
+ * - `isolated`, for the two tests that need a Gatehouse nobody else is using at the moment: the approval
+ *   expiry test (its approvals time out after 15 s, where the main instance waits the default 30 min, so no
+ *   other approval test races a timeout) and the AWS call counts, which only exist per process. They take
+ *   turns through `withIsolatedGatehouse` (local-gatehouse.ts).
+ */
+export default async function globalSetup(): Promise<void> {
+  require('../../../scripts/prepare-kubectl.js').kubectlPath();
+  const root = path.resolve(__dirname, '../../..');
+  process.env.GATEHOUSE_E2E_READY_FILE = path.resolve(__dirname, `../../../.cache/e2e/ready-${process.pid}.json`);
+  fs.mkdirSync(path.dirname(e2eReadyFile()), { recursive: true });
+  fs.rmSync(e2eReadyFile(), { force: true });
+  // The CA is made here (both local modes reuse it) so the misbehaving cluster's certificate verifies: only
+  // its behaviour is broken, not its TLS.
+  const ca = createLocalCa();
+  const stateDir = (name: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gatehouse-e2e-${name}-`));
+    fs.writeFileSync(path.join(dir, 'ca.pem'), ca.certPem);
+    fs.writeFileSync(path.join(dir, 'ca-key.pem'), ca.keyPem);
+    return dir;
+  };
+  const misbehaving = await startMisbehavingUpstream(issueServerCertificate(ca));
+  (globalThis as Record<string, unknown>).__misbehavingUpstream = misbehaving;
+  const closedPort = await freePort();
+  const connection = (name: string, endpoint: string) => ({
+    name, clusterName: name, region: 'us-east-1', endpoint, certificateAuthorityData: Buffer.from(ca.certPem).toString('base64'),
+    roleArn: `arn:aws:iam::111122223333:role/gatehouse-${name}`,
+  });
+  // The default policy plus approvals for the approval tests' agents (approval-*), see test/e2e/approvals.test.ts.
+  const policyFiles = [path.join(root, 'test/e2e/fixtures/approvals-policy.yaml')];
+  // personClaims make approval-self@example.com local mode's approver.
+  const personClaims = { 'approval-self@example.com': 'U0LOCALAPPROVER' };
+  const started: StartedInstance[] = [];
+  try {
+    const [main, isolated] = await Promise.all([
+      startLocalMode(root, stateDir('main'), {
+        connections: [connection('unreachable', `https://127.0.0.1:${closedPort}`), connection('misbehaving', misbehaving.url)],
+        grants: [{ connection: 'unreachable', agent: 'demo-agent' }, { connection: 'misbehaving', agent: 'demo-agent' }],
+        // 16 MiB: a 7 MB list streams through (streaming.test.ts), the misbehaving cluster's ~20 MB one does not.
+        limits: { upstreamTimeoutMs: 3000, maxRequestBodyBytes: 262144, maxResponseBytes: 16 * 1024 * 1024 },
+        policyFiles,
+        approvals: { personClaims },
+      }).then((s) => (started.push(s), s)),
+      startLocalMode(root, stateDir('isolated'), {
+        policyFiles,
+        // Short enough for the expiry test.
+        approvals: { timeoutMinutes: 0.25, personClaims },
+      }).then((s) => (started.push(s), s)),
+    ]);
+    fs.writeFileSync(e2eReadyFile(), JSON.stringify({ ...main, isolated }));
+  } catch (error) {
+    for (const instance of started) stopProcessGroup(instance.pid, 'SIGKILL');
+    await misbehaving.close();
+    throw error;
+  }
+}
+
+/** Signals a local mode's whole process group (it runs DynamoDB Local and re-executes itself). */
+export function stopProcessGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
 }

@@ -1,15 +1,26 @@
 import { execFile } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { renderKubeconfig } from '../../../local/kubeconfig';
 import { signJwt } from '../../../local/sign-jwt';
 import { e2eReadyFile } from './global-setup';
 
-/** What the global setup wrote about the running local Gatehouse. */
+/**
+ * Every e2e file shares one local Gatehouse (`main`), and jest may run the files in parallel workers. So a
+ * test reads only what it caused: its own session's records (`ownSession`, `sessionRecords`) and the
+ * cluster requests carrying its request ids (`upstreamRequestsFor`, `sessionUpstreamRequests`), never
+ * "everything since a moment". What only exists per process (AWS call counters) is read on the `isolated`
+ * instance, inside `withIsolatedGatehouse`.
+ */
+
+/** Which local Gatehouse: the shared one, or the one tests take turns on (see global-setup.ts). */
+export type Instance = 'main' | 'isolated';
+
+/** What the global setup wrote about a running local Gatehouse. */
 export interface LocalGatehouse {
   readonly gatewayUrl: string;
   readonly server: string;
@@ -18,18 +29,20 @@ export interface LocalGatehouse {
   readonly caFile: string;
   readonly stateDir: string;
   readonly logFile: string;
+  readonly pid: number;
   readonly env: Readonly<Record<string, string>>;
-  readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string };
+  readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string; readonly slack: string };
 }
 
-/** Reads the running local Gatehouse's coordinates. */
-export function localGatehouse(): LocalGatehouse {
-  return JSON.parse(fs.readFileSync(e2eReadyFile(), 'utf8')) as LocalGatehouse;
+/** Reads a running local Gatehouse's coordinates. */
+export function localGatehouse(instance: Instance = 'main'): LocalGatehouse {
+  const ready = JSON.parse(fs.readFileSync(e2eReadyFile(), 'utf8')) as LocalGatehouse & { isolated: LocalGatehouse };
+  return instance === 'main' ? ready : ready.isolated;
 }
 
 /** Signs a token with the demo issuer's real key. `claims` override the defaults. */
-export function demoToken(claims: Record<string, unknown> = {}, ttlSeconds = 600): string {
-  const gh = localGatehouse();
+export function demoToken(claims: Record<string, unknown> = {}, ttlSeconds = 600, instance: Instance = 'main'): string {
+  const gh = localGatehouse(instance);
   const key = createPrivateKey(fs.readFileSync(path.join(gh.stateDir, 'demo-issuer-key.pem')));
   const now = Math.floor(Date.now() / 1000);
   return signJwt(
@@ -39,11 +52,45 @@ export function demoToken(claims: Record<string, unknown> = {}, ttlSeconds = 600
 }
 
 /** Writes a kubeconfig for the given token (and connection) into the state dir and returns its path. */
-export function kubeconfigFor(token: string, connection = 'demo'): string {
-  const gh = localGatehouse();
+export function kubeconfigFor(token: string, connection = 'demo', instance: Instance = 'main'): string {
+  const gh = localGatehouse(instance);
   const file = path.join(gh.stateDir, `kubeconfig-${Math.random().toString(36).slice(2)}.yaml`);
   fs.writeFileSync(file, renderKubeconfig({ name: 'e2e', server: `${gh.gatewayUrl}/k8s/${connection}`, caPem: fs.readFileSync(gh.caFile, 'utf8'), user: { token } }));
   return file;
+}
+
+/** A test's own session: a run id nobody else uses, so its records and cluster requests are its alone. */
+export interface OwnSession {
+  readonly agent: string;
+  readonly runId: string;
+  /** `<agent>/<run id>`, as records and the CLI name it. */
+  readonly session: string;
+  readonly token: string;
+  /** `authorization: Bearer <token>`, for `rawRequest`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** A kubeconfig for this session on `connection` (default `demo`). */
+  kubeconfig(connection?: string): string;
+}
+
+/** A string no other test (or earlier run) uses. */
+export function unique(): string {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Opens a session of the test's own, named `<label>-<unique>`. `agent` defaults to demo-agent; other agents
+ * are granted through the demo ops group unless `groups` says otherwise.
+ */
+export function ownSession(label: string, options: { readonly agent?: string; readonly groups?: readonly string[]; readonly claims?: Record<string, unknown>; readonly instance?: Instance } = {}): OwnSession {
+  const agent = options.agent ?? 'demo-agent';
+  const runId = `${label}-${unique()}`;
+  const groups = options.groups ?? (agent === 'demo-agent' ? undefined : ['gatehouse-demo-ops']);
+  const token = demoToken({ sub: agent, run_id: runId, ...(groups ? { groups } : {}), ...options.claims }, 600, options.instance);
+  return {
+    agent, runId, session: `${agent}/${runId}`, token,
+    headers: { authorization: `Bearer ${token}` },
+    kubeconfig: (connection = 'demo') => kubeconfigFor(token, connection, options.instance),
+  };
 }
 
 /** The result of running kubectl. */
@@ -64,31 +111,134 @@ export function kubectl(kubeconfig: string, args: readonly string[], input?: str
   });
 }
 
-/** Requests that reached the simulated cluster, from index `since` on. */
-export async function upstreamRequests(since = 0): Promise<Array<{ method: string; path: string; query: string; headers: Record<string, string | string[]>; user?: string; impersonatedUser?: string; impersonatedGroups?: string[]; code: number }>> {
+/** A request as the simulated cluster received it (tokens removed). */
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** Lower-case names; `audit-id` is Gatehouse's request id (`<id>-object` / `<id>-namespace` for the reads policy makes). */
+  readonly headers: Record<string, string | string[]>;
+  readonly user?: string;
+  readonly impersonatedUser?: string;
+  readonly impersonatedGroups?: string[];
+  readonly code: number;
+}
+
+/**
+ * Every request that reached the main instance's simulated cluster, from index `since` on: every test's,
+ * so only right while no other file runs. Read your own with `upstreamRequestsFor` instead.
+ */
+export async function upstreamRequests(since = 0): Promise<UpstreamRequest[]> {
   const res = await fetch(`${localGatehouse().endpoints.control}/upstream-requests?since=${since}`);
   return (await res.json()) as never;
 }
 
-/** How many requests the simulated cluster has received so far. */
+/** How many requests the simulated cluster has received so far, from every test (see `upstreamRequests`). */
 export async function upstreamCount(): Promise<number> {
   return (await upstreamRequests()).length;
 }
 
-/** Counts of calls the gateway made to STS, DynamoDB and S3. */
-export async function awsCalls(): Promise<{ assumeRoleCalls: number; getCallerIdentityCalls: number; dynamodbCalls: number; s3Calls: number }> {
-  return (await (await fetch(`${localGatehouse().endpoints.control}/aws-calls`)).json()) as never;
+/**
+ * The requests that reached the simulated cluster on behalf of these Gatehouse request ids (the `audit-id`
+ * Gatehouse sends), including the reads policy made for them, in the order the cluster received them.
+ */
+export async function upstreamRequestsFor(requestIds: readonly string[], instance: Instance = 'main'): Promise<UpstreamRequest[]> {
+  const out: UpstreamRequest[] = [];
+  for (let i = 0; i < requestIds.length; i += 50) {
+    const query = requestIds.slice(i, i + 50).map((id) => `auditId=${encodeURIComponent(id)}`).join('&');
+    out.push(...((await (await fetch(`${localGatehouse(instance).endpoints.control}/upstream-requests?${query}`)).json()) as UpstreamRequest[]));
+  }
+  return out;
 }
 
-/** A document client on local mode's DynamoDB Local. */
-export function documents(): DynamoDBDocumentClient {
-  const gh = localGatehouse();
+/** The Gatehouse request id of a response (API Gateway's `x-amzn-requestid`, also the record's `requestId`). */
+export function requestIdOf(response: { readonly headers: Record<string, string | string[] | undefined> }): string {
+  const id = response.headers['x-amzn-requestid'];
+  if (typeof id !== 'string' || !id) throw new Error('the response carries no x-amzn-requestid: it did not come through the gateway');
+  return id;
+}
+
+/** A session's records in the order the requests started (every record of a request is written before its response). */
+export async function sessionRecords(session: string, options: { readonly issuer?: string; readonly instance?: Instance } = {}): Promise<Array<Record<string, any>>> {
+  const items: Array<Record<string, any>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documents(options.instance).send(new QueryCommand({
+      TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
+      ExpressionAttributeValues: { ':s': `session#${options.issuer ?? 'demo'}#${session}` }, ExclusiveStartKey: start,
+    }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items.sort((a, b) => String(a.startedAtId).localeCompare(String(b.startedAtId)));
+}
+
+/** What reached the simulated cluster for a session's requests (its records name their request ids). */
+export async function sessionUpstreamRequests(session: string, instance: Instance = 'main'): Promise<UpstreamRequest[]> {
+  const ids = (await sessionRecords(session, { instance })).map((r) => String(r.requestId));
+  return ids.length ? upstreamRequestsFor(ids, instance) : [];
+}
+
+/** Counts of calls an instance's gateway made to STS, DynamoDB and S3 since it started: read them inside `withIsolatedGatehouse`. */
+export async function awsCalls(instance: Instance = 'main'): Promise<{ assumeRoleCalls: number; getCallerIdentityCalls: number; dynamodbCalls: number; s3Calls: number }> {
+  return (await (await fetch(`${localGatehouse(instance).endpoints.control}/aws-calls`)).json()) as never;
+}
+
+/**
+ * Runs `use` while no other test uses the isolated instance: tests in other workers that need it wait (up
+ * to `timeoutMs`) and then take their turn. A lock left by a worker that died is taken over.
+ */
+export async function withIsolatedGatehouse<T>(use: (gatehouse: LocalGatehouse) => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const gh = localGatehouse('isolated');
+  const lock = path.join(gh.stateDir, 'in-use.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = lockOwner(lock);
+      if (owner && !processAlive(owner)) fs.rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`the isolated Gatehouse stayed in use (by pid ${owner}) for ${timeoutMs} ms`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await use(gh);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The pid that holds the lock; 0 while it is being taken or released. */
+function lockOwner(lock: string): number {
+  try {
+    return Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A document client on a local mode's DynamoDB Local. */
+export function documents(instance: Instance = 'main'): DynamoDBDocumentClient {
+  const gh = localGatehouse(instance);
   return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: gh.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
 }
 
-/** An S3 client on local mode's S3 server. */
-export function s3(): S3Client {
-  const gh = localGatehouse();
+/** An S3 client on a local mode's S3 server. */
+export function s3(instance: Instance = 'main'): S3Client {
+  const gh = localGatehouse(instance);
   return new S3Client({
     endpoint: gh.endpoints.s3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
@@ -96,9 +246,9 @@ export function s3(): S3Client {
 }
 
 /** Sends a raw HTTPS request to the gateway (for what kubectl cannot be made to send). */
-export async function rawRequest(pathAndQuery: string, init: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+export async function rawRequest(pathAndQuery: string, init: { method?: string; headers?: Record<string, string | string[]>; body?: string; instance?: Instance } = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const https = await import('node:https');
-  const gh = localGatehouse();
+  const gh = localGatehouse(init.instance);
   const url = new URL(gh.gatewayUrl);
   return new Promise((resolve, reject) => {
     const req = https.request(

@@ -1,9 +1,12 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
+/** How big `/huge` answers: over the e2e config's `limits.maxResponseBytes` (16 MiB, see global-setup.ts). */
+export const HUGE_RESPONSE_ITEMS = 20_000;
+
 /**
  * A deliberately broken "cluster" for failure tests: it answers `/slow` never (until closed) and `/huge`
- * with a response over Lambda's 6 MB buffered limit. It does not check tokens: it only exists to make
+ * with a list of about 20 MB, over the most Gatehouse reads. It does not check tokens: it only exists to make
  * Gatehouse's failure handling visible.
  */
 export async function startMisbehavingUpstream(tls: { certPem: string; keyPem: string }): Promise<{ url: string; close(): Promise<void> }> {
@@ -11,7 +14,7 @@ export async function startMisbehavingUpstream(tls: { certPem: string; keyPem: s
     if (req.url?.includes('/slow')) return; // never answers
     if (req.url?.includes('/huge')) {
       const item = { metadata: { name: 'x'.repeat(200) }, data: { blob: 'y'.repeat(800) } };
-      const items = Array.from({ length: 7000 }, () => item);
+      const items = Array.from({ length: HUGE_RESPONSE_ITEMS }, () => item);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: {}, items }));
       return;
     }
