@@ -1,7 +1,7 @@
 import type { ConnectionConfig } from '../lambdas/core/gateway-config';
 import type { GrantItem } from '../lambdas/core/grant';
-import { decisionLabel, formatBytes, formatDuration, formatTime, list, maskedSummary, requestFate, statusText, truncate } from './format';
-import type { SessionSummary } from './session-summary';
+import { decisionLabel, formatBytes, formatDuration, formatTime, list, maskedSummary, statusText, truncate } from './format';
+import { fateOf, FATE_LABELS, refusedByCluster, type SessionSummary } from './session-summary';
 import { renderFields, renderTable } from './table';
 import { commandLine } from './transcript';
 import type { Integrity, RequestRecord } from './types';
@@ -35,16 +35,25 @@ export function serversTable(servers: ReadonlyMap<string, string>): string {
   return renderTable([{ header: 'name' }, { header: 'server' }], [...servers].sort(([a], [b]) => a.localeCompare(b)).map(([name, url]) => [name, url]));
 }
 
-/** `gatehouse sessions list`. */
+/**
+ * `gatehouse sessions list`. A `refused by cluster` column (requests Gatehouse let through that the
+ * cluster answered with 403) follows `allowed` when any listed session has one; otherwise the table
+ * keeps its usual columns. `--json` always has `refusedByCluster`.
+ */
 export function sessionsTable(sessions: readonly SessionSummary[]): string {
   const n = (value: number) => String(value);
+  const refusals = sessions.some((s) => s.refusedByCluster > 0);
   return renderTable(
     [
       { header: 'session' }, { header: 'agent' }, { header: 'issuer' }, { header: 'connections' }, { header: 'first' }, { header: 'last' },
-      { header: 'requests', align: 'right' }, { header: 'allowed', align: 'right' }, { header: 'denied', align: 'right' },
-      { header: 'held', align: 'right' }, { header: 'failed', align: 'right' },
+      { header: 'requests', align: 'right' }, { header: 'allowed', align: 'right' },
+      ...(refusals ? [{ header: 'refused by cluster', align: 'right' as const }] : []),
+      { header: 'denied', align: 'right' }, { header: 'held', align: 'right' }, { header: 'failed', align: 'right' },
     ],
-    sessions.map((s) => [s.session, s.agent, s.issuer, s.connections.join(','), formatTime(s.first), formatTime(s.last), n(s.requests), n(s.allowed), n(s.denied), n(s.held), n(s.failed)]),
+    sessions.map((s) => [
+      s.session, s.agent, s.issuer, s.connections.join(','), formatTime(s.first), formatTime(s.last), n(s.requests), n(s.allowed),
+      ...(refusals ? [n(s.refusedByCluster)] : []), n(s.denied), n(s.held), n(s.failed),
+    ]),
   );
 }
 
@@ -53,7 +62,7 @@ export function requestsTable(records: readonly RequestRecord[]): string {
   return renderTable(
     [{ header: 'started' }, { header: 'request' }, { header: 'agent' }, { header: 'connection' }, { header: 'command' }, { header: 'result' }, { header: 'status' }, { header: 'time', align: 'right' }],
     records.map((r) => [
-      formatTime(r.startedAt), r.requestId, r.agent ?? '-', r.connection ?? '-', truncate(commandLine(r), 60), requestFate(r),
+      formatTime(r.startedAt), r.requestId, r.agent ?? '-', r.connection ?? '-', truncate(commandLine(r), 60), FATE_LABELS[fateOf(r)],
       r.status === undefined ? '-' : String(r.status), formatDuration(r.latencyMs),
     ]),
   );
@@ -84,7 +93,7 @@ export function recordDetails(r: RequestRecord, integrity: Integrity | undefined
     ['Grant', r.grantId ?? '-'],
     ['Approver', approverText(r)],
     ['Approval', r.approvalId],
-    ['Outcome', r.outcome],
+    ['Outcome', outcomeText(r)],
     ['Status', r.status === undefined ? 'none yet' : statusText(r.status)],
     ['Cluster status', r.upstreamStatus === undefined ? undefined : statusText(r.upstreamStatus)],
     ['Error', r.errorReason ? `${r.errorReason}: ${r.errorMessage ?? ''}` : undefined],
@@ -100,6 +109,12 @@ export function recordDetails(r: RequestRecord, integrity: Integrity | undefined
     ['Blob SHA-256', r.replaySha256],
     ['Integrity', integrity ? integrityWord(integrity) : undefined],
   ]);
+}
+
+/** The outcome in words: a cluster refusal says so, with the cluster's status (also for records from before the outcome existed). */
+function outcomeText(r: RequestRecord): string | undefined {
+  if (refusedByCluster(r)) return `refused by the cluster (it answered ${statusText(r.upstreamStatus ?? r.status)}; Gatehouse had let the request through)`;
+  return r.outcome;
 }
 
 function approverText(r: RequestRecord): string {

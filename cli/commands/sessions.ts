@@ -17,10 +17,12 @@ export const sessionsGroup: GroupSpec = {
   commands: [
     {
       name: 'list',
-      summary: 'sessions with counts of allowed, denied, held and failed requests',
+      summary: 'sessions with counts of allowed, refused by the cluster, denied, held and failed requests',
       usage: '[--agent <a>] [--connection <c>] [--session <s>] [--since 1h | --from <time> --to <time>]',
-      description: `Groups recorded requests into sessions (the issuer's session claim, e.g. a workflow run). Without
---session, --agent or --connection, only the last ${DEFAULT_SINCE} are read.`,
+      description: `Groups recorded requests into sessions (the issuer's session claim, e.g. a workflow run). A request
+Gatehouse let through that the cluster answered with 403 (RBAC, admission) counts as "refused by cluster",
+not as allowed; that column appears when a listed session has one. Without --session, --agent or
+--connection, only the last ${DEFAULT_SINCE} are read.`,
       options: FILTER_OPTIONS,
       examples: ['gatehouse --local sessions list', 'gatehouse --stack Gatehouse sessions list --agent "repo:acme/deploy:ref:refs/heads/main" --since 7d --json'],
       run: listSessions,

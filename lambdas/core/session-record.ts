@@ -5,8 +5,17 @@ import type { RequestInfo } from './request-info';
 /** What the policy decided, or why the request never reached policy. */
 export type RecordDecision = 'allow' | 'deny' | 'approve' | 'reject';
 
-/** How the request ended. */
-export type RecordOutcome = 'pending' | 'forwarded' | 'denied' | 'rejected' | 'failed';
+/**
+ * How the request ended: `forwarded` (the cluster answered, and did not refuse), `refused-by-cluster`
+ * (Gatehouse let it through and the cluster answered 403: its RBAC, an admission plugin or webhook),
+ * `denied` (by a grant or policy), `rejected` (before policy), `failed` (after the intent was written:
+ * the cluster could not be reached or answered badly), `pending` (in flight). Records written before
+ * `refused-by-cluster` existed say `forwarded` with `upstreamStatus: 403`; readers treat both alike.
+ */
+export type RecordOutcome = 'pending' | 'forwarded' | 'refused-by-cluster' | 'denied' | 'rejected' | 'failed';
+
+/** The outcome of a request the cluster itself refused (it answered 403 Forbidden). */
+export const REFUSED_BY_CLUSTER = 'refused-by-cluster';
 
 /** The request facts known before anything is forwarded. */
 export interface RecordIntent {
@@ -41,7 +50,7 @@ export interface RecordCompletion {
   readonly status: number;
   /** Status from the cluster, when it answered. */
   readonly upstreamStatus?: number;
-  /** The Status reason and message the client saw, for refusals and failures. */
+  /** The Status reason and message the client saw, for refusals (Gatehouse's or the cluster's) and failures. */
   readonly errorReason?: string;
   readonly errorMessage?: string;
   readonly latencyMs: number;

@@ -4,7 +4,7 @@ import type { GuardDecision, RequestGuard } from './request-guard';
 import type { ProxyDependencies } from './proxy-request';
 import { ServiceUnavailableError } from '../core/errors';
 import { toKubeStatus } from '../core/kube-status';
-import { completionAttributes, encodeReplayBlob, finalItem, intentItem, replayBody, replayKey } from '../core/session-record';
+import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey } from '../core/session-record';
 
 /** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
 const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session'];
@@ -70,10 +70,13 @@ export class RequestTrail {
    * read Secrets unmasked, the blob still gets a masked body: the response is masked again with
    * `unmaskSecrets: false`, because a replay blob outlives the request, is read by operators and
    * exported, and must never hold a Secret in clear. The record's `unmasked` flag says the client saw more.
+   * When the cluster answered 403 (its RBAC or admission said no), the outcome is `refused-by-cluster`
+   * with the cluster's Status reason and message, so the record never counts it as allowed.
    */
   async completed(response: ProxyResponse, maskedCounts: Readonly<Record<string, number>>, unmasked: boolean): Promise<void> {
     const recorded = unmasked ? this.remasked(response) : { response };
-    await this.finish(response, { outcome: 'forwarded', maskedCounts: nonEmpty(maskedCounts), unmasked: unmasked || undefined }, recorded);
+    const refusal = (this.upstreamStatus ?? response.status) === 403 ? clusterRefusal(response) : undefined;
+    await this.finish(response, { outcome: refusal ? REFUSED_BY_CLUSTER : 'forwarded', ...refusal, maskedCounts: nonEmpty(maskedCounts), unmasked: unmasked || undefined }, recorded);
   }
 
   /** The request was refused or failed: record it with the Status the client sees. */
@@ -110,7 +113,7 @@ export class RequestTrail {
       upstreamStatus: completion.upstreamStatus, latencyMs: completion.latencyMs, maskedCounts: completion.maskedCounts,
     });
     this.deps.metric('latency', completion.latencyMs, 'Milliseconds');
-    this.deps.metric(`outcome_${completion.outcome}`, 1, 'Count');
+    this.deps.metric(`outcome_${completion.outcome.replace(/-/g, '_')}`, 1, 'Count');
     const record = this.intentWritten
       ? this.deps.records.complete(requestId, completionAttributes(completion))
       : this.deps.records.putFinal(finalItem(this.intent, completion));
@@ -194,6 +197,27 @@ interface Recorded {
 function responsePart(response: ProxyResponse, bodyOmitted: string | undefined): ReplayBlob['response'] {
   const part = { status: response.status, headers: { ...response.headers }, body: replayBody(response.body), ...(bodyOmitted ? { bodyOmitted } : {}) };
   return part;
+}
+
+/** Longest Status message kept in a record: enough for any RBAC or admission refusal. */
+const MAX_ERROR_MESSAGE = 1024;
+
+/**
+ * What a 403 from the cluster says, for the record: the reason and message of its Status (what kubectl
+ * prints as `Error from server (Forbidden): ...`), read from the body the client got (already masked).
+ * A body that is not a JSON Status still makes it a refusal, just without the words.
+ */
+function clusterRefusal(response: ProxyResponse): Pick<RecordCompletion, 'errorReason' | 'errorMessage'> {
+  try {
+    const status = JSON.parse(response.body.toString('utf8')) as { kind?: unknown; reason?: unknown; message?: unknown };
+    if (status.kind !== 'Status') return {};
+    return {
+      errorReason: typeof status.reason === 'string' && status.reason ? status.reason : undefined,
+      errorMessage: typeof status.message === 'string' && status.message ? status.message.slice(0, MAX_ERROR_MESSAGE) : undefined,
+    };
+  } catch {
+    return {};
+  }
 }
 
 function nonEmpty(counts: Readonly<Record<string, number>>): Readonly<Record<string, number>> | undefined {

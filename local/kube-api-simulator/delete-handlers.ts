@@ -1,4 +1,4 @@
-import { sendFormatted, type HandlerContext } from './http-io';
+import { plainFormat, sendFormatted, type HandlerContext } from './http-io';
 import { nowTimestamp } from './managed-fields';
 import { selectorFilter } from './read-handlers';
 import { parseDeleteOptions, readBody, type DeleteOptions } from './request-options';
@@ -69,7 +69,7 @@ export async function handleDelete(ctx: HandlerContext): Promise<void> {
   const options = parseDeleteOptions(ctx.query, await readBody(ctx.req), ctx.req.headers['content-type']);
   const obj = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
   const outcome = deleteOne(ctx, obj, options);
-  sendFormatted(ctx, 200, outcome.body, { kind: 'json' });
+  sendFormatted(ctx, 200, outcome.body, plainFormat(ctx));
 }
 
 /** DELETE on a collection: deletes what the selectors match and returns them as a list. */
@@ -84,5 +84,5 @@ export async function handleDeleteCollection(ctx: HandlerContext): Promise<void>
   }
   const body = renderList(ctx.type, deleted, { kind: 'json' }, 'Metadata', { resourceVersion: String(ctx.state.store.currentRevision) });
   body.apiVersion = groupVersion(ctx.type);
-  sendFormatted(ctx, 200, body, { kind: 'json' });
+  sendFormatted(ctx, 200, body, plainFormat(ctx));
 }

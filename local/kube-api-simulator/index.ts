@@ -4,5 +4,8 @@
  */
 /** Starts the simulator; see {@link KubeApiSimulatorOptions}. */
 export { startKubeApiSimulator } from './kube-api-simulator';
+/** Reads opt-in RBAC denials from a directory of JSON files on every request (local mode's switch). */
+export { denialsFromDirectory } from './rbac-denials';
 /** The public contract types. */
 export type { KubeApiSimulator, KubeApiSimulatorOptions, KubeUser, SimulatorRequestRecord } from './types';
+export type { RbacDenial, RbacDenialSource } from './rbac-denials';

@@ -5,6 +5,7 @@ import { applyImpersonation, authenticateRequest } from './authentication';
 import { ClusterState } from './cluster-state';
 import { sendError, type HandlerContext } from './http-io';
 import { routeNonResource } from './non-resource-routes';
+import { authorizationAttributes, currentDenials, findDenial, rbacForbidden } from './rbac-denials';
 import { parseResourcePath } from './request-path';
 import { resolveType, routeResource } from './resource-router';
 import { loadSeed } from './seed-loader';
@@ -31,6 +32,8 @@ function requestUrl(req: IncomingMessage): URL {
 interface RequestOutcome {
   user?: KubeUser;
   impersonated?: KubeUser;
+  /** A custom resource's errors are JSON: its serializers have no protobuf. */
+  custom?: boolean;
 }
 
 /**
@@ -54,12 +57,21 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
     outcome.user = user;
     const impersonated = applyImpersonation(req.headersDistinct, user, impersonators);
     outcome.impersonated = impersonated;
+    // The authorization filter runs before any handler: a refused request learns nothing, not even a 404.
+    const denials = currentDenials(options.rbacDenials);
+    if (denials.length) {
+      const attributes = authorizationAttributes(req.method ?? 'GET', url, impersonated ?? user);
+      const denial = findDenial(denials, attributes);
+      if (denial) throw rbacForbidden(attributes, denial.reason);
+    }
     if (routeNonResource(req, res, state, url, serverAddress)) return;
     const path = parseResourcePath(url.pathname);
     if (!path) throw pathNotFound();
+    const type = resolveType(state.catalog, path);
+    outcome.custom = type.custom;
     const ctx: HandlerContext = {
       state,
-      type: resolveType(state.catalog, path),
+      type,
       path,
       query: url.searchParams,
       req,
@@ -67,6 +79,7 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
       user: impersonated ?? user,
       warnings: [],
       shutdown: shutdown.signal,
+      denials,
     };
     await routeResource(ctx);
   }
@@ -92,7 +105,7 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
     res.on('finish', record);
     res.on('close', record);
     serve(req, res, outcome).catch((err: unknown) => {
-      sendError(res, err);
+      sendError(res, err, req, { protobuf: !outcome.custom });
     });
   });
 

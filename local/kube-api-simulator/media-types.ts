@@ -12,11 +12,32 @@ export interface MediaRange {
 export type OutputFormat =
   | { readonly kind: 'json' }
   | { readonly kind: 'yaml' }
+  | { readonly kind: 'protobuf' }
   | { readonly kind: 'table'; readonly version: 'v1' | 'v1beta1' }
-  | { readonly kind: 'partial'; readonly version: 'v1' | 'v1beta1'; readonly list: boolean };
+  | { readonly kind: 'partial'; readonly version: 'v1' | 'v1beta1'; readonly list: boolean; readonly protobuf?: boolean };
 
-/** Media types the simulator can write (protobuf and CBOR are deliberately not among them). */
-export const SERVED_MEDIA_TYPES = ['application/json', 'application/yaml'] as const;
+/** The Kubernetes protobuf media type (`runtime.ContentTypeProtobuf`). */
+export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** Media types the simulator writes for built-in kinds (CBOR, off by default in 1.35, is not among them). */
+export const SERVED_MEDIA_TYPES = ['application/json', 'application/yaml', PROTOBUF] as const;
+
+/** What the endpoint can serve besides JSON and YAML. */
+export interface NegotiationOptions {
+  /**
+   * The kind can be answered in protobuf: built-in kinds can (the simulator has their schemas), custom
+   * resources cannot (their serializers lack protobuf, so a protobuf clause is skipped as on the real
+   * server). PartialObjectMetadata conversions are protobuf-capable for every kind, as on the real server.
+   */
+  readonly protobuf?: boolean;
+  /**
+   * A watch: the chosen serializer must frame a stream (JSON and protobuf can, YAML cannot: a watch that
+   * negotiates YAML is a 406, as `NegotiateOutputMediaTypeStream` answers).
+   */
+  readonly stream?: boolean;
+  /** `false` for a Status: `as=`/`g=`/`v=` clauses are skipped (DefaultEndpointRestrictions). */
+  readonly conversions?: boolean;
+}
 
 /** Parses `type/subtype;k=v` into its parts (parameter names lower-cased, quotes removed). */
 export function parseMediaType(value: string): { mediaType: string; params: Record<string, string> } {
@@ -50,37 +71,64 @@ function isJson(mediaType: string): boolean {
   return mediaType === 'application/json' || mediaType === 'application/*' || mediaType === '*/*';
 }
 
-/**
- * Chooses the response representation as the real server's content negotiation does: the first clause
- * it can serve wins; `as=Table` / `as=PartialObjectMetadata[List]` clauses are transformations of JSON.
- * Clauses it cannot serve (protobuf, CBOR, unknown `as=`) are skipped, so a client that lists JSON as
- * a fallback gets JSON. Nothing servable: 406.
- */
-export function negotiateOutput(accept: string | undefined): OutputFormat {
-  for (const range of parseAccept(accept)) {
-    const as = range.params.as;
-    if (as) {
-      const version = range.params.v;
-      if (range.params.g !== 'meta.k8s.io' || (version !== 'v1' && version !== 'v1beta1')) continue;
-      if (range.mediaType !== 'application/json') continue;
-      if (as === 'Table') return { kind: 'table', version };
-      if (as === 'PartialObjectMetadata') return { kind: 'partial', version, list: false };
-      if (as === 'PartialObjectMetadataList') return { kind: 'partial', version, list: true };
-      continue;
+/** What one Accept clause asks for, or undefined when the endpoint cannot serve it (the clause is skipped). */
+function formatFor(range: MediaRange, options: NegotiationOptions): OutputFormat | undefined {
+  // acceptMediaTypeOptions: a stream other than `watch` is refused; `stream=watch` is fine anywhere.
+  const stream = range.params.stream;
+  if (stream !== undefined && stream !== '' && stream !== 'watch') return undefined;
+  const json = isJson(range.mediaType);
+  const protobuf = range.mediaType === PROTOBUF;
+  const as = range.params.as;
+  if (as !== undefined || range.params.g !== undefined || range.params.v !== undefined) {
+    if (options.conversions === false) return undefined;
+    const version = range.params.v;
+    if (range.params.g !== 'meta.k8s.io' || (version !== 'v1' && version !== 'v1beta1')) return undefined;
+    // AllowsMediaTypeTransform: a Table is JSON (or YAML) only, there is no protobuf Table (metav1.Table
+    // has no protobuf marshaller); PartialObjectMetadata(List) is served in every encoding.
+    if (as === 'Table') return json ? { kind: 'table', version } : undefined;
+    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') {
+      const list = as === 'PartialObjectMetadataList';
+      if (json) return { kind: 'partial', version, list };
+      if (protobuf) return { kind: 'partial', version, list, protobuf: true };
     }
-    if (isJson(range.mediaType)) return { kind: 'json' };
-    if (range.mediaType === 'application/yaml') return { kind: 'yaml' };
+    return undefined;
   }
-  throw notAcceptable(SERVED_MEDIA_TYPES);
+  if (json) return { kind: 'json' };
+  if (range.mediaType === 'application/yaml') return { kind: 'yaml' };
+  if (protobuf && options.protobuf) return { kind: 'protobuf' };
+  return undefined;
 }
 
-/** The Content-Type a response in this format carries. */
-export function contentTypeOf(format: OutputFormat): string {
+/**
+ * Chooses the response representation as the real server's content negotiation does: the first clause
+ * it can serve wins (`*\/*` and `application/*` are JSON, the first serializer); `as=Table` and
+ * `as=PartialObjectMetadata[List]` clauses are conversions. Clauses it cannot serve (CBOR, a protobuf
+ * Table, protobuf for a custom resource, unknown `as=`) are skipped, so a client that lists JSON as a
+ * fallback gets JSON. Nothing servable: 406.
+ */
+export function negotiateOutput(accept: string | undefined, options: NegotiationOptions = {}): OutputFormat {
+  for (const range of parseAccept(accept)) {
+    const format = formatFor(range, options);
+    if (!format) continue;
+    if (options.stream && format.kind === 'yaml') break;
+    return format;
+  }
+  throw notAcceptable(options.protobuf ? SERVED_MEDIA_TYPES : SERVED_MEDIA_TYPES.filter((t) => t !== PROTOBUF));
+}
+
+/**
+ * The Content-Type a response in this format carries: the serializer's media type alone, as
+ * `WriteObjectNegotiated(..., listGVKInContentType=false)` writes it for objects, lists and their Table or
+ * PartialObjectMetadata conversions (only aggregated discovery names its kind in the Content-Type). A
+ * watch adds `;stream=watch` to every media type but JSON's, as serveWatch does.
+ */
+export function contentTypeOf(format: OutputFormat, stream = false): string {
   switch (format.kind) {
-    case 'table':
-      return `application/json;as=Table;v=${format.version};g=meta.k8s.io`;
+    case 'protobuf':
+      return stream ? `${PROTOBUF};stream=watch` : PROTOBUF;
     case 'partial':
-      return `application/json;as=${format.list ? 'PartialObjectMetadataList' : 'PartialObjectMetadata'};v=${format.version};g=meta.k8s.io`;
+      if (format.protobuf) return stream ? `${PROTOBUF};stream=watch` : PROTOBUF;
+      return 'application/json';
     case 'yaml':
       return 'application/yaml';
     default:

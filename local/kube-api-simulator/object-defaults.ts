@@ -106,7 +106,8 @@ function defaultService(o: KubeObject): void {
 function defaultWorkload(o: KubeObject, type: ResourceType): void {
   const spec = obj(o, 'spec');
   if (type.resource !== 'daemonsets' && type.resource !== 'jobs' && type.resource !== 'cronjobs') setDefault(spec, 'replicas', 1);
-  setDefault(spec, 'revisionHistoryLimit', 10);
+  // Only these three keep old revisions; ReplicaSet, Job and CronJob specs have no such field.
+  if (type.resource === 'deployments' || type.resource === 'statefulsets' || type.resource === 'daemonsets') setDefault(spec, 'revisionHistoryLimit', 10);
   if (type.resource === 'deployments') {
     setDefault(spec, 'progressDeadlineSeconds', 600);
     setStrategy(spec, 'strategy', { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });

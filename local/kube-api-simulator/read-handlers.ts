@@ -1,5 +1,5 @@
 import { matchesFields, parseFieldSelector } from './field-selector';
-import { sendFormatted, sendText, type HandlerContext } from './http-io';
+import { outputOptions, plainFormat, sendFormatted, sendText, type HandlerContext } from './http-io';
 import { matchesLabels, parseLabelSelector } from './label-selector';
 import { decodeContinue, paginate, parseLimit } from './list-paging';
 import { negotiateOutput } from './media-types';
@@ -31,7 +31,7 @@ export function parseResourceVersion(value: string | null): number | undefined {
 /** GET of one object (also `/status`, which returns the whole object as on the real server). */
 export function handleGet(ctx: HandlerContext): void {
   const obj = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
-  const format = negotiateOutput(ctx.req.headers.accept);
+  const format = negotiateOutput(ctx.req.headers.accept, outputOptions(ctx.type));
   sendFormatted(ctx, 200, renderObject(ctx.type, obj, format, parseIncludeObject(ctx.query.get('includeObject'))), format);
 }
 
@@ -51,7 +51,7 @@ function checkListResourceVersion(ctx: HandlerContext, hasContinue: boolean): vo
 
 /** LIST with selectors, paging (`limit`/`continue`) and the Table / PartialObjectMetadataList forms. */
 export function handleList(ctx: HandlerContext): void {
-  const format = negotiateOutput(ctx.req.headers.accept);
+  const format = negotiateOutput(ctx.req.headers.accept, outputOptions(ctx.type));
   const includeObject = parseIncludeObject(ctx.query.get('includeObject'));
   const { filter, hasSelectors } = selectorFilter(ctx);
   const limit = parseLimit(ctx.query.get('limit'));
@@ -87,10 +87,13 @@ export function scaleOf(obj: KubeObject): JsonObject {
   };
 }
 
+/** autoscaling/v1 Scale, which the simulator can also answer in protobuf. */
+export const SCALE_OUTPUT = { protobuf: true } as const;
+
 /** GET `/scale`. */
 export function handleGetScale(ctx: HandlerContext): void {
   const obj = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
-  sendFormatted(ctx, 200, scaleOf(obj), { kind: negotiateOutput(ctx.req.headers.accept).kind === 'yaml' ? 'yaml' : 'json' });
+  sendFormatted(ctx, 200, scaleOf(obj), plainFormat(ctx, SCALE_OUTPUT));
 }
 
 // Interval between the extra lines of `follow=true`, and how many: enough to see streaming, then EOF.

@@ -1,3 +1,5 @@
+import type { RbacDenialSource } from './rbac-denials';
+
 /**
  * Public contract of the Kubernetes API server simulator, plus the JSON shapes shared by its modules.
  * Other parts of Gatehouse (local mode, the end-to-end tests) code against the first block exactly.
@@ -41,6 +43,12 @@ export interface KubeApiSimulatorOptions {
   readonly seed?: boolean;
   /** Artificial latency per request in ms, for failure tests. Default 0. */
   readonly delayMs?: number;
+  /**
+   * Requests to refuse as RBAC would, with the real server's 403 Status (checked after authentication
+   * and impersonation, before anything else, as the authorization filter is). A list, or a function
+   * asked on every request (see `denialsFromDirectory`). Default: none, every authenticated request is allowed.
+   */
+  readonly rbacDenials?: RbacDenialSource;
 }
 
 /** A running simulator. */

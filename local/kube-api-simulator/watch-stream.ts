@@ -1,11 +1,12 @@
-import { warningHeaders, type HandlerContext } from './http-io';
+import { outputOptions, warningHeaders, type HandlerContext } from './http-io';
 import { contentTypeOf, negotiateOutput } from './media-types';
+import { protobufWatchFrame } from './protobuf-encoder';
 import type { StoreEvent } from './object-store';
 import { parseResourceVersion, selectorFilter, type ObjectFilter } from './read-handlers';
 import { queryBool, queryOptionalBool } from './query-bool';
 import { groupVersion } from './resource-type';
 import { badRequest, gone, invalid, tooLargeResourceVersion } from './status-errors';
-import { parseIncludeObject, toTable } from './table-convertor';
+import { parseIncludeObject, partialObjectMetadata, toTable } from './table-convertor';
 import { cloneJson, type JsonObject, type KubeObject } from './types';
 
 // The real server ends a watch after a random 30-60 minutes when no timeoutSeconds is given.
@@ -47,13 +48,16 @@ function checkWatchList(ctx: HandlerContext): boolean {
 }
 
 /**
- * `watch=true`: a chunked stream of `{"type":..., "object":...}` lines. With no resourceVersion (or "0")
+ * `watch=true`: a chunked stream of `{"type":..., "object":...}` lines, or with a protobuf Accept the
+ * real server's protobuf stream (`application/vnd.kubernetes.protobuf;stream=watch`: each WatchEvent
+ * after a 4-byte big-endian length). With no resourceVersion (or "0")
  * it starts with ADDED for what exists; with a resourceVersion it replays the changes after it (410
  * ERROR event when that is older than the kept history); `sendInitialEvents=true` adds the initial
  * ADDED events and a BOOKMARK annotated `k8s.io/initial-events-end`. Ends after `timeoutSeconds`.
  */
 export function handleWatch(ctx: HandlerContext): void {
-  const format = negotiateOutput(ctx.req.headers.accept);
+  const format = negotiateOutput(ctx.req.headers.accept, { ...outputOptions(ctx.type), stream: true });
+  const protobuf = format.kind === 'protobuf' || (format.kind === 'partial' && format.protobuf === true);
   const includeObject = parseIncludeObject(ctx.query.get('includeObject'));
   const filter = watchFilter(ctx, selectorFilter(ctx).filter);
   const sendInitialEvents = checkWatchList(ctx);
@@ -67,7 +71,7 @@ export function handleWatch(ctx: HandlerContext): void {
 
   const res = ctx.res;
   for (const [name, values] of Object.entries(warningHeaders(ctx.warnings))) res.setHeader(name, values);
-  res.writeHead(200, { 'Content-Type': contentTypeOf(format), 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, { 'Content-Type': contentTypeOf(format, true), 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   // Like the real server, send the headers now: a client waits for them before it trusts the watch,
   // and a quiet watch would otherwise hold them back until the first event.
   res.flushHeaders();
@@ -76,13 +80,17 @@ export function handleWatch(ctx: HandlerContext): void {
     const o = cloneJson(obj);
     o.apiVersion = groupVersion(ctx.type);
     o.kind = ctx.type.kind;
+    // Each event is transformed on its own: a PartialObjectMetadataList target fails on one object and
+    // the watch encoder then sends the object as it is (watchEmbeddedEncoder.doEncode).
+    if (format.kind === 'partial') return format.list ? o : partialObjectMetadata(o, format.version);
     if (format.kind !== 'table') return o;
     const table = toTable(ctx.type, [o], format.version, includeObject, { resourceVersion: o.metadata.resourceVersion ?? '' }, columnsSent);
     columnsSent = true;
     return table;
   };
   const write = (type: EventType, object: JsonObject): void => {
-    if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+    if (res.writableEnded) return;
+    res.write(protobuf ? protobufWatchFrame(type, object) : `${JSON.stringify({ type, object })}\n`);
   };
 
   let timer: NodeJS.Timeout | undefined;

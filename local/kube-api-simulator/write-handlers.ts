@@ -1,10 +1,11 @@
-import { sendFormatted, type HandlerContext } from './http-io';
+import { plainFormat, sendFormatted, type HandlerContext } from './http-io';
 import { goFormat } from './go-format';
 import { applyJsonPatch, isUnknownOpField, jsonPatchStrictErrors } from './json-patch';
 import { parseMediaType } from './media-types';
 import { applyMergePatch } from './merge-patch';
-import { scaleOf } from './read-handlers';
+import { SCALE_OUTPUT, scaleOf } from './read-handlers';
 import { queryBool } from './query-bool';
+import { findDenial, type AuthorizationAttributes, type RbacDenial } from './rbac-denials';
 import { decodeDocument, decodeWriteBody, fieldManagerOf, parseDryRun, parseFieldValidation, readBody, strictErrorsOf, type DecodedDocument, type FieldValidation } from './request-options';
 import { groupVersion } from './resource-type';
 import { serverSideApply } from './server-side-apply';
@@ -47,8 +48,24 @@ function reviewResponse(ctx: HandlerContext, body: JsonObject): JsonObject {
     if (u.extra && Object.keys(u.extra).length) userInfo.extra = Object.fromEntries(Object.entries(u.extra).map(([k, v]) => [k, [...v]]));
     return { ...base, status: { userInfo } };
   }
-  // The simulator has no RBAC: everything an authenticated user asks about is allowed.
-  return { ...base, spec: isJsonObject(body.spec) ? body.spec : {}, status: { allowed: true, reason: 'the Gatehouse Kubernetes API simulator does not enforce RBAC' } };
+  // Only the opt-in denials refuse anything; RBAC denies by having no opinion, so a refusal is
+  // `allowed: false` without `denied`, with the rule's reason when it has one.
+  const spec = isJsonObject(body.spec) ? body.spec : {};
+  const denial = reviewDenial(ctx, spec);
+  if (denial) return { ...base, spec, status: { allowed: false, ...(denial.reason ? { reason: denial.reason } : {}) } };
+  return { ...base, spec, status: { allowed: true, reason: 'the Gatehouse Kubernetes API simulator does not enforce RBAC' } };
+}
+
+/** The denial a SelfSubjectAccessReview's resource attributes fall under, asked as the requesting user. */
+function reviewDenial(ctx: HandlerContext, spec: JsonObject): RbacDenial | undefined {
+  const r = spec.resourceAttributes;
+  if (!isJsonObject(r) || ctx.denials.length === 0) return undefined;
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const attributes: AuthorizationAttributes = {
+    user: ctx.user, isResourceRequest: true, verb: text(r.verb), apiGroup: text(r.group), apiVersion: text(r.version),
+    resource: text(r.resource), subresource: text(r.subresource), namespace: text(r.namespace), name: text(r.name), path: '',
+  };
+  return findDenial(ctx.denials, attributes);
 }
 
 function checkResourceVersion(ctx: HandlerContext, sent: unknown, current: KubeObject): void {
@@ -206,5 +223,5 @@ async function scaleWrite(ctx: HandlerContext, parent: KubeObject, scale: JsonOb
   checkResourceVersion(ctx, meta.resourceVersion, parent);
   const next = { ...parent, spec: { ...(isJsonObject(parent.spec) ? parent.spec : {}), replicas } } as KubeObject;
   const result = updateObject(ctx, ctx.type, parent, next, { ...options, subresource: 'scale' });
-  sendFormatted(ctx, 200, scaleOf(result.object));
+  sendFormatted(ctx, 200, scaleOf(result.object), plainFormat(ctx, SCALE_OUTPUT));
 }

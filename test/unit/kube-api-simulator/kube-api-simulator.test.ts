@@ -146,7 +146,8 @@ describe('reads', () => {
     const res = await f.request('GET', '/api/v1/namespaces/prod/pods?limit=500', { headers: { accept: TABLE } });
 
     // Assert
-    expect(res.headers['content-type']).toBe('application/json;as=Table;v=v1;g=meta.k8s.io');
+    // The serializer's media type alone: only aggregated discovery names its kind in the Content-Type.
+    expect(res.headers['content-type']).toBe('application/json');
     const table = res.json<Obj>();
     expect(table.columnDefinitions.filter((c: Obj) => c.priority === 0).map((c: Obj) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
     const row = table.rows.find((r: Obj) => r.cells[0] === 'api-6d4b8c7f9-x7k2p');
@@ -166,18 +167,20 @@ describe('reads', () => {
     expect(second.rows[0].cells[0]).not.toBe(first.rows[1].cells[0]);
   });
 
-  it('answers a protobuf-preferring Accept with JSON, which the client also listed', async () => {
+  it('answers a protobuf-preferring Accept in protobuf, as the real server does for built-in kinds', async () => {
     // Act
     const res = await f.request('GET', '/api/v1/namespaces/prod/secrets/db-credentials', { headers: { accept: 'application/vnd.kubernetes.protobuf,application/json' } });
 
     // Assert
-    expect(res.headers['content-type']).toBe('application/json');
-    expect(res.json<Obj>().data.password).toBe(Buffer.from('pr0d-Sup3r-S3cret!').toString('base64'));
+    expect(res.headers['content-type']).toBe('application/vnd.kubernetes.protobuf');
+    expect(res.body.subarray(0, 4)).toEqual(Buffer.from('k8s\0', 'latin1'));
+    expect(res.body.includes(Buffer.from('pr0d-Sup3r-S3cret!'))).toBe(true);
   });
 
   it('refuses an Accept it cannot serve at all with 406', async () => {
-    const res = await f.request('GET', '/api/v1/namespaces', { headers: { accept: 'application/vnd.kubernetes.protobuf' } });
+    const res = await f.request('GET', '/api/v1/namespaces', { headers: { accept: 'application/cbor' } });
     expect(res.status).toBe(406);
+    expect(res.json<Obj>().message).toBe('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
   });
 
   it('lists with label and field selectors', async () => {

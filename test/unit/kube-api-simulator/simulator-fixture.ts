@@ -33,6 +33,8 @@ export interface SimResponse {
   readonly status: number;
   readonly headers: import('node:http').IncomingHttpHeaders;
   readonly text: string;
+  /** The body's bytes as sent (protobuf, gzip). */
+  readonly body: Buffer;
   json<T = Record<string, unknown>>(): T;
 }
 
@@ -69,8 +71,9 @@ export async function startFixture(options: Partial<KubeApiSimulatorOptions> = {
       const res = await send(method, path, options);
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      return { status: res.statusCode ?? 0, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
+      const body = Buffer.concat(chunks);
+      const text = body.toString('utf8');
+      return { status: res.statusCode ?? 0, headers: res.headers, text, body, json: <T>() => JSON.parse(text) as T };
     },
   };
 }

@@ -94,3 +94,37 @@ describe('RequestTrail: replay blobs are always masked', () => {
     expect(JSON.parse(f.blobs[0]!.toString()).response.body).toEqual({ encoding: 'utf8', data: body.toString() });
   });
 });
+
+describe('RequestTrail: what the cluster answered decides the outcome', () => {
+  const forbidden = {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403, details: { name: 'web', kind: 'pods' },
+    message: 'pods "web" is forbidden: User "gatehouse:ci:bot" cannot delete resource "pods" in API group "" in the namespace "prod"',
+  };
+
+  it.each<[string, number, string, Buffer, Record<string, unknown>]>([
+    ['a 200 is forwarded', 200, 'application/json', json({ kind: 'Pod', metadata: { name: 'web' } }), { outcome: 'forwarded', status: 200, upstreamStatus: 200 }],
+    ['a 404 is an answer, forwarded', 404, 'application/json', json({ ...forbidden, reason: 'NotFound', code: 404, message: 'pods "web" not found' }), { outcome: 'forwarded', upstreamStatus: 404 }],
+    ['a 403 from RBAC is refused by the cluster, with its reason and message', 403, 'application/json', json(forbidden),
+      { outcome: 'refused-by-cluster', status: 403, upstreamStatus: 403, errorReason: 'Forbidden', errorMessage: forbidden.message }],
+    ['a 403 from admission (namespace terminating) too', 403, 'application/json', json({ ...forbidden, message: 'pods "web" is forbidden: unable to create new content in namespace prod because it is being terminated' }),
+      { outcome: 'refused-by-cluster', errorMessage: 'pods "web" is forbidden: unable to create new content in namespace prod because it is being terminated' }],
+    ['a 403 whose body is not a Status is still a refusal', 403, 'text/plain', Buffer.from('Forbidden'), { outcome: 'refused-by-cluster', upstreamStatus: 403 }],
+    ['a long message is kept to 1024 characters', 403, 'application/json', json({ ...forbidden, message: 'x'.repeat(5000) }), { outcome: 'refused-by-cluster', errorMessage: 'x'.repeat(1024) }],
+  ])('%s', async (_case, status, contentType, body, expected) => {
+    // Arrange
+    const f = fakes();
+    const trail = new RequestTrail(f.deps, intent(resourceRequest('pods', 'delete', { name: 'web' })));
+    await trail.writeIntent();
+    trail.upstreamAnswered(status, 12);
+
+    // Act
+    await trail.completed({ status, headers: { 'content-type': contentType }, body }, {}, false);
+
+    // Assert
+    expect(f.records['req-1']).toMatchObject({ phase: 'complete', decision: 'allow', ...expected });
+    if (expected.outcome === 'forwarded') expect(f.records['req-1']).not.toHaveProperty('errorReason');
+    if (contentType === 'text/plain') expect(f.records['req-1']).not.toHaveProperty('errorMessage');
+    expect(f.metrics).toContain(expected.outcome === 'forwarded' ? 'outcome_forwarded' : 'outcome_refused_by_cluster');
+    expect(f.metrics).not.toContain('outcome_refused-by-cluster');
+  });
+});
