@@ -1,6 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { demoToken, documents, kubectl, kubeconfigFor, rawRequest, s3 } from './support/local-gatehouse';
+import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, rawRequest, s3 } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
@@ -57,12 +57,15 @@ describe('the baseline pack covers the Pod Security Standards baseline profile',
 });
 
 describe('requests read as the API server reads them', () => {
-  it.each(['yes', 'on', ''])('treats follow=%s as following logs (refused on the buffered endpoint, not served as a plain log)', async (value) => {
+  it.each([['yes', true], ['on', true], ['', true], ['false', false], ['0', false]])('treats follow=%s as following logs: %s', async (value, follows) => {
+    // Arrange
     const pods = (await send('GET', '/api/v1/namespaces/prod/pods')).json();
     const name = pods.items[0].metadata.name as string;
-    const res = await send('GET', `/api/v1/namespaces/prod/pods/${name}/log?follow=${value}`);
-    expect(res.status).toBe(400);
-    expect(res.json()).toMatchObject({ kind: 'Status', message: expect.stringMatching(/Following logs is not supported/) });
+    // Act: read the answer until the pod's live heartbeat shows (a follow) or the answer ends (a plain log).
+    const seen = await readLog(`/k8s/demo/api/v1/namespaces/prod/pods/${name}/log?follow=${value}`);
+    // Assert
+    expect(seen.status).toBe(200);
+    expect(seen.followed).toBe(follows);
   });
 
   it('asks the cluster for JSON when the client asks for CBOR, so the answer can be masked', async () => {
@@ -98,3 +101,26 @@ describe('replay blobs under unmaskSecrets', () => {
     expect(text).toContain('KioqTUFTS0VEKioq');
   });
 });
+
+/** Reads a log answer until a follow's first heartbeat line (then hangs up) or its end. */
+async function readLog(pathAndQuery: string): Promise<{ status: number; followed: boolean }> {
+  const https = await import('node:https');
+  const fs = await import('node:fs');
+  const gh = localGatehouse();
+  const url = new URL(gh.gatewayUrl);
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: url.hostname, port: url.port, path: pathAndQuery, headers: { authorization: `Bearer ${token()}` }, ca: fs.readFileSync(gh.caFile) }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+        if (/heartbeat 1\b/.test(text)) {
+          resolve({ status: res.statusCode ?? 0, followed: true });
+          req.destroy();
+        }
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, followed: false }));
+    });
+    req.on('error', (error) => { if (!req.destroyed) reject(error); });
+    req.end();
+  });
+}

@@ -79,17 +79,22 @@ describe('the JWT token verifier', () => {
   const GITLAB_ISS = 'https://gitlab.example.com';
   let host: Awaited<ReturnType<typeof startJwksHost>>;
   let originalCa: unknown;
+  let hadCa = false;
   const issuer = (name: string, iss: string, path: string): IssuerConfig => ({ name, issuer: iss, audience: ['gatehouse'], jwksUri: `${host.url}${path}` });
   const bothIssuers = () => [issuer('github', GITHUB_ISS, '/github/jwks'), issuer('gitlab', GITLAB_ISS, '/gitlab/jwks')];
 
   beforeAll(async () => {
     const ca = createLocalCa('JWKS test CA');
     host = await startJwksHost(ca);
+    hadCa = Object.prototype.hasOwnProperty.call(https.globalAgent.options, 'ca');
     originalCa = https.globalAgent.options.ca;
     https.globalAgent.options.ca = ca.certPem;
   });
   afterAll(async () => {
-    https.globalAgent.options.ca = originalCa as never;
+    // Node's Agent lets its own options override each request's, so a left-behind `ca: undefined` would make
+    // every later https request in this jest worker (other files, other projects) ignore its own `ca`.
+    if (hadCa) https.globalAgent.options.ca = originalCa as never;
+    else delete https.globalAgent.options.ca;
     https.globalAgent.destroy();
     await host.close();
   });
