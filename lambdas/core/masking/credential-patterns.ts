@@ -45,7 +45,10 @@ export const DEFAULT_CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
     hints: ['private key-----'],
     minLength: 40,
   },
-  { id: 'jwt', regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, hints: ['eyj'], minLength: 12 },
+  // Segments are bounded (64 KiB each, far above any real token): on megabytes of hostile `eyJ-eyJ-...` an
+  // unbounded run is backtracked one character at a time and exhausts V8's regexp stack (a RangeError), where a
+  // bounded one simply fails.
+  { id: 'jwt', regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,65536}\.[A-Za-z0-9_-]{4,65536}(?:\.[A-Za-z0-9_-]{0,65536})?/g, hints: ['eyj'], minLength: 12 },
   { id: 'eks-token', regex: /k8s-aws-v1\.[A-Za-z0-9_-]{20,}/g, hints: ['k8s-aws-v1.'], minLength: 31 },
   {
     id: 'github-token',

@@ -89,6 +89,8 @@ describe('credential patterns', () => {
 
   it.each([
     ['JWT-like runs', 'eyJ-'.repeat(1_250_000)],
+    // 12 MB: an unbounded JWT segment would be backtracked into and overflow V8's regexp stack here, every time.
+    ['one 12 MB JWT-like run', 'eyJ-'.repeat(3_000_000)],
     ['key=value pairs', 'a=b '.repeat(1_250_000)],
     ['password words without values', 'password '.repeat(600_000)],
     ['scheme separators', '://a:'.repeat(1_000_000)],
