@@ -23,6 +23,7 @@ describe('matchGrant', () => {
     ['a namespaced grant elsewhere', [grant({ namespaces: ['staging'] })], 'prod', 'namespace'],
     ['a namespaced grant on a cluster-wide request', [grant({ namespaces: ['prod'] })], '', 'namespace'],
     ['no grants at all', [], 'prod', 'none'],
+    ['a grant listing several namespaces, the request in the second', [grant({ namespaces: ['staging', 'prod'] })], 'prod', 'granted'],
   ])('with %s', (_case, grants, namespace, expected) => {
     const result = matchGrant(grants, agent, namespace, now);
     expect('grant' in result ? 'granted' : result.miss).toBe(expected);
