@@ -50,6 +50,8 @@ describe('classifyRequest', () => {
     ['an unknown method as an empty verb', 'OPTIONS', '/api/v1/namespaces/prod/pods', resource({ verb: '', resource: 'pods' })],
     ['a lower-case method as an empty verb, like the case-sensitive Go switch', 'get', '/api/v1/namespaces/prod/pods', resource({ verb: '' })],
     ['a method named like an object property as an empty verb', 'constructor', '/api/v1/namespaces/prod/pods', resource({ verb: '' })],
+    ['repeated leading slashes, trimmed as Go does', 'GET', '//api/v1/namespaces/prod/pods', resource({ verb: 'list', namespace: 'prod', resource: 'pods', parts: ['pods'] })],
+    ['repeated trailing slashes, trimmed as Go does', 'GET', '/api/v1/namespaces/prod/pods//', resource({ verb: 'list', namespace: 'prod', resource: 'pods', parts: ['pods'] })],
   ])('classifies %s', (_case, method, target, expected) => {
     expect(classify(method, target)).toMatchObject(expected);
   });
@@ -66,6 +68,10 @@ describe('classifyRequest', () => {
     ['"falſe", false to Go\'s EqualFold when the options decode', '/api/v1/namespaces/prod/pods?watch=fal%C5%BFe', 'list'],
     ['"falſe", true to strings.ToLower when the options fail to decode', '/api/v1/namespaces/prod/pods?watch=fal%C5%BFe&limit=x', 'watch'],
     ['a bad limit, which still honours watch', '/api/v1/namespaces/prod/pods?watch=true&limit=ten', 'watch'],
+    ['watch=false when the options fail to decode', '/api/v1/namespaces/prod/pods?watch=false&limit=x', 'list'],
+    ['watch=0 when the options fail to decode', '/api/v1/namespaces/prod/pods?watch=0&limit=x', 'list'],
+    ['watch=FALSE when the options fail to decode (ASCII lower-cased)', '/api/v1/namespaces/prod/pods?watch=FALSE&limit=x', 'list'],
+    ['watch=False when the options fail to decode', '/api/v1/namespaces/prod/pods?watch=False&limit=x', 'list'],
   ])('reads the list verb from %s', (_case, target, verb) => {
     expect(classify('GET', target).verb).toBe(verb);
   });
@@ -93,6 +99,13 @@ describe('classifyRequest', () => {
     ['an out-of-range limit (decode error)', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-0&limit=9223372036854775808', 'list', ''],
     ['a fractional timeout (decode error)', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-0&timeoutSeconds=3.5', 'list', ''],
     ['an invalid label selector (decode error)', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-0&labelSelector=app%3D((', 'list', ''],
+    ['a name that is not a valid path segment (.)', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3D.', 'list', ''],
+    ['a leading comma before the name term (an empty term, skipped)', '/api/v1/namespaces/prod/pods?fieldSelector=,metadata.name%3Dweb-0', 'list', 'web-0'],
+    ['an escaped comma, then a second term', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb%5C,0,spec.nodeName%3Dnode-1', 'list', 'web,0'],
+    ['an escaped backslash in the value', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb%5C%5C0', 'list', 'web\\0'],
+    ['an escaped "=" in the value', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb%5C%3D0', 'list', 'web=0'],
+    ['the smallest int64 limit alongside', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-0&limit=-9223372036854775808', 'list', 'web-0'],
+    ['a limit below int64 (decode error)', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-0&limit=-9223372036854775809', 'list', ''],
   ])('names %s', (_case, target, verb, name) => {
     const info = classify('GET', target);
 
@@ -110,6 +123,7 @@ describe('classifyRequest', () => {
     'app=web', 'app==web', 'app!=web', 'app', '!app', 'app in (web,api)', 'app notin (web)', 'app in ()',
     'app in (,web)', 'app in (web,)', 'tier,!canary', 'example.com/app=web', 'app=', 'replicas>2', 'replicas<10',
     'in=notin', ' app = web , tier ', '', '\0((', 'app\0=web', `${'k'.repeat(63)}=${'v'.repeat(63)}`,
+    'app\t=\tweb', 'app\r=\rweb', 'app\n=\nweb', 'App_Tier.v2=web', `${'a'.repeat(253)}/app=web`, 'app=,tier',
   ])('accepts the label selector %j like labels.Parse', (selector) => {
     const info = classifyRequest('GET', '/api/v1/namespaces/prod/pods', new URLSearchParams({ fieldSelector: 'metadata.name=web-0', labelSelector: selector }));
 
@@ -120,6 +134,7 @@ describe('classifyRequest', () => {
     'app=((', 'app in web', 'app in (web', 'app in (web api)', '!app=web', 'app>x', 'app>', 'replicas<-3', '-app=web',
     'app=-web', 'a/b/c=d', 'Example.com/app=web', '/app=web', 'app=web,', ',app', 'app=web app2', '=web', 'app=a b',
     `${'k'.repeat(64)}=v`, `k=${'v'.repeat(64)}`, 'app in (web),', 'app notin', 'app=!', 'app=web\0,bad(', 'app>=1',
+    '-app', 'env in (=)', 'env in (a,-b)', 'replicas<ten', `${'a'.repeat(254)}/app=web`,
   ])('refuses the label selector %j like labels.Parse', (selector) => {
     const info = classifyRequest('GET', '/api/v1/namespaces/prod/pods', new URLSearchParams({ fieldSelector: 'metadata.name=web-0', labelSelector: selector }));
 
@@ -173,6 +188,9 @@ describe('describeRequest', () => {
     ['POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'create selfsubjectaccessreviews'],
     ['GET', '/version', 'get /version'],
     ['GET', '/apis', 'get /apis'],
+    ['OPTIONS', '/api/v1/namespaces/prod/pods', 'request pods in namespace prod'],
+    ['GET', '/apis/example.com/v1/namespaces/prod/namespaces/a', 'get namespaces.example.com/a in namespace prod'],
+    ['GET', '/api/v1/pods?fieldSelector=metadata.name%3Dweb-0', 'list pods/web-0'],
   ])('describes %s %s as "%s"', (method, target, summary) => {
     expect(describeRequest(classify(method, target))).toBe(summary);
   });
