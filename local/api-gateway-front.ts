@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { listenOn } from './listen-on';
 import { isStreamingHandler, readStreamedInvocation, type StreamingHandler } from './lambda-response-streaming';
 
 /** A Lambda handler as API Gateway invokes it (buffered); a streaming one is told apart by its runtime marker. */
@@ -126,7 +127,7 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     await done;
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await listenOn(server, options.port ?? 0, options.host ?? '127.0.0.1', { service: 'Gatehouse gateway', option: '--port' });
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://${options.host ?? '127.0.0.1'}:${port}${stagePrefix}`,

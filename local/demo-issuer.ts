@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { listenOn } from './listen-on';
 import { signJwt } from './sign-jwt';
 
 /** Options of the demo issuer. */
@@ -47,7 +48,7 @@ export async function startDemoIssuer(options: DemoIssuerOptions): Promise<DemoI
     if (url.pathname === '/.well-known/jwks.json') return json(res, { keys: [jwk] });
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await listenOn(server, options.port ?? 0, options.host ?? '127.0.0.1', { service: 'demo OIDC issuer', option: '--issuer-port' });
   const { port } = server.address() as AddressInfo;
   issuer = `https://${options.host ?? '127.0.0.1'}:${port}`;
   return {

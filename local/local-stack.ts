@@ -18,6 +18,7 @@ import { denialsFromDirectory, startKubeApiSimulator } from './kube-api-simulato
 import { startLocalApprovals } from './local-approvals';
 import { renderKubeconfig } from './kubeconfig';
 import { createLocalCa, issueServerCertificate, type PemPair } from './local-ca';
+import { assertPortFree } from './listen-on';
 import { LOCAL_DEFAULTS as D } from './local-defaults';
 import { startS3Server } from './s3-server';
 import { startStsStandIn } from './sts-stand-in';
@@ -89,6 +90,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.realAws && !options.config?.connections?.length) {
     throw new Error('--aws needs a --config file naming at least one connection (a real EKS cluster, its role and CA).');
   }
+  // The fixed ports first: a second local mode must stop before it starts anything (DynamoDB Local takes seconds).
+  await assertPortFree(options.gatewayPort ?? D.gatewayPort, D.host, { service: 'Gatehouse gateway', option: '--port' });
+  await assertPortFree(options.issuerPort ?? D.issuerPort, D.host, { service: 'demo OIDC issuer', option: '--issuer-port' });
   // With real AWS, every local service accepts the machine's own credentials, since the SDK signs with them.
   const caller = options.realAws ? await machineCredentials() : D.callerCredentials;
   try {

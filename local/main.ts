@@ -53,6 +53,11 @@ async function main(): Promise<void> {
   const caFile = path.join(stateDir, 'ca.pem');
   if (process.env.NODE_EXTRA_CA_CERTS !== caFile) return reexecWithCa(stateDir, caFile);
 
+  // Until everything is up, Ctrl-C exits through process.exit, so the 'exit' hooks stop what had started
+  // (DynamoDB Local is a Java process that would otherwise outlive us).
+  const abortStart = () => process.exit(130);
+  process.once('SIGINT', abortStart);
+  process.once('SIGTERM', abortStart);
   const { startLocalStack } = require('./local-stack') as typeof import('./local-stack');
   const stack = await startLocalStack({
     stateDir,
@@ -79,6 +84,8 @@ Gatehouse is running locally at ${stack.gatewayUrl} (${values.aws ? `connections
 The kubeconfig holds a 12-hour token for agent "${D.demoAgent}". Mint another agent's token with
   npm run -s local -- token --agent my-agent
 Stop with Ctrl-C.`);
+  process.off('SIGINT', abortStart);
+  process.off('SIGTERM', abortStart);
   const stop = () => void stack.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
