@@ -9,6 +9,8 @@ const common = {
   transform: { '^.+\\.(t|j|mj)s$': tsJest },
   transformIgnorePatterns: ['node_modules/(?!(@middy|@marcbachmann)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // Stryker's sandboxes (`npm run mutation`) are copies of the whole project: keep them out of the haste map.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/', '<rootDir>/reports/'],
 };
 module.exports = {
   projects: [
