@@ -6,6 +6,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { APPROVAL_DEFAULTS } from '../lambdas/core/approvals/approvals-config';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import type { GrantsTable } from './grants-table';
 import { lambdaBundling } from './lambda-bundling';
@@ -79,11 +80,11 @@ export class ProxyFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       // Long enough for the longest stream (a watch or follow ends itself at limits.maxStreamSeconds) and, for
-      // answers, the upstream timeout plus the approval quick wait; so every stream ends and is recorded by the
+      // answers, the upstream timeout plus the time a request is held for its approval; so every stream ends and is recorded by the
       // proxy itself, never cut by Lambda.
       timeout: Duration.seconds(Math.max(
         (config.limits?.maxStreamSeconds ?? DEFAULT_MAX_STREAM_SECONDS) + HANDLER_OVERHEAD_SECONDS,
-        Math.ceil(upstreamTimeoutMs / 1000) + HANDLER_OVERHEAD_SECONDS + (config.approvals?.quickWaitSeconds ?? 0),
+        Math.ceil(upstreamTimeoutMs / 1000) + HANDLER_OVERHEAD_SECONDS + (config.approvals ? config.approvals.holdSeconds ?? APPROVAL_DEFAULTS.holdSeconds : 0),
       )),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,

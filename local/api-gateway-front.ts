@@ -93,7 +93,10 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
       () => { if (!invocation.responseStream.writableEnded) invocation.responseStream.end(); },
       (error: unknown) => invocation.responseStream.destroy(error instanceof Error ? error : new Error(String(error))),
     );
-    const prelude = await withTimeout(Promise.race([invocation.prelude, done.then(() => invocation.prelude)]), INTEGRATION_TIMEOUT_MS);
+    const idleMs = options.streamIdleTimeoutMs ?? STREAM_IDLE_MS;
+    // Until the prelude nothing flows, so the idle timeout bounds it (the stream integration's own timeout is
+    // 15 minutes): this is what lets a request held for its approval wait minutes.
+    const prelude = await withTimeout(Promise.race([invocation.prelude, done.then(() => invocation.prelude)]), idleMs);
     if (!prelude) {
       invocation.responseStream.destroy();
       return gatewayError(res, 504, 'Endpoint request timed out');
@@ -103,7 +106,6 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     if (prelude.cookies?.length) headers['set-cookie'] = [...prelude.cookies];
     res.writeHead(prelude.statusCode, headers);
     res.flushHeaders();
-    const idleMs = options.streamIdleTimeoutMs ?? STREAM_IDLE_MS;
     let idle = setTimeout(() => stop(), idleMs);
     const cap = setTimeout(() => stop(), STREAM_MAX_MS);
     const stop = () => {

@@ -9,10 +9,10 @@ import { ServiceUnavailableError } from '../core/errors';
 export interface ApprovalGateOptions {
   readonly store: ApprovalStore;
   readonly starter: ApprovalStarter;
-  readonly settings: Pick<ApprovalSettings, 'timeoutSeconds' | 'quickWaitSeconds' | 'denialHoldMinutes' | 'retentionDays'>;
+  readonly settings: Pick<ApprovalSettings, 'timeoutSeconds' | 'denialHoldMinutes' | 'retentionDays'>;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
-  /** How often the quick wait looks for a decision. @default 500 */
+  /** How often a held request looks for the decision (two table reads each time). @default 1000 */
   readonly pollIntervalMs?: number;
   readonly newId?: () => string;
   /** Structured log lines (ids and outcomes only). */
@@ -23,8 +23,8 @@ export interface ApprovalGateOptions {
  * The proxy's approval gate. `check` answers from the approvals table alone: an active just-in-time window
  * for the agent in the request's namespace, else a one-time approval of this exact request, used up by this
  * very call (so it lets the request through once), else a pending approval or a standing denial. `open`
- * writes a new pending approval, starts the workflow that asks a person, and then, if configured, waits a few
- * seconds for a quick decision before answering "pending".
+ * writes a new pending approval and starts the workflow that asks a person; `waitForDecision` polls `check`
+ * while the proxy holds the agent's request.
  *
  * Failing to read or write approvals, or to start the workflow, is a 503: the request is never let through
  * by an approval that cannot be established.
@@ -33,7 +33,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const log = options.log ?? (() => undefined);
-  const pollMs = options.pollIntervalMs ?? 500;
+  const pollMs = options.pollIntervalMs ?? 1000;
   const { store, starter, settings } = options;
 
   async function check(subject: ApprovalSubject): Promise<ApprovalState> {
@@ -72,13 +72,19 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         throw new ServiceUnavailableError('Gatehouse could not start the approval workflow, so nobody was asked and the request was not run; retry shortly.', 5);
       }
       log('info', 'approval requested', { approvalId: approval.approvalId, ruleId: subject.ruleId });
-      const deadline = createdAt.getTime() + settings.quickWaitSeconds * 1000;
-      while (now().getTime() + pollMs <= deadline) {
-        await sleep(pollMs);
-        const state = await guarded('read approvals', () => check(subject));
-        if (state.state !== 'pending' || state.approvalId !== approval.approvalId) return state.state === 'none' ? { state: 'pending', approvalId: approval.approvalId } : state;
-      }
       return { state: 'pending', approvalId: approval.approvalId };
+    },
+
+    async waitForDecision(subject, approvalId, until) {
+      while (now().getTime() < until.getTime()) {
+        await sleep(Math.min(pollMs, Math.max(0, until.getTime() - now().getTime())));
+        const state = await guarded('read approvals', () => check(subject));
+        // Expired (or failed) meanwhile: nothing covers the request any more, which the agent hears as pending
+        // with the id, as a request that nobody decided in time.
+        if (state.state === 'none') return { state: 'pending', approvalId };
+        if (state.state !== 'pending' || state.approvalId !== approvalId) return state;
+      }
+      return { state: 'pending', approvalId };
     },
   };
 

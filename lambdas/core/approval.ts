@@ -27,9 +27,16 @@ export type ApprovalState =
 /**
  * The approvals port. `check` looks for a decision that covers this exact request (a one-time approval of
  * its fingerprint, consumed atomically so it lets the request through once, or a just-in-time grant whose
- * scope covers it); `open` creates an approval and starts the workflow that asks a person.
+ * scope covers it); `open` creates an approval and starts the workflow that asks a person; `waitForDecision`
+ * holds on while a person decides.
  */
 export interface ApprovalGate {
   check(subject: ApprovalSubject): Promise<ApprovalState>;
   open(subject: ApprovalSubject): Promise<ApprovalState>;
+  /**
+   * Looks again and again (as `check` does, so an approval found is used up) until approval `approvalId` is no
+   * longer pending or `until` has passed; then answers what it found, `pending` if nobody decided in time (or
+   * the approval expired meanwhile).
+   */
+  waitForDecision(subject: ApprovalSubject, approvalId: string, until: Date): Promise<ApprovalState>;
 }

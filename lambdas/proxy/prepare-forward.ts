@@ -7,6 +7,7 @@ import type { ConnectionConfig } from '../core/gateway-config';
 import type { ProxyRequest } from '../core/api-gateway-event';
 import type { GrantStore, RecordStore, ReplayStore, RoleAssumer, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
+import type { Grant } from '../core/grant';
 import type { GuardDecision, GuardVerdict, RequestGuard } from './request-guard';
 import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
@@ -16,6 +17,7 @@ import { impersonatedUserFor } from '../core/impersonated-user';
 import { matchGrant } from '../core/match-grant';
 import { roleSessionFor } from '../core/role-session';
 import { parseClusterPath } from '../core/safe-cluster-path';
+import { parseGoDuration } from '../core/go-duration';
 import { buildUpstreamHeaders, findClientImpersonation } from '../core/upstream-headers';
 import { noGrantMessage, refuseUntransportable, type Transport } from './refusals';
 import { RequestTrail } from './request-trail';
@@ -42,7 +44,7 @@ export interface ProxyDependencies {
   /** Reads of the live object and the namespace that policy needs before it decides. */
   readonly clusterFacts: Pick<ClusterFactsReader, 'read'>;
   /** Human approval for requests policy sends to a person; undefined when approvals are not configured. */
-  readonly approvals?: { readonly gate: ApprovalGate; readonly settings: RefusalSettings };
+  readonly approvals?: { readonly gate: ApprovalGate; readonly settings: RefusalSettings & HoldSettings };
   readonly now: () => Date;
   /** Structured log lines; never given a token, secret or body. */
   readonly log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -50,6 +52,12 @@ export interface ProxyDependencies {
   readonly annotate: (fields: Record<string, unknown>) => void;
   /** Counts and timings for metrics. */
   readonly metric: (name: string, value: number, unit: 'Count' | 'Milliseconds' | 'Bytes') => void;
+}
+
+/** How long a request waits for its approval. */
+export interface HoldSettings {
+  /** Seconds a streamed request is held open for the decision; 0 (or absent) answers pending at once. */
+  readonly holdSeconds?: number;
 }
 
 /** A request that passed every check and is ready to go to the cluster, by any transport. */
@@ -95,10 +103,7 @@ export async function prepareForward(req: ProxyRequest, identity: AgentIdentity,
     throw new PayloadTooLargeError(`The request body is ${req.body.length} bytes, over Gatehouse's limit of ${deps.limits.maxRequestBodyBytes}; split the manifest into smaller applies.`);
   }
 
-  const grants = await deps.grants.grantsFor(connection.name).catch((error: unknown) => {
-    deps.log('error', 'grant lookup failed', { error: errorName(error) });
-    throw new ServiceUnavailableError('Gatehouse could not read grants, so it cannot tell whether you may reach this connection; retry shortly.', 2);
-  });
+  const grants = await readGrants(connection.name, deps);
   const match = matchGrant(grants, identity, request.namespace, deps.now(), { issuers: deps.issuerNames });
   if ('miss' in match) throw new ForbiddenError(noGrantMessage(identity, connection.name, request, match));
   trail.update({ grantId: match.grant.grantId });
@@ -130,7 +135,12 @@ export async function prepareForward(req: ProxyRequest, identity: AgentIdentity,
   const refusal = policyDecisionError(decision);
   if (refusal) throw refusal;
   if (decision.effect === 'approve') {
-    await passApproval(req, identity, connection.name, request, query, decision, trail, deps);
+    const held = await passApproval(req, identity, connection.name, request, query, decision, trail, deps, transport);
+    if (held) {
+      // The grant may have been revoked (or run out) while a person decided: look again before anything runs.
+      const again = matchGrant(await readGrants(connection.name, deps), identity, request.namespace, deps.now(), { issuers: deps.issuerNames });
+      if ('miss' in again) throw new ForbiddenError(noGrantMessage(identity, connection.name, request, again));
+    }
   }
 
   await trail.writeIntent();
@@ -151,12 +161,14 @@ export async function prepareForward(req: ProxyRequest, identity: AgentIdentity,
 /**
  * A request policy sends to a person goes on only with an approval that covers it: a one-time approval of
  * this exact request (used up here) or a just-in-time window. Otherwise an approval is opened (or the pending
- * one named) and the agent gets a 403 that says what to do. The approval is noted on the request's record.
+ * one found) and, on a streamed transport, the request is held open until a person decides or the hold ends
+ * (`approvals.holdSeconds`, never past the client's own `timeout`); still pending, the agent gets a 403 that
+ * says what to do. The approval is noted on the request's record. Answers whether the request was held.
  */
 async function passApproval(
   req: ProxyRequest, identity: AgentIdentity, connection: string, request: RequestInfo, query: URLSearchParams,
-  decision: GuardDecision, trail: RequestTrail, deps: ProxyDependencies,
-): Promise<void> {
+  decision: GuardDecision, trail: RequestTrail, deps: ProxyDependencies, transport: Transport,
+): Promise<boolean> {
   const subject = approvalSubjectFor({
     requestId: req.requestId, identity, connection, method: req.method, request, query, body: req.body, ruleId: decision.ruleId, ruleMessage: decision.message,
     contentType: header(req, 'content-type') ?? '', maskingPatterns: deps.connections.get(connection)?.maskingPatterns,
@@ -164,18 +176,39 @@ async function passApproval(
   if (!deps.approvals) throw approvalsNotConfiguredError(subject);
   let state = await deps.approvals.gate.check(subject);
   if (state.state === 'none') state = await deps.approvals.gate.open(subject);
+  const holdMs = state.state === 'pending' ? holdFor(transport, deps.approvals.settings, query) : 0;
+  let heldMs = 0;
+  if (state.state === 'pending' && holdMs > 0) {
+    deps.log('info', 'request held for approval', { approvalId: state.approvalId, holdMs });
+    const heldFrom = deps.now().getTime();
+    state = await deps.approvals.gate.waitForDecision(subject, state.approvalId, new Date(heldFrom + holdMs));
+    heldMs = Math.max(1, deps.now().getTime() - heldFrom);
+  }
   trail.update({ approval: recordApprovalOf(state) });
   switch (state.state) {
     case 'approved':
       deps.annotate({ approvalId: state.approvalId });
-      return;
+      return holdMs > 0;
     case 'denied':
       throw deniedApprovalError(subject, state);
     case 'pending':
-      throw pendingApprovalError(subject, state.approvalId, deps.approvals.settings);
+      throw pendingApprovalError(subject, state.approvalId, deps.approvals.settings, heldMs / 1000);
     default:
       throw new ServiceUnavailableError('Gatehouse could not open an approval for this request; retry shortly.', 2);
   }
+}
+
+/**
+ * How long to hold a pending request: only a streamed response can stay open for minutes (a buffered one has
+ * API Gateway's 29 s), and never so long that the client's own deadline (kubectl `--request-timeout`, sent as
+ * `timeout`, read as the API server reads it) passes first: a quarter of it, at most 5 s, is left to answer.
+ */
+function holdFor(transport: Transport, settings: HoldSettings, query: URLSearchParams): number {
+  if (transport !== 'streamed') return 0;
+  const configured = (settings.holdSeconds ?? 0) * 1000;
+  const clientTimeout = parseGoDuration(query.get('timeout') ?? '');
+  if (clientTimeout === undefined || clientTimeout <= 0) return configured;
+  return Math.max(0, Math.min(configured, clientTimeout - Math.min(5000, clientTimeout / 4)));
 }
 
 async function authenticate(req: ProxyRequest, deps: ProxyDependencies, now: Date): Promise<AgentIdentity> {
@@ -223,6 +256,13 @@ function livePathOf(target: string, subresource: string): string {
   return (subresource === 'status' || subresource === 'ephemeralcontainers') && path.endsWith(`/${subresource}`)
     ? path.slice(0, -subresource.length - 1)
     : path;
+}
+
+function readGrants(connection: string, deps: ProxyDependencies): Promise<readonly Grant[]> {
+  return deps.grants.grantsFor(connection).catch((error: unknown) => {
+    deps.log('error', 'grant lookup failed', { error: errorName(error) });
+    throw new ServiceUnavailableError('Gatehouse could not read grants, so it cannot tell whether you may reach this connection; retry shortly.', 2);
+  });
 }
 
 function header(req: ProxyRequest, name: string): string | undefined {

@@ -11,15 +11,16 @@ import { demoToken, documents, kubeconfigFor, kubectl, localGatehouse, rawReques
  * (test/e2e/fixtures/approvals-policy.yaml: writes in namespace prod by agents named approval-* need a person),
  * posts approval requests to its Slack stand-in, runs the synthesized state machine in its Step Functions
  * stand-in, and the local CLI plays the approver with correctly signed clicks. On the shared instance approvals
- * wait the default 30 minutes, so no test here races a timeout however slow the machine; the expiry test runs
- * on the isolated instance, whose approvals time out after 15 s (approvals.timeoutMinutes: 0.25, global-setup.ts).
+ * wait the default 30 minutes and requests are not held, so no test here races a timeout however slow the
+ * machine; the held requests and the expiry run on the isolated instance, which holds requests for their
+ * decision as a deployment does and whose approvals time out after 30 s (global-setup.ts).
  * Every agent is new to this run, so each test reads only its own session's records and cluster requests.
  */
 jest.setTimeout(90_000);
 
 const ROOT = path.resolve(__dirname, '../..');
 const APPROVER = 'U0LOCALAPPROVER';
-const PENDING = /requires a person to approve this request .*Approval (apr-[0-9a-z]{12}) is pending; the request was not run\. Once it is approved, run the same command again/;
+const PENDING = /requires a person to approve this request .*Approval (apr-[0-9a-z]{12}) is pending; the request was not run\.(?: Gatehouse held the request for \d+ s and nobody decided\.)? Once it is approved, run the same command again/;
 
 const run = `${Date.now().toString(36)}`;
 /** A kubeconfig for a fresh agent named approval-<name>-<run> (granted through the demo ops group). */
@@ -67,8 +68,8 @@ const approvalItem = async (approvalId: string, instance: Instance = 'main') =>
   (await documents(instance).send(new GetCommand({ TableName: 'gatehouse-approvals', Key: { pk: `approval#${approvalId}`, sk: 'approval' } }))).Item;
 
 /** How many DELETEs of `resourcePath` reached the cluster for this session's requests. */
-async function deletesUpstream(session: string, resourcePath: string): Promise<number> {
-  return (await sessionUpstreamRequests(session)).filter((r) => r.method === 'DELETE' && r.path.endsWith(resourcePath)).length;
+async function deletesUpstream(session: string, resourcePath: string, instance: Instance = 'main'): Promise<number> {
+  return (await sessionUpstreamRequests(session, instance)).filter((r) => r.method === 'DELETE' && r.path.endsWith(resourcePath)).length;
 }
 
 describe('approvals in (local) Slack, run by Step Functions', () => {
@@ -126,20 +127,41 @@ describe('approvals in (local) Slack, run by Step Functions', () => {
     expect(await deletesUpstream(session, '/namespaces/prod/configmaps/api-config')).toBe(0);
   });
 
-  it('expires an approval nobody decides, and asks again on the next run', async () => {
-    // On the isolated instance, the only one whose approvals time out after 15 s.
+  it('holds kubectl delete until the person approves in Slack, then runs it and prints the cluster\'s answer', async () => {
+    await withIsolatedGatehouse(async () => {
+      // Arrange
+      const { kubeconfig, session } = agentKubeconfig('held', {}, 'isolated');
+      // Act: kubectl waits while the test plays the approver.
+      const deleting = kubectl(kubeconfig, ['delete', 'configmap', 'api-config', '-n', 'prod']);
+      const asked = await eventually(() => slack('isolated'), ({ messages }) => messages.some((m) => messageText(m).includes(`approval-held-${run}`)));
+      const approvalId = /apr-[0-9a-z]{12}/.exec(asked.messages.find((m) => messageText(m).includes(`approval-held-${run}`))!.text)![0];
+      expect(await deletesUpstream(session, '/namespaces/prod/configmaps/api-config', 'isolated')).toBe(0);
+      expect((await cli(['approve', approvalId], 'isolated')).code).toBe(0);
+      const deleted = await deleting;
+      // Assert
+      expect(deleted).toMatchObject({ code: 0, stderr: '' });
+      expect(deleted.stdout).toMatch(/configmap "api-config" deleted/);
+      expect(await deletesUpstream(session, '/namespaces/prod/configmaps/api-config', 'isolated')).toBe(1);
+      const [record] = (await sessionRecords(session, { instance: 'isolated' })).filter((r) => r.verb === 'delete');
+      expect(record).toMatchObject({ outcome: 'forwarded', decision: 'approve', approval: { approvalId, outcome: 'approved', kind: 'one-time', approver: APPROVER } });
+    });
+  });
+
+  it('holds a request nobody decides until its approval expires, answers 403 with the id, and asks again on the next run', async () => {
     await withIsolatedGatehouse(async () => {
       const { kubeconfig, session } = agentKubeconfig('expire', {}, 'isolated');
       const first = await kubectl(kubeconfig, ['delete', 'service', 'api', '-n', 'prod']);
       const approvalId = pendingId(first.stderr);
       expect(first.stderr).toMatch(/Gatehouse policy rule "e2e\/approval-agents-write-prod" requires a person to approve/);
+      expect(first.stderr).toMatch(/Gatehouse held the request for \d+ s and nobody decided/);
 
       const shown = await eventually(() => messageFor(approvalId, 'isolated'), (m) => messageText(m).includes('Expired'), 45_000);
       expect(messageText(shown)).toMatch(/Expired\* at <!date/);
       expect(await approvalItem(approvalId, 'isolated')).toMatchObject({ status: 'expired' });
       expect((await cli(['approve', approvalId], 'isolated')).code).toBe(1);
 
-      const again = await kubectl(kubeconfig, ['delete', 'service', 'api', '-n', 'prod']);
+      // Asked again: held again, for a new approval (the request times out on kubectl's side first).
+      const again = await kubectl(kubeconfig, ['delete', 'service', 'api', '-n', 'prod', '--request-timeout=10s']);
       expect(pendingId(again.stderr)).not.toBe(approvalId);
       expect((await sessionUpstreamRequests(session, 'isolated')).filter((r) => r.method === 'DELETE')).toEqual([]);
     });

@@ -11,11 +11,12 @@ export interface RefusalSettings {
  * The 403 the agent's kubectl prints while its request waits for a person. It names the approval, says the
  * request was not run and what to do: run the same command again once it is approved.
  */
-export function pendingApprovalError(subject: ApprovalSubject, approvalId: string, settings: RefusalSettings): ForbiddenError {
+export function pendingApprovalError(subject: ApprovalSubject, approvalId: string, settings: RefusalSettings, heldSeconds = 0): ForbiddenError {
   const wait = settings.timeoutSeconds < 60 ? `${settings.timeoutSeconds} seconds` : minutesText(Math.round(settings.timeoutSeconds / 60));
+  const held = heldSeconds > 0 ? ` Gatehouse held the request for ${Math.max(1, Math.round(heldSeconds))} s and nobody decided.` : '';
   return new ForbiddenError(
     `Gatehouse policy rule "${subject.ruleId}" requires a person to approve this request (${subject.summary})${because(subject)}. `
-      + `Approval ${approvalId} is pending; the request was not run. Once it is approved, run the same command again `
+      + `Approval ${approvalId} is pending; the request was not run.${held} Once it is approved, run the same command again `
       + `(an approval lets this exact request through once). It expires if nobody decides within ${wait}.`,
   );
 }

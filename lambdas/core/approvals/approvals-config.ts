@@ -34,8 +34,13 @@ export interface ApprovalsConfig {
   readonly approvers: Readonly<Record<string, ApproverSet>>;
   /** How long a request waits for a decision before it expires. Fractions allowed (0.25 = 15 s). @default 30 */
   readonly timeoutMinutes?: number;
-  /** How long the proxy holds the agent's request open waiting for a quick decision. @default 0 */
-  readonly quickWaitSeconds?: number;
+  /**
+   * How long the proxy holds the agent's request open waiting for the decision; approved meanwhile, the request
+   * then runs and the agent gets the cluster's answer (a CI step's `kubectl delete` simply waits for the click).
+   * Held, nothing reaches the client, so this plus the upstream timeout must stay within API Gateway's 5-minute
+   * idle limit of a streamed response. 0 answers "pending" at once. @default 240
+   */
+  readonly holdSeconds?: number;
   /** How long after a one-time approval the exact request may run (once). @default 10 */
   readonly oneTimeWindowMinutes?: number;
   /** How long a denial keeps refusing the same exact request before it may be asked again. @default 60 */
@@ -52,7 +57,7 @@ export interface ApprovalsConfig {
 /** Defaults of the optional numbers. */
 export const APPROVAL_DEFAULTS = {
   timeoutMinutes: 30,
-  quickWaitSeconds: 0,
+  holdSeconds: 240,
   oneTimeWindowMinutes: 10,
   denialHoldMinutes: 60,
   maxJitMinutes: 240,
@@ -67,7 +72,8 @@ export interface ApprovalSettings {
   readonly approvers: Readonly<Record<string, ApproverSet>>;
   /** Whole seconds (at least 1): Step Functions' TimeoutSeconds is an integer. */
   readonly timeoutSeconds: number;
-  readonly quickWaitSeconds: number;
+  /** How long the proxy holds a request for the decision (0: it answers pending at once). */
+  readonly holdSeconds: number;
   readonly oneTimeWindowMinutes: number;
   readonly denialHoldMinutes: number;
   readonly maxJitMinutes: number;
@@ -82,7 +88,7 @@ export function resolveApprovalSettings(config: ApprovalsConfig, retentionDays =
     slack: { ...config.slack, apiBaseUrl: (config.slack.apiBaseUrl ?? SLACK_API_BASE_URL).replace(/\/+$/, '') },
     approvers: config.approvers,
     timeoutSeconds: approvalTimeoutSeconds(config),
-    quickWaitSeconds: config.quickWaitSeconds ?? APPROVAL_DEFAULTS.quickWaitSeconds,
+    holdSeconds: config.holdSeconds ?? APPROVAL_DEFAULTS.holdSeconds,
     oneTimeWindowMinutes: config.oneTimeWindowMinutes ?? APPROVAL_DEFAULTS.oneTimeWindowMinutes,
     denialHoldMinutes: config.denialHoldMinutes ?? APPROVAL_DEFAULTS.denialHoldMinutes,
     maxJitMinutes: config.maxJitMinutes ?? APPROVAL_DEFAULTS.maxJitMinutes,

@@ -9,15 +9,15 @@ export interface ApprovalsKnown {
   /** Accept `http://127.0.0.1` / `localhost` as `slack.apiBaseUrl` (local mode's Slack stand-in only). */
   readonly allowLocalUrls?: boolean;
   /**
-   * `limits.upstreamTimeoutMs` (default 25000): a request approved during the quick wait still goes to the
-   * cluster, and both must fit in API Gateway's 29 s.
+   * `limits.upstreamTimeoutMs` (default 25000): a request approved while held still goes to the cluster, and
+   * both must fit in API Gateway's idle limit of a streamed response.
    */
   readonly upstreamTimeoutMs?: number;
 }
 
 // Records over every key: adding a field to approvals-config.ts without teaching the validator fails to compile.
 const APPROVALS_KEYS: Record<keyof ApprovalsConfig, true> = {
-  slack: true, approvers: true, timeoutMinutes: true, quickWaitSeconds: true, oneTimeWindowMinutes: true,
+  slack: true, approvers: true, timeoutMinutes: true, holdSeconds: true, oneTimeWindowMinutes: true,
   denialHoldMinutes: true, maxJitMinutes: true, personClaims: true,
 };
 const SLACK_KEYS: Record<keyof SlackApprovalsConfig, true> = { channel: true, botTokenSecretArn: true, signingSecretArn: true, apiBaseUrl: true };
@@ -34,10 +34,12 @@ export const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,20}$/;
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Step Functions' task timeout is in seconds; below a few seconds nobody can click in time. Seven days at most. */
 const TIMEOUT_MINUTES = { min: 0.05, max: 7 * 24 * 60 };
-/** The proxy must still answer before API Gateway's 29 s integration timeout. */
-const MAX_QUICK_WAIT_SECONDS = 20;
-/** Quick wait plus upstream timeout, leaving a second for the rest of the request before API Gateway's 29 s. */
-const MAX_QUICK_WAIT_PLUS_UPSTREAM_SECONDS = 28;
+/**
+ * A held request sends nothing to the client until the decision and then the cluster's first byte: hold plus
+ * upstream timeout must stay within API Gateway's 5-minute idle limit of a streamed response (regional
+ * endpoints), with 10 s to spare for the rest of the request.
+ */
+const MAX_HOLD_PLUS_UPSTREAM_SECONDS = 290;
 /** `limits.upstreamTimeoutMs` when not configured. */
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 25_000;
 
@@ -51,12 +53,12 @@ export function readApprovalsConfig(s: Section, known: ApprovalsKnown): Approval
   const slack = s.has('slack') ? readSlack(s.child('slack', s.value('slack')), known) : void s.problem('missing required key "slack"');
   const approvers = readApprovers(s, known);
   const timeoutMinutes = number(s, 'timeoutMinutes', TIMEOUT_MINUTES.min, TIMEOUT_MINUTES.max, 'fractions are allowed, e.g. 0.5 for 30 seconds');
-  const quickWaitSeconds = s.integer('quickWaitSeconds', 0, MAX_QUICK_WAIT_SECONDS,
-    'the proxy holds the agent\'s request open meanwhile and must answer before API Gateway\'s 29 s timeout');
+  const holdSeconds = s.integer('holdSeconds', 0, MAX_HOLD_PLUS_UPSTREAM_SECONDS,
+    'the proxy holds the agent\'s request open meanwhile, and API Gateway drops a streamed response idle for 5 minutes');
   const upstreamSeconds = Math.ceil((known.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS) / 1000);
-  if (quickWaitSeconds !== undefined && quickWaitSeconds + upstreamSeconds > MAX_QUICK_WAIT_PLUS_UPSTREAM_SECONDS) {
-    s.problem(`quickWaitSeconds ${quickWaitSeconds} plus the ${upstreamSeconds} s upstream timeout exceeds ${MAX_QUICK_WAIT_PLUS_UPSTREAM_SECONDS} s: `
-      + `a request approved while waiting still has to reach the cluster before API Gateway gives up at 29 s; use at most ${Math.max(0, MAX_QUICK_WAIT_PLUS_UPSTREAM_SECONDS - upstreamSeconds)}, or lower limits.upstreamTimeoutMs`);
+  if (holdSeconds !== undefined && holdSeconds + upstreamSeconds > MAX_HOLD_PLUS_UPSTREAM_SECONDS) {
+    s.problem(`holdSeconds ${holdSeconds} plus the ${upstreamSeconds} s upstream timeout exceeds ${MAX_HOLD_PLUS_UPSTREAM_SECONDS} s: `
+      + `a request approved while held still has to reach the cluster before API Gateway drops the idle response at 5 minutes; use at most ${Math.max(0, MAX_HOLD_PLUS_UPSTREAM_SECONDS - upstreamSeconds)}, or lower limits.upstreamTimeoutMs`);
   }
   const oneTimeWindowMinutes = s.integer('oneTimeWindowMinutes', 1, 24 * 60);
   const denialHoldMinutes = s.integer('denialHoldMinutes', 0, 7 * 24 * 60);
@@ -64,7 +66,7 @@ export function readApprovalsConfig(s: Section, known: ApprovalsKnown): Approval
   const personClaims = readPersonClaims(s);
   if (!s.clean) return undefined;
   return compact({
-    slack, approvers, timeoutMinutes, quickWaitSeconds, oneTimeWindowMinutes, denialHoldMinutes, maxJitMinutes, personClaims,
+    slack, approvers, timeoutMinutes, holdSeconds, oneTimeWindowMinutes, denialHoldMinutes, maxJitMinutes, personClaims,
   }) as ApprovalsConfig;
 }
 

@@ -53,9 +53,10 @@ async function startLocalMode(root: string, stateDir: string, config: Record<str
  * Starts two local modes side by side and writes where they are to the ready file:
  * - the main one, which every test shares (tests tell their own requests apart by session, agent or
  *   request id, so any number of jest workers may use it at once);
- * - `isolated`, for the two tests that need a Gatehouse nobody else is using at the moment: the approval
- *   expiry test (its approvals time out after 15 s, where the main instance waits the default 30 min, so no
- *   other approval test races a timeout) and the AWS call counts, which only exist per process. They take
+ * - `isolated`, for the tests that need a Gatehouse nobody else is using at the moment: the held approvals
+ *   (it holds requests for their decision, as deployed by default, and its approvals time out after 30 s, where
+ *   the main instance answers pending at once and waits the default 30 min, so no other approval test races a
+ *   timeout) and the AWS call counts, which only exist per process. They take
  *   turns through `withIsolatedGatehouse` (local-gatehouse.ts).
  */
 export default async function globalSetup(): Promise<void> {
@@ -93,12 +94,14 @@ export default async function globalSetup(): Promise<void> {
         // 16 MiB: a 7 MB list streams through (streaming.test.ts), the misbehaving cluster's ~20 MB one does not.
         limits: { upstreamTimeoutMs: 3000, maxRequestBodyBytes: 262144, maxResponseBytes: 16 * 1024 * 1024 },
         policyFiles,
-        approvals: { personClaims },
+        // Answer "pending" at once: these approval tests read that answer and then click. Holding a request for
+        // its decision (the default) is tested on the isolated instance.
+        approvals: { personClaims, holdSeconds: 0 },
       }).then((s) => (started.push(s), s)),
       startLocalMode(root, stateDir('isolated'), {
         policyFiles,
-        // Short enough for the expiry test.
-        approvals: { timeoutMinutes: 0.25, personClaims },
+        // Short enough for the expiry test, long enough for a click while kubectl is held (default hold, 240 s).
+        approvals: { timeoutMinutes: 0.5, personClaims },
       }).then((s) => (started.push(s), s)),
     ]);
     fs.writeFileSync(e2eReadyFile(), JSON.stringify({ ...main, isolated }));

@@ -118,22 +118,52 @@ describe('the approval gate, on DynamoDB Local', () => {
     await expect(gate().check(s)).resolves.toEqual({ state: 'none' });
   });
 
-  it('waits for a quick decision when configured, and lets the request through once', async () => {
+  it('answers pending at once when it opens an approval, without waiting', async () => {
     const s = subject({ agent: agent() });
-    onStart = async (approvalId) => {
-      setTimeout(() => void decide(approvalId, { outcome: 'approved', kind: 'one-time' }), 100);
-    };
-    const quick = gate({ settings: { ...SETTINGS, quickWaitSeconds: 3 }, now: () => new Date() });
-    await expect(quick.open(s)).resolves.toMatchObject({ state: 'approved', kind: 'one-time' });
-    await expect(store.get(started[0]!)).resolves.toMatchObject({ consumedByRequestId: 'req-1' });
+    const sleeps: number[] = [];
+    const opened = await gate({ sleep: async (ms) => void sleeps.push(ms) }).open(s);
+    expect(opened).toMatchObject({ state: 'pending' });
+    expect(sleeps).toEqual([]);
   });
 
-  it('returns pending after the quick wait when nobody decides', async () => {
+  it('holds on until a person approves, and lets the request through once', async () => {
     const s = subject({ agent: agent() });
-    const t = Date.now();
-    const quick = gate({ settings: { ...SETTINGS, quickWaitSeconds: 1 }, now: () => new Date() });
-    await expect(quick.open(s)).resolves.toMatchObject({ state: 'pending' });
-    expect(Date.now() - t).toBeGreaterThanOrEqual(900);
+    const { approvalId } = (await gate().open(s)) as { approvalId: string };
+    let polls = 0;
+    const sleep = async () => {
+      polls += 1;
+      if (polls === 3) await decide(approvalId, { outcome: 'approved', kind: 'one-time' });
+    };
+    const held = gate({ sleep, now: () => clock, pollIntervalMs: 1000 });
+    await expect(held.waitForDecision(s, approvalId, new Date(clock.getTime() + 60_000))).resolves.toMatchObject({ state: 'approved', approvalId, kind: 'one-time' });
+    expect(polls).toBe(3);
+    await expect(store.get(approvalId)).resolves.toMatchObject({ consumedByRequestId: 'req-1' });
+  });
+
+  it('answers the denial found while holding', async () => {
+    const s = subject({ agent: agent() });
+    const { approvalId } = (await gate().open(s)) as { approvalId: string };
+    const sleep = async () => void await decide(approvalId, { outcome: 'denied', reason: 'not now' });
+    await expect(gate({ sleep, now: () => clock }).waitForDecision(s, approvalId, new Date(clock.getTime() + 60_000)))
+      .resolves.toMatchObject({ state: 'denied', approvalId, reason: 'not now' });
+  });
+
+  it('stops holding at the deadline and answers pending with the approval id', async () => {
+    const s = subject({ agent: agent() });
+    const { approvalId } = (await gate().open(s)) as { approvalId: string };
+    let t = clock.getTime();
+    const slept: number[] = [];
+    const sleep = async (ms: number) => { slept.push(ms); t += ms; };
+    const state = await gate({ sleep, now: () => new Date(t), pollIntervalMs: 1000 }).waitForDecision(s, approvalId, new Date(clock.getTime() + 2500));
+    expect(state).toEqual({ state: 'pending', approvalId });
+    expect(slept).toEqual([1000, 1000, 500]);
+  });
+
+  it('answers pending with the id when the approval expires while held', async () => {
+    const s = subject({ agent: agent() });
+    const { approvalId } = (await gate().open(s)) as { approvalId: string };
+    const sleep = async () => void await decide(approvalId, { outcome: 'expired' });
+    await expect(gate({ sleep, now: () => clock }).waitForDecision(s, approvalId, new Date(clock.getTime() + 60_000))).resolves.toEqual({ state: 'pending', approvalId });
   });
 
   it('answers 503 when the workflow cannot start, and marks the approval failed', async () => {

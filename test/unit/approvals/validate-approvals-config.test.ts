@@ -26,7 +26,7 @@ describe('validateApprovalsConfig', () => {
     const full: ApprovalsConfig = {
       ...valid,
       approvers: { '*': { userGroups: ['S0OPS'] }, prod: { userIds: ['U0SRE', 'W0GRID'], userGroups: ['S0SRE'] } },
-      timeoutMinutes: 0.25, quickWaitSeconds: 3, oneTimeWindowMinutes: 15, denialHoldMinutes: 0, maxJitMinutes: 120,
+      timeoutMinutes: 0.25, holdSeconds: 3, oneTimeWindowMinutes: 15, denialHoldMinutes: 0, maxJitMinutes: 120,
       personClaims: { 'alice@acme.com': 'U0ALICE', octocat: 'U0OCTO' },
     };
     expect(validateApprovalsConfig(full, 'test.yaml', known)).toEqual(full);
@@ -48,8 +48,9 @@ describe('validateApprovalsConfig', () => {
     ['a local Slack URL outside local mode', { ...valid, slack: { ...valid.slack, apiBaseUrl: 'http://127.0.0.1:1234/api' } }, /accepted only in local mode/],
     ['a timeout of zero', { ...valid, timeoutMinutes: 0 }, /timeoutMinutes 0 must be a number from 0.05/],
     ['a timeout as text', { ...valid, timeoutMinutes: '30' }, /timeoutMinutes "30" must be a number/],
-    ['a quick wait API Gateway would cut off', { ...valid, quickWaitSeconds: 25 }, /quickWaitSeconds 25 must be an integer from 0 to 20/],
-    ['a quick wait that leaves no time for the cluster', { ...valid, quickWaitSeconds: 5 }, /quickWaitSeconds 5 plus the 25 s upstream timeout exceeds 28 s: .*use at most 3, or lower limits.upstreamTimeoutMs/],
+    ['a hold past API Gateway\'s idle limit', { ...valid, holdSeconds: 300 }, /holdSeconds 300 must be an integer from 0 to 290/],
+    ['a hold that leaves no time for the cluster', { ...valid, holdSeconds: 270 }, /holdSeconds 270 plus the 25 s upstream timeout exceeds 290 s: .*5 minutes; use at most 265, or lower limits.upstreamTimeoutMs/],
+    ['a fractional hold', { ...valid, holdSeconds: 1.5 }, /holdSeconds 1.5 must be an integer/],
     ['a fractional one-time window', { ...valid, oneTimeWindowMinutes: 1.5 }, /oneTimeWindowMinutes/],
     ['a day-long just-in-time maximum plus one', { ...valid, maxJitMinutes: 1441 }, /maxJitMinutes 1441/],
     ['a person mapped to a name', { ...valid, personClaims: { alice: 'alice' } }, /"alice" maps to "alice", which is not a Slack user id/],
@@ -61,8 +62,8 @@ describe('validateApprovalsConfig', () => {
     for (const p of found) expect(p).toMatch(/^approvals/);
   });
 
-  it('allows a longer quick wait with a shorter upstream timeout', () => {
-    expect(() => validateApprovalsConfig({ ...valid, quickWaitSeconds: 10 }, 'test.yaml', { ...known, upstreamTimeoutMs: 15_000 })).not.toThrow();
+  it('allows a longer hold with a shorter upstream timeout', () => {
+    expect(() => validateApprovalsConfig({ ...valid, holdSeconds: 275 }, 'test.yaml', { ...known, upstreamTimeoutMs: 15_000 })).not.toThrow();
   });
 
   it('accepts a local Slack URL in local mode', () => {
@@ -77,7 +78,7 @@ describe('validateApprovalsConfig', () => {
 describe('resolveApprovalSettings', () => {
   it('applies the defaults', () => {
     expect(resolveApprovalSettings(valid)).toMatchObject({
-      timeoutSeconds: 1800, quickWaitSeconds: 0, oneTimeWindowMinutes: 10, denialHoldMinutes: 60, maxJitMinutes: 240, personClaims: {},
+      timeoutSeconds: 1800, holdSeconds: 240, oneTimeWindowMinutes: 10, denialHoldMinutes: 60, maxJitMinutes: 240, personClaims: {},
       retentionDays: 400, slack: { apiBaseUrl: 'https://slack.com/api' },
     });
   });

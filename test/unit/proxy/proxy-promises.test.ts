@@ -9,6 +9,8 @@ import { compilePolicy, serializePolicy } from '../../../lambdas/core/policy/com
 import { createApprovalGate } from '../../../lambdas/approvals/create-approval-gate';
 import { createRequestGuard } from '../../../lambdas/proxy/create-request-guard';
 import { proxyRequest, type ProxyDependencies } from '../../../lambdas/proxy/proxy-request';
+import { streamRequest } from '../../../lambdas/proxy/stream-request';
+import type { ApprovalGate, ApprovalState } from '../../../lambdas/core/approval';
 import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
 import { SETTINGS } from '../approvals/support/fixtures';
 import { PACK_SOURCES } from '../policy/policy-test-support';
@@ -238,6 +240,91 @@ describe('the proxy at its edges', () => {
       // Assert
       expect(JSON.parse(response.body.toString()).data.note).toBe('the billing client uses acme_live_Ab12Cd34Ef56Gh78 for now');
       expect(h.records['req-1']!.maskedCounts).toBeUndefined();
+    });
+  });
+
+  describe('approvals that hold the request open', () => {
+    const NOW = new Date('2026-11-22T10:00:00Z');
+    const deleteInPayments = (rawQuery = '') => request({ method: 'DELETE', clusterPath: '/apis/apps/v1/namespaces/payments/deployments/ledger', rawQuery });
+
+    /** A gate whose pending approval is decided by `decision` while the proxy holds the request. */
+    function holdingGate(decision: ApprovalState) {
+      const waits: Date[] = [];
+      const gate: ApprovalGate = {
+        check: async () => ({ state: 'none' }),
+        open: async () => ({ state: 'pending', approvalId: 'apr-held0000001' }),
+        waitForDecision: async (_subject, _id, until) => { waits.push(until); return decision; },
+      };
+      return { gate, waits };
+    }
+    const approved: ApprovalState = { state: 'approved', approvalId: 'apr-held0000001', kind: 'one-time', approver: 'U0APPROVER', decidedAt: '2026-11-22T10:01:00Z' };
+
+    it('holds a delete that needs a person, runs it once the person approves, and gives kubectl the cluster\'s answer', async () => {
+      // Arrange
+      const { gate, waits } = holdingGate(approved);
+      const h = harness({ approvals: { gate, settings: { ...SETTINGS, holdSeconds: 240 } } });
+      // Act
+      const response = await streamRequest(deleteInPayments(), h.deps);
+      // Assert
+      expect(response.status).toBe(200);
+      expect(waits).toEqual([new Date(NOW.getTime() + 240_000)]);
+      expect(h.forwarded).toHaveLength(1);
+      expect(h.forwarded[0]!.request.method).toBe('DELETE');
+      expect(h.records['req-1']).toMatchObject({ outcome: 'forwarded', decision: 'approve', approval: { approvalId: 'apr-held0000001', outcome: 'approved', approver: 'U0APPROVER' } });
+    });
+
+    it('gives up holding in time to answer before the client\'s own --request-timeout', async () => {
+      // Arrange: kubectl --request-timeout=30s sends timeout=30s.
+      const { gate, waits } = holdingGate(approved);
+      const h = harness({ approvals: { gate, settings: { ...SETTINGS, holdSeconds: 240 } } });
+      // Act
+      await streamRequest(deleteInPayments('timeout=30s'), h.deps);
+      // Assert
+      expect(waits).toEqual([new Date(NOW.getTime() + 25_000)]);
+    });
+
+    it('answers 403 with the approval id, saying it waited, when nobody decides during the hold', async () => {
+      // Arrange
+      const { gate } = holdingGate({ state: 'pending', approvalId: 'apr-held0000001' });
+      const h = harness({ approvals: { gate, settings: { ...SETTINGS, holdSeconds: 240 } } });
+      let clock = NOW.getTime();
+      gate.waitForDecision = async (_subject, approvalId, until) => { clock = until.getTime(); return { state: 'pending', approvalId }; };
+      // Act
+      const status = await statusOf(streamRequest(deleteInPayments(), { ...h.deps, now: () => new Date(clock) }));
+      // Assert
+      expect(status.code).toBe(403);
+      expect(status.message).toMatch(/Approval apr-held0000001 is pending; the request was not run\. Gatehouse held the request for 240 s and nobody decided\. Once it is approved, run the same command again/);
+      expect(h.forwarded).toEqual([]);
+      expect(h.records['req-1']).toMatchObject({ outcome: 'denied', approval: { approvalId: 'apr-held0000001', outcome: 'pending' } });
+    });
+
+    it('refuses, and forwards nothing, when the grant is revoked while the request is held', async () => {
+      // Arrange: the grant is gone by the time the person approves.
+      const { gate } = holdingGate(approved);
+      const h = harness({ approvals: { gate, settings: { ...SETTINGS, holdSeconds: 240 } } });
+      let reads = 0;
+      const deps: ProxyDependencies = { ...h.deps, grants: { grantsFor: async (c) => (++reads === 1 ? h.deps.grants.grantsFor(c) : []) } };
+      // Act
+      const status = await statusOf(streamRequest(deleteInPayments(), deps));
+      // Assert
+      expect(status.code).toBe(403);
+      expect(status.message).toMatch(/has no grant on connection "prod"/);
+      expect(h.forwarded).toEqual([]);
+    });
+
+    it.each<[string, () => ProxyDependencies['approvals'], (r: ProxyRequest, d: ProxyDependencies) => Promise<unknown>]>([
+      ['holdSeconds is 0', () => ({ gate: holdingGate(approved).gate, settings: { ...SETTINGS, holdSeconds: 0 } }), streamRequest],
+      ['the answer is buffered (API Gateway\'s 29 s)', () => ({ gate: holdingGate(approved).gate, settings: { ...SETTINGS, holdSeconds: 240 } }), proxyRequest],
+    ])('answers pending at once when %s', async (_case, approvals, send) => {
+      // Arrange
+      const h = harness({ approvals: approvals() });
+      const wait = jest.spyOn(h.deps.approvals!.gate, 'waitForDecision');
+      // Act
+      const status = await statusOf(send(deleteInPayments(), h.deps));
+      // Assert
+      expect(status.message).toMatch(/Approval apr-held0000001 is pending; the request was not run\. Once it is approved/);
+      expect(wait).not.toHaveBeenCalled();
+      expect(h.forwarded).toEqual([]);
     });
   });
 });
