@@ -27,7 +27,9 @@ const configFile = context('configFile') ?? 'gatehouse.config.yaml';
 let config: GatewayConfig;
 let policy: string;
 try {
-  config = loadGatewayConfigFile(configFile);
+  // The CLI's account and region (from its credentials): roles the stack creates and access entries it makes
+  // must be there, and saying so at synth beats a CloudFormation failure halfway through a deploy.
+  config = loadGatewayConfigFile(configFile, { deployment: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } });
   policy = loadGatewayPolicy(config, path.dirname(path.resolve(configFile))).serialized;
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

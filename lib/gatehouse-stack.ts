@@ -3,6 +3,8 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { ApprovalWorkflow } from './approval-workflow';
+import { ConnectionAccess, pascalCase } from './connection-access';
+import { connectionTrustPolicy } from './connection-role';
 import { GatewayApi } from './gateway-api';
 import { GrantSeed } from './grant-seed';
 import { GrantsTable } from './grants-table';
@@ -68,6 +70,8 @@ export class GatehouseStack extends Stack {
       cloudWatchRole: props.apiGatewayCloudWatchRole,
     });
     new GrantSeed(this, 'GrantSeed', { grants: config.grants ?? [], grantsTable });
+    const proxyRole = proxy.function.role!;
+    const access = new ConnectionAccess(this, 'ConnectionAccess', { connections: config.connections, proxyRole });
 
     if (config.approvals) {
       const approvals = new ApprovalWorkflow(this, 'Approvals', {
@@ -98,13 +102,28 @@ export class GatehouseStack extends Stack {
         description: `kubeconfig server for connection "${connection.name}"`,
       });
     }
+    new CfnOutput(this, 'ProxyRoleArn', {
+      value: proxyRole.roleArn,
+      description: 'The proxy\'s execution role: the one principal every connection role must trust',
+    });
+    for (const connection of config.connections) {
+      const id = pascalCase(connection.name);
+      const created = access.createdRoles.has(connection.name);
+      new CfnOutput(this, `ConnectionRoleArn${id}`, {
+        value: created ? access.createdRoles.get(connection.name)!.roleArn : connection.roleArn,
+        description: `Role of connection "${connection.name}" (${created ? 'created by this stack' : `not created by this stack: attach TrustPolicy${id}`})`,
+      });
+      if (!created) {
+        new CfnOutput(this, `TrustPolicy${id}`, {
+          value: this.toJsonString(connectionTrustPolicy(proxyRole.roleArn)),
+          description: `Trust policy for ${connection.roleArn}: aws iam update-assume-role-policy --role-name <name> --policy-document '<this>'`,
+        });
+      }
+    }
     new CfnOutput(this, 'GrantsTableName', { value: grantsTable.tableName });
     new CfnOutput(this, 'RecordsTableName', { value: recordsTable.tableName });
     new CfnOutput(this, 'ReplayBucketName', { value: replayBucket.bucketName });
   }
 }
 
-/** `prod-eu` -> `ProdEu`: output ids must be alphanumeric. */
-export function pascalCase(name: string): string {
-  return name.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
-}
+export { pascalCase };

@@ -38,6 +38,18 @@ export interface ConnectionConfig {
   readonly certificateAuthorityData: string;
   /** The IAM role Gatehouse assumes for this connection, mapped to a Kubernetes user by an EKS access entry. */
   readonly roleArn: string;
+  /**
+   * The stack creates `roleArn` (its name and path), trusted by the proxy's execution role only, for
+   * sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity, with no permissions of its own (an EKS token
+   * needs none). The ARN must be in the stack's account. @default false: the role exists; the stack outputs
+   * the trust policy to attach to it
+   */
+  readonly createRole?: boolean;
+  /**
+   * An EKS access entry for `roleArn` on `clusterName`, created by the stack; the cluster must be in the stack's
+   * account and region. @default none: map the role yourself (access entry or aws-auth)
+   */
+  readonly accessEntry?: AccessEntryConfig;
   /** Per-agent impersonation so the cluster's RBAC and audit log see the agent. @default disabled */
   readonly impersonation?: ImpersonationConfig;
   /** Lifetime of the assumed role session. @default 900 */
@@ -46,6 +58,24 @@ export interface ConnectionConfig {
   readonly description?: string;
   /** Extra credential patterns masked in this connection's responses, on top of the built-in set. @default none */
   readonly maskingPatterns?: readonly MaskingPatternConfig[];
+}
+
+/** What an EKS access entry gives the connection role: access policies, Kubernetes groups for RBAC, or both. */
+export interface AccessEntryConfig {
+  /** EKS access policies, by name (`AmazonEKSViewPolicy`) or ARN, each scoped to the cluster or to namespaces. @default none */
+  readonly accessPolicies?: readonly AccessPolicyConfig[];
+  /** Kubernetes groups the role's user is in, for RBAC bindings (never `system:*`). @default none */
+  readonly kubernetesGroups?: readonly string[];
+  /** Kubernetes user name of the role. @default EKS's, `arn:aws:sts::<account>:assumed-role/<role>/{{SessionName}}` */
+  readonly username?: string;
+}
+
+/** One EKS access policy of an access entry. */
+export interface AccessPolicyConfig {
+  /** `AmazonEKSViewPolicy`, `AmazonEKSEditPolicy`, ..., or `arn:aws:eks::aws:cluster-access-policy/<name>`. */
+  readonly policy: string;
+  /** Namespaces the policy applies in. @default the whole cluster */
+  readonly namespaces?: readonly string[];
 }
 
 /** A credential pattern, as configuration: a name for the record's counts and a regular expression. */

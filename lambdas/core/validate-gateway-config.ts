@@ -12,6 +12,7 @@ import type {
 } from './gateway-config';
 import { configGrantId } from './grant';
 import { readApprovalsConfig } from './approvals/validate-approvals-config';
+import { checkCreateRole, readAccessEntry, type DeploymentTarget } from './validate-connection-access';
 
 /** Options of {@link validateGatewayConfig}. */
 export interface ValidateGatewayConfigOptions {
@@ -21,6 +22,11 @@ export interface ValidateGatewayConfigOptions {
    * @default false
    */
   readonly allowLocalIssuers?: boolean;
+  /**
+   * The account and region the stack deploys to, when known (the CDK app passes the CLI's): `createRole` and
+   * `accessEntry` are checked against them. @default unknown: those checks are skipped
+   */
+  readonly deployment?: DeploymentTarget;
 }
 
 /** The Lambda buffers requests (6 MB invoke payload), so a larger body can never get through. */
@@ -41,7 +47,7 @@ const ISSUER_KEYS: Record<keyof IssuerConfig, true> = {
 };
 const CONNECTION_KEYS: Record<keyof ConnectionConfig, true> = {
   name: true, clusterName: true, region: true, endpoint: true, certificateAuthorityData: true, roleArn: true,
-  impersonation: true, sessionDurationSeconds: true, description: true, maskingPatterns: true,
+  impersonation: true, sessionDurationSeconds: true, description: true, maskingPatterns: true, createRole: true, accessEntry: true,
 };
 const IMPERSONATION_KEYS: Record<keyof ImpersonationConfig, true> = { enabled: true, userPrefix: true };
 const GRANT_KEYS: Record<keyof GrantSpec, true> = {
@@ -80,7 +86,7 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
   const rawIssuers = top.list('issuers', true);
   const rawConnections = top.list('connections', true);
   const issuers = rawIssuers.map((item, i) => readIssuer(top.child(`issuers[${i}]`, item), options));
-  const connections = rawConnections.map((item, i) => readConnection(top.child(`connections[${i}]`, item)));
+  const connections = rawConnections.map((item, i) => readConnection(top.child(`connections[${i}]`, item), options.deployment));
   // Names and duplicates come from the raw entries so that one bad field in a connection does not also
   // make every grant naming it report "not defined".
   const known: Known = {
@@ -141,7 +147,7 @@ function readIssuer(s: Section, options: ValidateGatewayConfigOptions): IssuerCo
   return compact({ name, issuer, audience, jwksUri, agentClaim, sessionClaim, groupsClaim }) as IssuerConfig;
 }
 
-function readConnection(s: Section): ConnectionConfig | undefined {
+function readConnection(s: Section, deployment: DeploymentTarget | undefined): ConnectionConfig | undefined {
   if (!s.ok) return undefined;
   const name = s.string('name', true, CONNECTION_NAME, 'lowercase letters, digits and "-", at most 63');
   s.rename(name);
@@ -158,10 +164,15 @@ function readConnection(s: Section): ConnectionConfig | undefined {
     'the proxy Lambda assumes the role with role credentials of its own (role chaining), which STS caps at one hour');
   const description = s.string('description', false);
   const maskingPatterns = s.list('maskingPatterns', false).map((item, i) => readMaskingPattern(s.child(`maskingPatterns[${i}]`, item)));
+  const createRole = s.boolean('createRole', false);
+  const access = { name, roleArn, region, impersonation, deployment };
+  checkCreateRole(s, createRole, access);
+  const accessEntry = s.has('accessEntry') ? readAccessEntry(s.child('accessEntry', s.value('accessEntry')), access) : undefined;
   if (!s.clean) return undefined;
   return compact({
     name, clusterName, region, endpoint, certificateAuthorityData, roleArn, impersonation, sessionDurationSeconds, description,
     maskingPatterns: s.has('maskingPatterns') ? maskingPatterns.filter(isDefined) : undefined,
+    createRole: createRole || undefined, accessEntry,
   }) as ConnectionConfig;
 }
 
