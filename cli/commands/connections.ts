@@ -4,6 +4,7 @@ import { renderKubeconfig } from '../../local/kubeconfig';
 import { printJson, required, str, type CommandContext, type CommandSpec, type GroupSpec } from '../command';
 import { NotFoundError, UsageError } from '../errors';
 import { connectionsTable, serversTable } from '../views';
+import { rbacCommand } from './connection-rbac';
 
 /** The directory holding the exec-credential helpers shipped with the CLI. */
 const HELPER_DIR = path.resolve(__dirname, '../../bin');
@@ -55,6 +56,7 @@ export const connectionsGroup: GroupSpec = {
       run: listConnections,
     },
     kubeconfigCommand,
+    rbacCommand,
   ],
 };
 
