@@ -141,7 +141,8 @@ async function scanAll(target: Target, filters: RecordFilters, report: () => voi
     } catch (error) {
       throw fromAwsError(error, `records table ${target.recordsTable}`);
     }
-    found.push(...((page.Items ?? []) as RequestRecord[]));
+    // The table also holds the proxy's stream leases (`lease#...`): only request records are records.
+    found.push(...((page.Items ?? []) as RequestRecord[]).filter((item) => String((item as { pk?: unknown }).pk ?? '').startsWith('req#')));
     report();
     start = page.LastEvaluatedKey;
   } while (start);

@@ -106,6 +106,7 @@ export class ProxyFunction extends Construct {
 
     props.grantsTable.grantReadGrants(this.function);
     props.recordsTable.grantWriteRecords(this.function);
+    props.recordsTable.grantStreamLeases(this.function);
     props.replayBucket.grantPutReplay(this.function);
     this.function.addToRolePolicy(new PolicyStatement({
       sid: 'AssumeConnectionRoles',

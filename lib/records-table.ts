@@ -1,6 +1,7 @@
 import { ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { STREAM_LEASE_KEY_PREFIX } from '../lambdas/core/stream-lease';
 import { stringKey, tableDefaults, type StoreOptions } from './store-options';
 
 /** Props of {@link RecordsTable}. */
@@ -50,6 +51,20 @@ export class RecordsTable extends Construct {
       grantee,
       actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
+    });
+  }
+
+  /**
+   * Lets the grantee count open streams per agent (the `lease#` items, see dynamodb-stream-leases.ts): GetItem,
+   * PutItem and UpdateItem limited by `dynamodb:LeadingKeys` to those items, so the reads never reach a record.
+   */
+  grantStreamLeases(grantee: IGrantable): Grant {
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${STREAM_LEASE_KEY_PREFIX}*`] } },
     });
   }
 

@@ -131,6 +131,8 @@ export interface LimitsConfig {
   readonly maxStreamSeconds?: number;
   /** A stream the cluster sends nothing on for this long is ended with an ERROR event. @default 240 (API Gateway drops idle streams at 5 min) */
   readonly streamIdleSeconds?: number;
+  /** Open streams (watches, log follows) one agent may hold at once; one more gets a 429 Status. @default 20 */
+  readonly maxStreamsPerAgent?: number;
 }
 
 /** The whole configuration. */

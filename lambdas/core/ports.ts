@@ -35,6 +35,20 @@ export interface ReplayStore {
   put(key: string, bytes: Buffer, sha256: string): Promise<void>;
 }
 
+/**
+ * Leases on an agent's open streams (watches, log follows), so operators can cap how many one agent holds at
+ * once. A lease ends when released or, if its Lambda died first, at `expiresAt`.
+ */
+export interface StreamLeases {
+  /**
+   * Takes a lease for `leaseId` unless `key` already holds `cap` live ones; answers how many were live before.
+   * Rejects when the count cannot be established (the caller fails closed).
+   */
+  acquire(key: string, leaseId: string, expiresAt: Date, cap: number): Promise<{ readonly acquired: boolean; readonly live: number }>;
+  /** Gives a lease back; a lease already gone is fine. */
+  release(key: string, leaseId: string): Promise<void>;
+}
+
 /** Temporary AWS credentials. */
 export interface AwsCredentials {
   readonly accessKeyId: string;

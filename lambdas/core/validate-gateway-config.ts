@@ -53,7 +53,7 @@ const IMPERSONATION_KEYS: Record<keyof ImpersonationConfig, true> = { enabled: t
 const GRANT_KEYS: Record<keyof GrantSpec, true> = {
   connection: true, agent: true, group: true, issuer: true, namespaces: true, expiresAt: true, impersonateGroups: true,
 };
-const LIMITS_KEYS: Record<keyof LimitsConfig, true> = { maxRequestBodyBytes: true, upstreamTimeoutMs: true, maxResponseBytes: true, maxStreamSeconds: true, streamIdleSeconds: true };
+const LIMITS_KEYS: Record<keyof LimitsConfig, true> = { maxRequestBodyBytes: true, upstreamTimeoutMs: true, maxResponseBytes: true, maxStreamSeconds: true, streamIdleSeconds: true, maxStreamsPerAgent: true };
 
 const ISSUER_NAME = /^[a-z0-9-]{1,32}$/;
 const CONNECTION_NAME = /^[a-z0-9-]{1,63}$/;
@@ -276,8 +276,10 @@ function readLimits(s: Section): LimitsConfig | undefined {
     'API Gateway ends a streamed response after 15 minutes; Gatehouse must end it first, cleanly');
   const streamIdleSeconds = s.integer('streamIdleSeconds', 5, 280,
     'API Gateway drops a streamed response that is idle for 5 minutes');
+  const maxStreamsPerAgent = s.integer('maxStreamsPerAgent', 1, 10_000,
+    'each open stream holds a Lambda for up to maxStreamSeconds; count the watches your agents\' informers open');
   if (!s.clean) return undefined;
-  return compact({ maxRequestBodyBytes, upstreamTimeoutMs, maxResponseBytes, maxStreamSeconds, streamIdleSeconds }) as LimitsConfig;
+  return compact({ maxRequestBodyBytes, upstreamTimeoutMs, maxResponseBytes, maxStreamSeconds, streamIdleSeconds, maxStreamsPerAgent }) as LimitsConfig;
 }
 
 function checkIssuerUrl(s: Section, key: string, value: string, options: ValidateGatewayConfigOptions): void {

@@ -12,6 +12,7 @@ import { createJwtTokenVerifier } from '../adapters/jwt-token-verifier';
 import { createS3ReplayStore } from '../adapters/s3-replay-store';
 import { createStsRoleAssumer } from '../adapters/sts-role-assumer';
 import { createApprovalGateFromEnvironment } from '../approvals/approval-workflow-dependencies';
+import { createDynamoDbStreamLeases } from '../adapters/dynamodb-stream-leases';
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import { createRequestGuard } from './create-request-guard';
 import { ClusterFactsReader } from './cluster-facts';
@@ -56,7 +57,9 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
       ...(config.limits?.maxResponseBytes ? { maxResponseBytes: config.limits.maxResponseBytes } : {}),
       ...(config.limits?.maxStreamSeconds ? { maxStreamSeconds: config.limits.maxStreamSeconds } : {}),
       ...(config.limits?.streamIdleSeconds ? { idleSeconds: config.limits.streamIdleSeconds } : {}),
+      ...(config.limits?.maxStreamsPerAgent ? { maxStreamsPerAgent: config.limits.maxStreamsPerAgent } : {}),
     },
+    streamLeases: createDynamoDbStreamLeases({ client: documents, tableName: required(env, 'GATEHOUSE_RECORDS_TABLE') }),
     retentionDays: config.retentionDays ?? 400,
     verifier: createJwtTokenVerifier(config.issuers),
     grants: createDynamoDbGrantStore({ client: documents, tableName: required(env, 'GATEHOUSE_GRANTS_TABLE') }),

@@ -5,7 +5,7 @@ import { approvalSubjectFor } from '../core/approvals/approval-subject';
 import type { RequestInfo } from '../core/request-info';
 import type { ConnectionConfig } from '../core/gateway-config';
 import type { ProxyRequest } from '../core/api-gateway-event';
-import type { GrantStore, RecordStore, ReplayStore, RoleAssumer, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
+import type { GrantStore, RecordStore, ReplayStore, RoleAssumer, StreamLeases, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
 import type { Grant } from '../core/grant';
 import type { GuardDecision, GuardVerdict, RequestGuard } from './request-guard';
@@ -33,6 +33,8 @@ export interface ProxyDependencies {
   readonly limits: { readonly maxRequestBodyBytes: number; readonly upstreamTimeoutMs: number };
   /** Limits of streamed answers (watch, follow, answers past 6 MB). @default STREAM_LIMIT_DEFAULTS */
   readonly streamLimits?: StreamLimits;
+  /** Counts each agent's open streams for `streamLimits.maxStreamsPerAgent`; absent, streams are not counted. */
+  readonly streamLeases?: StreamLeases;
   readonly retentionDays: number;
   readonly verifier: TokenVerifier;
   readonly grants: GrantStore;
@@ -84,9 +86,14 @@ export async function beginRequest(req: ProxyRequest, deps: ProxyDependencies): 
 /**
  * What every transport shares: connection, path safety, classification, grant, policy (with the cluster reads
  * it needs), approval, a durable intent record, the scoped role and EKS token, and the upstream headers. Any
- * step that cannot be established throws before anything is sent to the cluster (fail closed).
+ * step that cannot be established throws before anything is sent to the cluster (fail closed). `admit` is the
+ * transport's own last check (a cap on open streams), run after policy and approval and before the intent
+ * record, so what it refuses is recorded as refused.
  */
-export async function prepareForward(req: ProxyRequest, identity: AgentIdentity, trail: RequestTrail, deps: ProxyDependencies, transport: Transport): Promise<PreparedForward> {
+export async function prepareForward(
+  req: ProxyRequest, identity: AgentIdentity, trail: RequestTrail, deps: ProxyDependencies, transport: Transport,
+  admit?: (request: RequestInfo) => Promise<void>,
+): Promise<PreparedForward> {
   const connection = deps.connections.get(req.connection);
   if (!connection) {
     throw new NotFoundError(`Connection "${req.connection}" does not exist on this Gatehouse; check the server URL in your kubeconfig (…/k8s/<connection>).`);
@@ -143,6 +150,7 @@ export async function prepareForward(req: ProxyRequest, identity: AgentIdentity,
     }
   }
 
+  await admit?.(request);
   await trail.writeIntent();
 
   token ??= await mint();

@@ -13,6 +13,8 @@ export interface StreamLimits {
   readonly maxResponseBytes: number;
   /** Units of a stream kept for the record's replay blob. @default 10000 */
   readonly recordUnits: number;
+  /** Open streams one agent may hold at once; one more is a 429. @default 20 */
+  readonly maxStreamsPerAgent: number;
 }
 
 /** The defaults, within API Gateway's limits. */
@@ -22,6 +24,7 @@ export const STREAM_LIMIT_DEFAULTS: StreamLimits = {
   grantCheckSeconds: 5,
   maxResponseBytes: 64 * 1024 * 1024,
   recordUnits: 10_000,
+  maxStreamsPerAgent: 20,
 };
 
 /**

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import type { ProxyRequest, ProxyResponse } from '../core/api-gateway-event';
 import type { AgentIdentity } from '../core/agent-identity';
-import { GatehouseError, UpstreamIdleError, UpstreamResponseError } from '../core/errors';
+import { GatehouseError, ServiceUnavailableError, UpstreamIdleError, UpstreamResponseError } from '../core/errors';
+import type { RequestInfo } from '../core/request-info';
+import { streamLeaseKey, tooManyStreamsError } from '../core/stream-lease';
 import { toKubeStatus } from '../core/kube-status';
 import { matchGrant } from '../core/match-grant';
 import { createStreamMasker, type StreamMasker } from '../core/masking/stream-masker';
@@ -35,19 +37,61 @@ export async function streamRequest(req: ProxyRequest, deps: ProxyDependencies):
   const limits: StreamLimits = deps.streamLimits ?? STREAM_LIMIT_DEFAULTS;
   const { identity, trail } = await beginRequest(req, deps);
   let prepared: PreparedForward;
+  let lease: StreamLease | undefined;
+  const admit = async (request: RequestInfo) => {
+    if (isOpenStream(req, request)) lease = await takeLease(identity, req.requestId, deps, limits);
+  };
   try {
-    prepared = await prepareForward(req, identity, trail, deps, 'streamed');
+    prepared = await prepareForward(req, identity, trail, deps, 'streamed', admit);
   } catch (error) {
+    await lease?.release();
     await trail.refused(error);
     throw error;
   }
   if (!isOpenStream(req, prepared.request)) return whole(prepared, trail, deps, limits);
   try {
-    return await open(req, identity, prepared, trail, deps, limits);
+    return await open(req, identity, prepared, trail, deps, limits, lease);
   } catch (error) {
+    await lease?.release();
     await trail.refused(error);
     throw error;
   }
+}
+
+/** One open stream counted against its agent's cap, until released. */
+interface StreamLease {
+  release(): Promise<void>;
+}
+
+/**
+ * Counts this stream against the agent's `maxStreamsPerAgent`: one over is a 429, a count that cannot be read is
+ * a 503 (the cap is the operator's control, so it fails closed). The lease outlives the longest stream by a
+ * minute, so a Lambda that dies mid-stream frees its place by itself.
+ */
+async function takeLease(identity: AgentIdentity, requestId: string, deps: ProxyDependencies, limits: StreamLimits): Promise<StreamLease | undefined> {
+  const leases = deps.streamLeases;
+  if (!leases) return undefined;
+  const key = streamLeaseKey(identity);
+  const expiresAt = new Date(deps.now().getTime() + (limits.maxStreamSeconds + 60) * 1000);
+  let taken: Awaited<ReturnType<typeof leases.acquire>>;
+  try {
+    taken = await leases.acquire(key, requestId, expiresAt, limits.maxStreamsPerAgent);
+  } catch (error) {
+    deps.log('error', 'stream lease failed', { error: error instanceof Error ? error.name : 'Error' });
+    throw new ServiceUnavailableError('Gatehouse could not count your open streams, so it cannot tell whether this one is within your limit; retry shortly.', 2);
+  }
+  if (!taken.acquired) {
+    deps.metric('stream_cap_refused', 1, 'Count');
+    throw tooManyStreamsError(identity.agent, limits.maxStreamsPerAgent);
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await leases.release(key, requestId).catch((error: unknown) => deps.log('warn', 'stream lease release failed', { error: error instanceof Error ? error.name : 'Error' }));
+    },
+  };
 }
 
 /** Any answer that is not an open stream: read whole, masked, recorded, as the buffered path does. */
@@ -67,7 +111,10 @@ async function whole(prepared: PreparedForward, trail: RequestTrail, deps: Proxy
   }
 }
 
-async function open(req: ProxyRequest, identity: AgentIdentity, prepared: PreparedForward, trail: RequestTrail, deps: ProxyDependencies, limits: StreamLimits): Promise<StreamedResponse> {
+async function open(
+  req: ProxyRequest, identity: AgentIdentity, prepared: PreparedForward, trail: RequestTrail, deps: ProxyDependencies, limits: StreamLimits,
+  lease: StreamLease | undefined,
+): Promise<StreamedResponse> {
   const { connection, request, decision } = prepared;
   if (!deps.upstream.open) throw new GatehouseError(501, 'NotImplemented', 'This Gatehouse cannot stream answers from this connection; run the command without --watch/-f.');
   const watch = request.verb === 'watch';
@@ -82,6 +129,7 @@ async function open(req: ProxyRequest, identity: AgentIdentity, prepared: Prepar
     for await (const chunk of upstream.body) chunks.push(chunk);
     const masked = deps.guard.mask({ connection: connection.name, body: Buffer.concat(chunks), contentType, request, unmaskSecrets: decision.unmaskSecrets });
     const response: ProxyResponse = { status: upstream.status, headers, body: masked.body };
+    await lease?.release();
     await trail.completed(response, masked.counts, decision.unmaskSecrets);
     return response;
   }
@@ -90,10 +138,12 @@ async function open(req: ProxyRequest, identity: AgentIdentity, prepared: Prepar
   const started = deps.now().getTime();
   const timers: NodeJS.Timeout[] = [];
   const clientGone = { value: false };
-  const generator = flow(upstream, masker, { req, identity, watch, started, trail, deps, limits, headers, unmask: decision.unmaskSecrets, connection: connection.name, namespace: request.namespace, timers, clientGone });
+  const generator = flow(upstream, masker, { req, identity, watch, started, trail, deps, limits, headers, unmask: decision.unmaskSecrets, connection: connection.name, namespace: request.namespace, timers, clientGone, lease });
   let ended = false;
+  let flowing = false;
   const body = new Readable({
     read() {
+      flowing = true;
       generator.next().then(
         (step) => {
           if (step.done) {
@@ -110,6 +160,8 @@ async function open(req: ProxyRequest, identity: AgentIdentity, prepared: Prepar
       clientGone.value = !ended;
       timers.forEach(clearTimeout);
       upstream.abort();
+      // Gone before the first read: the flow (which releases the lease when it ends) never started.
+      if (!flowing) void lease?.release();
       callback(error);
     },
   });
@@ -131,6 +183,7 @@ interface FlowContext {
   readonly timers: NodeJS.Timeout[];
   /** Set when the client went away before the stream ended. */
   readonly clientGone: { value: boolean };
+  readonly lease: StreamLease | undefined;
 }
 
 /**
@@ -200,6 +253,7 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
   } finally {
     upstream.abort();
     pending?.catch(() => undefined);
+    await ctx.lease?.release();
     const durationMs = deps.now().getTime() - ctx.started;
     deps.metric(`stream_end_${end}`, 1, 'Count');
     await ctx.trail.completed({ status: 200, headers: ctx.headers, body: Buffer.concat(emitted) }, masker.counts, ctx.unmask).catch(() => undefined);

@@ -151,12 +151,31 @@ describe('GatehouseStack', () => {
     it('reads grants, writes records and puts replay blobs, nothing more', () => {
       const proxyRole = proxyFunction().Properties.Role['Fn::GetAtt'][0];
       const policy = resourcesOf('AWS::IAM::Policy').find((p) => p.Properties.Roles.some((r: any) => r.Ref === proxyRole))!;
-      const granted = (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap(actions).sort();
+      const granted = [...new Set((policy.Properties.PolicyDocument.Statement as Statement[]).flatMap(actions))].sort();
 
       expect(granted).toEqual([
         'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
         's3:PutObject', 'sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession',
       ]);
+    });
+  });
+
+  describe('stream leases', () => {
+    it('lets the proxy read and write only the lease items of the records table, never a record', () => {
+      const proxyRole = proxyFunction().Properties.Role['Fn::GetAtt'][0];
+      const policy = resourcesOf('AWS::IAM::Policy').find((p) => p.Properties.Roles.some((r: any) => r.Ref === proxyRole))!;
+      const leaseStatements = (policy.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: unknown }>)
+        .filter((s) => JSON.stringify(s.Condition ?? {}).includes('dynamodb:LeadingKeys'));
+
+      expect(leaseStatements).toHaveLength(1);
+      expect(leaseStatements[0]).toMatchObject({
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['lease#*'] } },
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RecordsTable/), 'Arn'] },
+      });
+      const unconditionalRecordReads = (policy.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: unknown }>)
+        .filter((s) => !s.Condition && actions(s).includes('dynamodb:GetItem') && JSON.stringify(s.Resource).includes('RecordsTable'));
+      expect(unconditionalRecordReads).toEqual([]);
     });
   });
 

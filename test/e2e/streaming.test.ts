@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
-import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, rawRequest } from './support/local-gatehouse';
+import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, rawRequest, withIsolatedGatehouse, type Instance } from './support/local-gatehouse';
 
 jest.setTimeout(90_000);
 
@@ -55,11 +55,11 @@ function start(kubeconfig: string, args: readonly string[]): Running {
 }
 
 const session = (label: string) => ({ agent: 'demo-agent', runId: `stream-${label}-${run}` });
-const tokenFor = (s: { agent: string; runId: string }, groups: string[] = []) => demoToken({ sub: s.agent, run_id: s.runId, groups });
-const auth = (s: { agent: string; runId: string }) => ({ authorization: `Bearer ${tokenFor(s)}`, 'content-type': 'application/json' });
+const tokenFor = (s: { agent: string; runId: string }, groups: string[] = [], instance: Instance = 'main') => demoToken({ sub: s.agent, run_id: s.runId, groups }, 600, instance);
+const auth = (s: { agent: string; runId: string }, instance: Instance = 'main') => ({ authorization: `Bearer ${tokenFor(s, [], instance)}`, 'content-type': 'application/json' });
 
-async function records(s: { agent: string; runId: string }): Promise<Array<Record<string, any>>> {
-  const out = await documents().send(new QueryCommand({
+async function records(s: { agent: string; runId: string }, instance: Instance = 'main'): Promise<Array<Record<string, any>>> {
+  const out = await documents(instance).send(new QueryCommand({
     TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
     ExpressionAttributeValues: { ':s': `session#demo#${s.agent}/${s.runId}` },
   }));
@@ -155,6 +155,35 @@ describe('large answers', () => {
   });
 });
 
+describe('the cap on open streams per agent', () => {
+  it('answers a third watch of an agent holding two with a 429 Status, and opens it once one of the two ends', async () => {
+    // On the isolated instance, whose limits.maxStreamsPerAgent is 2.
+    await withIsolatedGatehouse(async () => {
+      // Arrange: an agent of its own, with two kubectl watches open.
+      const s = { agent: `cap-agent-${run}`, runId: `cap-${run}` };
+      const grant = await addGrant(s.agent, 'isolated');
+      const kubeconfig = kubeconfigFor(tokenFor(s, [], 'isolated'), 'demo', 'isolated');
+      const watches = [0, 1].map(() => start(kubeconfig, ['get', 'configmaps', '-n', 'staging', '--watch-only']));
+      await eventually(async () => ((await records(s, 'isolated')).filter((r) => r.verb === 'watch').length === 2 ? true : undefined));
+      const third = `/k8s/demo/api/v1/namespaces/staging/configmaps?watch=true&timeoutSeconds=1`;
+      // Act
+      const refused = await rawRequest(third, { headers: auth(s, 'isolated'), instance: 'isolated' });
+      await watches[0]!.stop();
+      const opened = await eventually(async () => {
+        const answer = await rawRequest(third, { headers: auth(s, 'isolated'), instance: 'isolated' });
+        return answer.status === 200 ? answer : undefined;
+      });
+      // Assert
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body)).toMatchObject({ kind: 'Status', code: 429, reason: 'TooManyRequests' });
+      expect(JSON.parse(refused.body).message).toMatch(new RegExp(`Agent "${s.agent}" already has 2 open streams .*limits.maxStreamsPerAgent`));
+      expect(opened.status).toBe(200);
+      await watches[1]!.stop();
+      await grant.revoke();
+    });
+  });
+});
+
 describe('revocation', () => {
   it('ends a live watch within seconds of the grant being revoked', async () => {
     // Arrange: an agent with a grant of its own, revocable through the operator CLI's table.
@@ -187,10 +216,10 @@ async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): 
   }
 }
 
-async function addGrant(agent: string): Promise<{ revoke(): Promise<void> }> {
+async function addGrant(agent: string, instance: Instance = 'main'): Promise<{ revoke(): Promise<void> }> {
   const item = grantToItem(grantFromSpec({ connection: 'demo', agent, issuer: 'demo' }, { grantId: `g-${agent}`, createdAt: new Date().toISOString(), createdBy: 'e2e', source: 'cli' }));
-  await documents().send(new PutCommand({ TableName: 'gatehouse-grants', Item: item }));
+  await documents(instance).send(new PutCommand({ TableName: 'gatehouse-grants', Item: item }));
   // New grants are seen within the 5 s grant cache.
-  await eventually(async () => ((await rawRequest('/k8s/demo/api/v1/namespaces/staging/pods', { headers: { authorization: `Bearer ${demoToken({ sub: agent, run_id: 'probe' })}` } })).status === 200 ? true : undefined), 15_000);
-  return { revoke: async () => { await documents().send(new DeleteCommand({ TableName: 'gatehouse-grants', Key: { pk: item.pk, sk: item.sk } })); } };
+  await eventually(async () => ((await rawRequest('/k8s/demo/api/v1/namespaces/staging/pods', { headers: { authorization: `Bearer ${demoToken({ sub: agent, run_id: 'probe' }, 600, instance)}` }, instance })).status === 200 ? true : undefined), 15_000);
+  return { revoke: async () => { await documents(instance).send(new DeleteCommand({ TableName: 'gatehouse-grants', Key: { pk: item.pk, sk: item.sk } })); } };
 }

@@ -102,6 +102,8 @@ export default async function globalSetup(): Promise<void> {
         policyFiles,
         // Short enough for the expiry test, long enough for a click while kubectl is held (default hold, 240 s).
         approvals: { timeoutMinutes: 0.5, personClaims },
+        // Small enough for the stream cap test (streaming.test.ts) to reach it.
+        limits: { maxStreamsPerAgent: 2 },
       }).then((s) => (started.push(s), s)),
     ]);
     fs.writeFileSync(e2eReadyFile(), JSON.stringify({ ...main, isolated }));

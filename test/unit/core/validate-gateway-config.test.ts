@@ -118,6 +118,8 @@ describe('validateGatewayConfig', () => {
     ['body limit over 6 MB', (c) => (c.limits.maxRequestBodyBytes = 6 * 1024 * 1024 + 1), 'limits: maxRequestBodyBytes 6291457 must be an integer from 1 to 6291456'],
     ['upstream timeout at the gateway limit', (c) => (c.limits.upstreamTimeoutMs = 29_000), 'limits: upstreamTimeoutMs 29000 must be an integer from 1000 to 28999'],
     ['typo in limits', (c) => (c.limits.upstreamTimeout = 1), 'limits: unknown key "upstreamTimeout"; did you mean "upstreamTimeoutMs"?'],
+    ['no streams allowed per agent', (c) => (c.limits.maxStreamsPerAgent = 0), 'limits: maxStreamsPerAgent 0 must be an integer from 1 to 10000'],
+    ['a fractional stream cap', (c) => (c.limits.maxStreamsPerAgent = 2.5), 'limits: maxStreamsPerAgent 2.5 must be an integer from 1 to 10000'],
     ['retention', (c) => (c.retentionDays = 0), 'retentionDays 0 must be an integer >= 1'],
     ['null value from an empty YAML key', (c) => (c.issuers[0].jwksUri = null), 'jwksUri must be a non-empty string, got null'],
     ['connections not a list', (c) => (c.connections = { demo: {} }), 'connections must be a list, got a map'],

@@ -1,120 +1,16 @@
 import type { ProxyRequest } from '../../../lambdas/core/api-gateway-event';
-import type { ConnectionConfig, GatewayConfig } from '../../../lambdas/core/gateway-config';
-import type { Grant } from '../../../lambdas/core/grant';
-import type { UpstreamRequest, UpstreamResponse } from '../../../lambdas/core/ports';
 import type { ApprovalStore } from '../../../lambdas/core/approvals/approval-ports';
-import { GatehouseError } from '../../../lambdas/core/errors';
-import { toKubeStatus } from '../../../lambdas/core/kube-status';
-import { compilePolicy, serializePolicy } from '../../../lambdas/core/policy/compile-policy';
 import { createApprovalGate } from '../../../lambdas/approvals/create-approval-gate';
-import { createRequestGuard } from '../../../lambdas/proxy/create-request-guard';
 import { proxyRequest, type ProxyDependencies } from '../../../lambdas/proxy/proxy-request';
 import { streamRequest } from '../../../lambdas/proxy/stream-request';
 import type { ApprovalGate, ApprovalState } from '../../../lambdas/core/approval';
-import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
 import { SETTINGS } from '../approvals/support/fixtures';
-import { PACK_SOURCES } from '../policy/policy-test-support';
+import { harness, request, statusOf } from './support/proxy-harness';
 
 /**
  * Promises the proxy makes at its edges, over in-memory ports and the real request guard: what the agent
  * gets (status, Status message), what reached the cluster, and what the record says.
  */
-
-const connection = (name: string, extra: Partial<ConnectionConfig> = {}): ConnectionConfig => ({
-  name, clusterName: `${name}-cluster`, region: 'eu-west-1', endpoint: `https://${name}.cluster.example`, certificateAuthorityData: '',
-  roleArn: `arn:aws:iam::111122223333:role/gatehouse-${name}`, ...extra,
-});
-const ACME_KEY_PATTERN = { id: 'acme-api-key', regex: 'acme_live_[A-Za-z0-9]{16}' };
-const CONNECTIONS = [connection('prod', { maskingPatterns: [ACME_KEY_PATTERN] }), connection('dev')];
-
-/** The baseline pack, and a rule that sends deletes in namespace `payments` to a person. */
-const POLICY = serializePolicy(compilePolicy([{
-  source: 'policy.yaml',
-  text: [
-    'apiVersion: gatehouse.dev/v1',
-    'kind: Policy',
-    'packs: [baseline]',
-    'defaults: { "*": allow }',
-    'rules:',
-    '  - id: payments-deletes',
-    '    effect: approve',
-    '    message: Deletes in payments need a person.',
-    '    match: { verbs: [delete], namespaces: [payments] }',
-  ].join('\n'),
-}], { packs: PACK_SOURCES }));
-
-/** The real guard, compiled once for the file as a Lambda container compiles it once. */
-const GUARD: RequestGuard = createRequestGuard({ issuers: [], connections: CONNECTIONS } as unknown as GatewayConfig, POLICY);
-
-interface HarnessOptions {
-  approvals?: ProxyDependencies['approvals'];
-  upstreamBody?: string;
-  failReplay?: boolean;
-  failComplete?: boolean;
-}
-
-function harness(options: HarnessOptions = {}) {
-  const events: string[] = [];
-  const forwarded: { connection: string; request: UpstreamRequest }[] = [];
-  const records: Record<string, Record<string, unknown>> = {};
-  const blobs: Record<string, string> = {};
-  const metrics: string[] = [];
-  const grant = (c: string): Grant => ({ grantId: `g-${c}`, connection: c, principalType: 'agent', principal: 'bot', createdAt: '', createdBy: '', source: 'cli' });
-  const deps: ProxyDependencies = {
-    connections: new Map(CONNECTIONS.map((c) => [c.name, c])),
-    issuerNames: ['ci'],
-    limits: { maxRequestBodyBytes: 1_000_000, upstreamTimeoutMs: 1000 },
-    retentionDays: 30,
-    verifier: {
-      verify: async () => ({ claims: { sub: 'bot', run_id: '7' }, issuer: { name: 'ci', issuer: 'https://ci.example', audience: ['gatehouse'], sessionClaim: 'run_id' } }),
-    },
-    grants: { grantsFor: async (c) => [grant(c)] },
-    records: {
-      putIntent: async (item) => { events.push('intent'); records[item.requestId] = { ...item }; },
-      complete: async (id, attrs) => {
-        events.push('complete');
-        if (options.failComplete) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
-        Object.assign(records[id]!, attrs);
-      },
-      putFinal: async (item) => { events.push('final'); records[item.requestId] = { ...item }; },
-    },
-    replay: {
-      put: async (key, bytes) => {
-        events.push('replay');
-        if (options.failReplay) throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
-        blobs[key] = bytes.toString();
-      },
-    },
-    roles: { credentialsFor: async () => { events.push('assume'); return { accessKeyId: 'ASIAXXXXXXXXXXXXXXXX', secretAccessKey: 's', sessionToken: 't' }; } },
-    upstream: {
-      send: async (c, request): Promise<UpstreamResponse> => {
-        events.push('upstream');
-        forwarded.push({ connection: c.name, request });
-        return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(options.upstreamBody ?? '{"kind":"Status","status":"Success"}'), latencyMs: 3 };
-      },
-    },
-    clusterFacts: { read: async () => { events.push('read'); return {}; } },
-    guard: GUARD,
-    approvals: options.approvals,
-    now: () => new Date('2026-11-22T10:00:00Z'),
-    log: () => undefined,
-    annotate: () => undefined,
-    metric: (name) => { metrics.push(name); },
-  };
-  return { deps, events, forwarded, records, blobs, metrics };
-}
-
-const request = (overrides: Partial<ProxyRequest> = {}): ProxyRequest => ({
-  requestId: 'req-1', method: 'GET', connection: 'prod', clusterPath: '/api/v1/namespaces/app/pods', rawQuery: '',
-  headers: { authorization: ['Bearer agent-jwt'] }, body: Buffer.alloc(0), ...overrides,
-});
-
-/** The Status the agent's kubectl receives for a refused request. */
-async function statusOf(promise: Promise<unknown>) {
-  const outcome = await promise.then(() => undefined, (error: unknown) => error);
-  if (!(outcome instanceof GatehouseError)) throw new Error(`expected a refusal, got ${outcome === undefined ? 'an answer' : String(outcome)}`);
-  return toKubeStatus(outcome, 'req-1');
-}
 
 /** `kubectl run web --image=nginx` as client-go sends it with protobuf: the `k8s\0` envelope, then the Pod. */
 const PROTOBUF_POD = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), Buffer.from('\n\x0b\n\x02v1\x12\x03Pod\x12\x20\n\x03web\x12\x03app', 'binary')]);

@@ -1,0 +1,30 @@
+import type { AgentIdentity } from './agent-identity';
+import { TooManyRequestsError } from './errors';
+
+/** Partition key prefix of lease items in the records table (records are `req#...`). */
+export const STREAM_LEASE_KEY_PREFIX = 'lease#';
+
+/** Whose streams are counted together: one agent of one issuer, across its connections and sessions. */
+export function streamLeaseKey(identity: Pick<AgentIdentity, 'issuer' | 'agent'>): string {
+  return `${identity.issuer}:${identity.agent}`;
+}
+
+/** The leases of a stored map that have not expired (entries that are not numbers are dropped). */
+export function liveLeases(stored: unknown, now: Date): Record<string, number> {
+  const live: Record<string, number> = {};
+  if (!stored || typeof stored !== 'object') return live;
+  const nowSeconds = now.getTime() / 1000;
+  for (const [id, expires] of Object.entries(stored as Record<string, unknown>)) {
+    if (typeof expires === 'number' && expires > nowSeconds) live[id] = expires;
+  }
+  return live;
+}
+
+/** The 429 an agent gets for one stream too many; it says what to do. */
+export function tooManyStreamsError(agent: string, cap: number): TooManyRequestsError {
+  return new TooManyRequestsError(
+    `Agent "${agent}" already has ${cap} open streams (watches and log follows), the most this Gatehouse allows one agent `
+      + '(limits.maxStreamsPerAgent); stop one of them, or wait for one to end, and retry.',
+    5,
+  );
+}
