@@ -7,12 +7,13 @@ import { grantsGroup } from './commands/grants';
 import { policyGroup } from './commands/policy';
 import { replayCommand } from './commands/replay';
 import { sessionsGroup } from './commands/sessions';
+import { slackGroup } from './commands/slack';
 import { CliError, EXIT } from './errors';
 import { processIo, type Io } from './io';
 import { resolveTarget, sdkFactory, type AwsFactory, type Target } from './target';
 
 /** Every command, in the order `gatehouse --help` lists them. */
-export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand, policyGroup, approvalsGroup];
+export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand, policyGroup, approvalsGroup, slackGroup];
 
 /** What `main` runs with; tests inject their own. */
 export interface MainDependencies {

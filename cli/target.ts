@@ -21,6 +21,10 @@ export interface Target {
   readonly approvalsTable?: string;
   /** Connection name -> kubeconfig server URL. */
   readonly servers: ReadonlyMap<string, string>;
+  /** The gateway's base URL (the stage URL of a stack); Slack's interactions and the doctor route hang off it. */
+  readonly endpointUrl: string;
+  /** Every stack output by key (empty for local mode): role ARNs, trust policies, Slack secrets. */
+  readonly outputs: Readonly<Record<string, string>>;
   /** Full connection settings, when the target exposes them (local mode, a config output, or --config). */
   readonly connections?: readonly ConnectionConfig[];
   readonly issuers?: readonly IssuerConfig[];
@@ -115,6 +119,8 @@ function localTarget(stateDir: string, aws: AwsFactory): Target {
     replayBucket: need('GATEHOUSE_REPLAY_BUCKET'),
     approvalsTable: e.GATEHOUSE_APPROVALS_TABLE,
     servers: new Map(connections.map((c) => [c.name, `${endpoints.gatewayUrl}/k8s/${c.name}`])),
+    endpointUrl: endpoints.gatewayUrl,
+    outputs: {},
     connections,
     issuers: config.issuers,
     configSource: file,
@@ -165,6 +171,8 @@ async function stackTarget(stackName: string, region: string | undefined, aws: A
     replayBucket: need('ReplayBucketName'),
     approvalsTable: output('ApprovalsTableName'),
     servers,
+    endpointUrl,
+    outputs: Object.fromEntries(outputs.filter((o) => o.OutputKey && o.OutputValue !== undefined).map((o) => [o.OutputKey!, o.OutputValue!])),
     connections: config?.connections,
     issuers: config?.issuers,
     configSource: config ? `stack ${stackName} outputs` : undefined,

@@ -1,6 +1,6 @@
 import { lambdaBundling } from './lambda-bundling';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { LambdaIntegration, type Method, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,7 @@ import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfu
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { approvalTimeoutSeconds, type ApprovalsConfig } from '../lambdas/core/approvals/approvals-config';
+import { SLACK_SECRET_ENV, SLACK_SECRET_PLACEHOLDER } from '../lambdas/core/approvals/slack-secrets';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { approvalDefinition } from './approval-state-machine';
 import { ApprovalsTable } from './approvals-table';
@@ -62,6 +63,8 @@ export class ApprovalWorkflow extends Construct {
   readonly interactionsFunction: NodejsFunction;
   readonly botToken: ISecret;
   readonly signingSecret: ISecret;
+  /** Whether the stack created the secrets (the configuration named no ARN): they hold a placeholder until filled. */
+  readonly createdSecrets: { readonly botToken: boolean; readonly signingSecret: boolean };
 
   constructor(scope: Construct, id: string, props: ApprovalWorkflowProps) {
     super(scope, id);
@@ -69,8 +72,16 @@ export class ApprovalWorkflow extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? RetentionDays.THREE_MONTHS;
     this.table = new ApprovalsTable(this, 'Table', { removalPolicy: props.removalPolicy, encryptionKey: props.encryptionKey });
-    this.botToken = Secret.fromSecretCompleteArn(this, 'BotToken', props.approvals.slack.botTokenSecretArn);
-    this.signingSecret = Secret.fromSecretCompleteArn(this, 'SigningSecret', props.approvals.slack.signingSecretArn);
+    const { botTokenSecretArn, signingSecretArn } = props.approvals.slack;
+    // Secrets the configuration does not name are created here, holding a placeholder the reader refuses until an
+    // operator puts the real value in (Secrets Manager has no empty secrets). The value never passes through CDK.
+    const secret = (name: string, arn: string | undefined, description: string): ISecret => (arn
+      ? Secret.fromSecretCompleteArn(this, name, arn)
+      : new Secret(this, name, { description, secretStringValue: SecretValue.unsafePlainText(SLACK_SECRET_PLACEHOLDER), removalPolicy }));
+    this.botToken = secret('BotToken', botTokenSecretArn, 'Gatehouse approvals: the Slack app\'s bot token (xoxb-...); fill with aws secretsmanager put-secret-value');
+    this.signingSecret = secret('SigningSecret', signingSecretArn, 'Gatehouse approvals: the Slack app\'s signing secret; fill with aws secretsmanager put-secret-value');
+    this.createdSecrets = { botToken: !botTokenSecretArn, signingSecret: !signingSecretArn };
+    const secretEnv = { [SLACK_SECRET_ENV.botToken]: this.botToken.secretArn, [SLACK_SECRET_ENV.signingSecret]: this.signingSecret.secretArn };
 
     // Only what the approval functions read: the approvals section, connection names, the retention, and the
     // upstream timeout (the quick wait is checked against it).
@@ -99,6 +110,7 @@ export class ApprovalWorkflow extends Construct {
           POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
           POWERTOOLS_TRACE_ENABLED: String(tracing),
           NODE_OPTIONS: '--enable-source-maps',
+          ...secretEnv,
           ...extraEnv,
         },
         // Compiled in like the proxy's configuration; a banner because the handlers read an environment object.
@@ -172,7 +184,13 @@ export class ApprovalWorkflow extends Construct {
 
   /** The environment the proxy needs (`GATEHOUSE_APPROVALS_TABLE`, `GATEHOUSE_APPROVAL_STATE_MACHINE_ARN`). */
   get proxyEnvironment(): Record<string, string> {
-    return { [PROXY_APPROVAL_ENV.table]: this.table.tableName, [PROXY_APPROVAL_ENV.stateMachine]: this.stateMachine.stateMachineArn };
+    return {
+      [PROXY_APPROVAL_ENV.table]: this.table.tableName,
+      [PROXY_APPROVAL_ENV.stateMachine]: this.stateMachine.stateMachineArn,
+      // The proxy reads no secret; it only needs the ARNs to complete the approvals settings it validates.
+      [SLACK_SECRET_ENV.botToken]: this.botToken.secretArn,
+      [SLACK_SECRET_ENV.signingSecret]: this.signingSecret.secretArn,
+    };
   }
 
   private suppressFindings(tracing: boolean): void {
@@ -193,6 +211,13 @@ export class ApprovalWorkflow extends Construct {
           appliesTo: ['Resource::*'],
         }], true);
       }
+    }
+    for (const [created, secret] of [[this.createdSecrets.botToken, this.botToken], [this.createdSecrets.signingSecret, this.signingSecret]] as const) {
+      if (!created) continue;
+      NagSuppressions.addResourceSuppressions(secret, [{
+        id: 'AwsSolutions-SMG4',
+        reason: 'Slack issues the bot token and the signing secret; they are rotated in Slack (reinstall / regenerate) and then put here, so Secrets Manager has no rotation function it could run.',
+      }]);
     }
     NagSuppressions.addResourceSuppressions(this.stateMachine, [{
       id: 'AwsSolutions-IAM5',

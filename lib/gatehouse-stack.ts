@@ -85,6 +85,19 @@ export class GatehouseStack extends Stack {
         description: 'Request URL for the Slack app (Interactivity & Shortcuts)',
       });
       new CfnOutput(this, 'ApprovalsTableName', { value: approvals.table.tableName });
+      new CfnOutput(this, 'ApprovalStateMachineArn', { value: approvals.stateMachine.stateMachineArn });
+      new CfnOutput(this, 'SlackBotTokenSecretArn', {
+        value: approvals.botToken.secretArn,
+        description: approvals.createdSecrets.botToken
+          ? 'Created unset: aws secretsmanager put-secret-value --secret-id <this> --secret-string xoxb-... (OAuth & Permissions > Bot User OAuth Token)'
+          : 'The bot token secret named in the configuration',
+      });
+      new CfnOutput(this, 'SlackSigningSecretArn', {
+        value: approvals.signingSecret.secretArn,
+        description: approvals.createdSecrets.signingSecret
+          ? 'Created unset: aws secretsmanager put-secret-value --secret-id <this> --secret-string <Basic Information > Signing Secret>'
+          : 'The signing secret named in the configuration',
+      });
     }
 
     new CfnOutput(this, 'EndpointUrl', {

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretReader } from '../core/approvals/approval-ports';
+import { putSecretValueCommand, SLACK_SECRET_PLACEHOLDER } from '../core/approvals/slack-secrets';
 
 /** Options of the Secrets Manager reader. */
 export interface SecretsManagerSecretReaderOptions {
@@ -27,6 +28,8 @@ export function createSecretsManagerSecretReader(options: SecretsManagerSecretRe
       throw new Error(`GetSecretValue of ${secretArn} failed: ${error instanceof Error ? error.name : 'Error'}`);
     }
     if (!secret) throw new Error(`${secretArn} has no SecretString (store the value as plain text)`);
+    // Fail closed: the stack's placeholder is public, so it must never verify a Slack signature or act as a token.
+    if (secret.trim() === SLACK_SECRET_PLACEHOLDER) throw new Error(`${secretArn} is not set yet: ${putSecretValueCommand(secretArn)}`);
     return secret.trim();
   }
 

@@ -5,6 +5,7 @@ import type { ApprovalGate } from '../core/approval';
 import type { ApprovalStore, SecretReader, SlackApi, TaskResponder } from '../core/approvals/approval-ports';
 import { resolveApprovalSettings, type ApprovalSettings, type ApprovalsConfig } from '../core/approvals/approvals-config';
 import { validateApprovalsConfig } from '../core/approvals/validate-approvals-config';
+import { withSlackSecretArns } from '../core/approvals/slack-secrets';
 import type { RecordStore } from '../core/ports';
 import { createDynamoDbApprovalStore } from '../adapters/dynamodb-approval-store';
 import { createDynamoDbRecordStore } from '../adapters/dynamodb-record-store';
@@ -48,7 +49,7 @@ export function approvalSettingsFromEnvironment(env: ApprovalEnvironment): Appro
     allowLocalUrls: env.GATEHOUSE_LOCAL_MODE === 'true',
     upstreamTimeoutMs: raw.limits?.upstreamTimeoutMs,
   });
-  return resolveApprovalSettings(approvals, raw.retentionDays ?? 400);
+  return resolveApprovalSettings(withSlackSecretArns(approvals, env), raw.retentionDays ?? 400);
 }
 
 /**
@@ -89,7 +90,7 @@ export function createApprovalGateFromEnvironment(
   options: { readonly retentionDays?: number; readonly documents?: DynamoDBDocumentClient; readonly log?: ApprovalLog },
 ): { readonly gate: ApprovalGate; readonly settings: ApprovalSettings } | undefined {
   if (!approvals) return undefined;
-  const settings = resolveApprovalSettings(approvals, options.retentionDays ?? 400);
+  const settings = resolveApprovalSettings(withSlackSecretArns(approvals, env), options.retentionDays ?? 400);
   const store = createDynamoDbApprovalStore({ client: options.documents ?? documentClient(), tableName: required(env, 'GATEHOUSE_APPROVALS_TABLE'), settings });
   const starter = createSfnApprovalStarter({
     client: new SFNClient({ requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 }, maxAttempts: 3 }),

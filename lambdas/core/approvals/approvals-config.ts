@@ -8,10 +8,10 @@
 export interface SlackApprovalsConfig {
   /** Channel id (e.g. `C0123456789`) the requests are posted to; the bot must be a member. */
   readonly channel: string;
-  /** Complete ARN of the Secrets Manager secret whose SecretString is the bot token (`xoxb-...`). */
-  readonly botTokenSecretArn: string;
-  /** Complete ARN of the Secrets Manager secret whose SecretString is the app's signing secret. */
-  readonly signingSecretArn: string;
+  /** Complete ARN of the Secrets Manager secret whose SecretString is the bot token (`xoxb-...`). @default the stack creates the secret, unset */
+  readonly botTokenSecretArn?: string;
+  /** Complete ARN of the Secrets Manager secret whose SecretString is the app's signing secret. @default the stack creates the secret, unset */
+  readonly signingSecretArn?: string;
   /** Base URL of the Slack Web API. Local mode points it at its Slack stand-in. @default 'https://slack.com/api' */
   readonly apiBaseUrl?: string;
 }
@@ -84,8 +84,13 @@ export interface ApprovalSettings {
 
 /** Applies the defaults. */
 export function resolveApprovalSettings(config: ApprovalsConfig, retentionDays = 400): ApprovalSettings {
+  const { botTokenSecretArn, signingSecretArn } = config.slack;
+  // Either in the configuration or, for secrets the stack created, filled in from the environment first (withSlackSecretArns).
+  if (!botTokenSecretArn || !signingSecretArn) {
+    throw new Error('approvals.slack: the bot token and signing secret ARNs are neither configured nor set by the stack (GATEHOUSE_SLACK_*_SECRET_ARN); redeploy the stack');
+  }
   return {
-    slack: { ...config.slack, apiBaseUrl: (config.slack.apiBaseUrl ?? SLACK_API_BASE_URL).replace(/\/+$/, '') },
+    slack: { ...config.slack, botTokenSecretArn, signingSecretArn, apiBaseUrl: (config.slack.apiBaseUrl ?? SLACK_API_BASE_URL).replace(/\/+$/, '') },
     approvers: config.approvers,
     timeoutSeconds: approvalTimeoutSeconds(config),
     holdSeconds: config.holdSeconds ?? APPROVAL_DEFAULTS.holdSeconds,

@@ -87,8 +87,9 @@ function readSlack(s: Section, known: ApprovalsKnown): SlackApprovalsConfig | un
   s.checkKeys(SLACK_KEYS);
   const channel = s.string('channel', true, SLACK_CHANNEL_ID, 'a Slack channel id such as C0123ABCD (channel details > About, at the bottom)');
   const arnHelp = 'a complete Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>); the value is read at run time, never put it here';
-  const botTokenSecretArn = s.string('botTokenSecretArn', true, SECRET_COMPLETE_ARN, arnHelp);
-  const signingSecretArn = s.string('signingSecretArn', true, SECRET_COMPLETE_ARN, arnHelp);
+  // Both optional: left out, the stack creates the secret (unset) and tells the functions its ARN.
+  const botTokenSecretArn = s.string('botTokenSecretArn', false, SECRET_COMPLETE_ARN, arnHelp);
+  const signingSecretArn = s.string('signingSecretArn', false, SECRET_COMPLETE_ARN, arnHelp);
   const apiBaseUrl = s.string('apiBaseUrl', false);
   if (apiBaseUrl !== undefined) checkApiBaseUrl(s, apiBaseUrl, known);
   if (botTokenSecretArn !== undefined && botTokenSecretArn === signingSecretArn) {

@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createSecretsManagerSecretReader } from '../../../lambdas/adapters/secrets-manager-secret-reader';
+import { SLACK_SECRET_PLACEHOLDER } from '../../../lambdas/core/approvals/slack-secrets';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../../local/secrets-manager-stand-in';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:gatehouse/slack-bot-token-AbCdEf';
@@ -43,5 +44,18 @@ describe('the Secrets Manager reader, against the stand-in', () => {
     const reader = createSecretsManagerSecretReader({ client: flaky });
     await expect(reader.read(ARN)).rejects.toThrow();
     await expect(reader.read(ARN)).resolves.toBe('xoxb-the-token');
+  });
+});
+
+describe('a Slack secret the stack created and nobody filled', () => {
+  it('is refused with the command that fills it, so the public placeholder never verifies a click', async () => {
+    const stand = await startSecretsManagerStandIn({ secrets: { [ARN]: SLACK_SECRET_PLACEHOLDER }, credentials: CREDS });
+    try {
+      const reader = createSecretsManagerSecretReader({ client: new SecretsManagerClient({ endpoint: stand.url, region: 'us-east-1', credentials: CREDS }) });
+
+      await expect(reader.read(ARN)).rejects.toThrow(`${ARN} is not set yet: aws secretsmanager put-secret-value --secret-id ${ARN} --secret-string '<value>'`);
+    } finally {
+      await stand.close();
+    }
   });
 });

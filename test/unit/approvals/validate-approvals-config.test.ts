@@ -1,6 +1,7 @@
 import { ConfigError } from '../../../lambdas/core/errors';
 import { approversFor, resolveApprovalSettings, type ApprovalsConfig } from '../../../lambdas/core/approvals/approvals-config';
 import { validateApprovalsConfig } from '../../../lambdas/core/approvals/validate-approvals-config';
+import { withSlackSecretArns } from '../../../lambdas/core/approvals/slack-secrets';
 
 const BOT = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatehouse/slack-bot-token-AbCdEf';
 const SIGNING = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatehouse/slack-signing-secret-GhIjKl';
@@ -71,7 +72,7 @@ describe('validateApprovalsConfig', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(problems({ slack: { channel: 'x' }, approvers: { nope: {} }, timeoutMinutes: -1 }).length).toBeGreaterThanOrEqual(5);
+    expect(problems({ slack: { channel: 'x', botTokenSecretArn: 'nope' }, approvers: { nope: {} }, timeoutMinutes: -1 }).length).toBeGreaterThanOrEqual(4);
   });
 });
 
@@ -92,5 +93,22 @@ describe('approversFor', () => {
   const approvers = { '*': { userIds: ['U0ANY'] }, prod: { userGroups: ['S0SRE'] } };
   it.each([['prod', { userGroups: ['S0SRE'] }], ['demo', { userIds: ['U0ANY'] }], ['constructor', { userIds: ['U0ANY'] }]])('picks the set of %s', (connection, expected) => {
     expect(approversFor(approvers, connection)).toEqual(expected);
+  });
+});
+
+describe('Slack secrets the stack creates', () => {
+  it('accepts a slack section without secret ARNs: the stack creates the secrets and sets their ARNs in the functions\' environment', () => {
+    const approvals = validateApprovalsConfig({ slack: { channel: 'C0APPROVALS' }, approvers: { '*': { userIds: ['U0APPROVER'] } } }, 'test', { connectionNames: ['demo'] });
+
+    const filled = withSlackSecretArns(approvals, { GATEHOUSE_SLACK_BOT_TOKEN_SECRET_ARN: 'arn:bot', GATEHOUSE_SLACK_SIGNING_SECRET_ARN: 'arn:signing' });
+
+    expect(approvals.slack.botTokenSecretArn).toBeUndefined();
+    expect(resolveApprovalSettings(filled).slack).toMatchObject({ botTokenSecretArn: 'arn:bot', signingSecretArn: 'arn:signing' });
+  });
+
+  it('refuses to resolve settings whose secret ARNs are nowhere, saying to redeploy', () => {
+    const approvals = validateApprovalsConfig({ slack: { channel: 'C0APPROVALS' }, approvers: { '*': { userIds: ['U0APPROVER'] } } }, 'test', { connectionNames: ['demo'] });
+
+    expect(() => resolveApprovalSettings(withSlackSecretArns(approvals, {}))).toThrow('neither configured nor set by the stack');
   });
 });
