@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ReplayBlob } from '../lambdas/core/session-record';
+import { replayKey, type ReplayBlob } from '../lambdas/core/session-record';
+import { checkStreamParts, streamPartKey } from '../lambdas/core/stream-recording';
 import { fromAwsError, UsageError } from './errors';
 import { byStart } from './session-summary';
 import type { Target } from './target';
@@ -76,6 +77,32 @@ export async function getRecord(target: Target, requestId: string): Promise<Requ
  * way (the proxy writes record and blob in parallel), so a missing fresh blob is asked for once more.
  */
 export async function loadEntry(target: Target, record: RequestRecord, now: () => Date = () => new Date()): Promise<ReplayEntry> {
+  const entry = await loadBlobEntry(target, record, now);
+  return entry.integrity === 'ok' || entry.integrity === 'pending' ? withStream(target, entry) : entry;
+}
+
+/**
+ * A watch or follow: fetches its recording's parts and checks them (whole, chained, the last one the recorded
+ * one). A stream whose Lambda died mid-way has no blob, but its record names the parts that were written.
+ */
+async function withStream(target: Target, entry: ReplayEntry): Promise<ReplayEntry> {
+  const { record } = entry;
+  const summary = entry.blob?.response.stream;
+  const parts = summary?.parts ?? record.streamParts ?? 0;
+  if (!summary && !parts) return entry;
+  const lastPartSha256 = summary?.lastPartSha256 ?? record.streamLastPartSha256;
+  if (summary && record.streamLastPartSha256 !== undefined && record.streamLastPartSha256 !== summary.lastPartSha256) {
+    return { record, integrity: 'mismatch', streamProblem: `the blob names last part ${summary.lastPartSha256}, the record ${record.streamLastPartSha256}` };
+  }
+  const key = record.replayKey ?? replayKey(record.requestId, new Date(record.startedAt));
+  const fetched: Array<Uint8Array | undefined> = [];
+  for (let part = 1; part <= parts; part++) fetched.push(await fetchBlob(target, streamPartKey(key, part)));
+  const check = checkStreamParts(record.requestId, fetched, { parts, lastPartSha256 });
+  if (!check.ok) return { record, integrity: 'mismatch', streamProblem: check.problem };
+  return { ...entry, integrity: entry.integrity === 'pending' ? 'ok' : entry.integrity, stream: check.units };
+}
+
+async function loadBlobEntry(target: Target, record: RequestRecord, now: () => Date): Promise<ReplayEntry> {
   if (!record.replayKey) return { record, integrity: record.replayMissing || record.phase === 'complete' ? 'not-written' : 'pending' };
   let bytes = await fetchBlob(target, record.replayKey);
   if (!bytes && now().getTime() - Date.parse(record.startedAt) < 60_000) {

@@ -78,7 +78,52 @@ export function renderEntry(entry: ReplayEntry, options: TranscriptOptions = {})
     const response = renderBody(blob.response.body, blob.response.headers['content-type'], record, true);
     if (response) lines.push(limitLines(response, options.maxBodyLines).replace(/\n$/, ''));
   }
+  if (entry.stream) lines.push(...renderStream(entry, options));
   return `${lines.join('\n')}\n\n`;
+}
+
+/**
+ * A watch or follow as it happened: each watch event on its own line (type, kind and name, like
+ * `kubectl get -w --output-watch-events`), each log line as written, every one with its time since the stream
+ * opened; then how the stream ended.
+ */
+export function renderStream(entry: ReplayEntry, options: TranscriptOptions = {}): string[] {
+  const { record } = entry;
+  const watch = record.verb === 'watch';
+  const out: string[] = [];
+  for (const unit of entry.stream ?? []) {
+    const at = `[+${(unit.atMs / 1000).toFixed(3)}s]`;
+    if (unit.encoding === 'base64') {
+      out.push(`${at} [binary, ${Buffer.from(unit.data, 'base64').length} bytes]`);
+      continue;
+    }
+    for (const line of unit.data.split('\n')) {
+      if (line === '') continue;
+      out.push(`${at} ${watch ? watchEventLine(line) : line}`);
+    }
+  }
+  const shown = options.maxBodyLines && out.length > options.maxBodyLines
+    ? [...out.slice(0, options.maxBodyLines), `… ${out.length - options.maxBodyLines} more lines (use --max-body-lines 0 for all)`]
+    : out;
+  const summary = entry.blob?.response.stream;
+  const ended = summary
+    ? `(stream of ${summary.units} ${watch ? 'events' : 'chunks'}, ${summary.bytes} bytes, ${(summary.durationMs / 1000).toFixed(1)} s, ended by ${summary.endedBy}${summary.truncated ? '; recording stopped at its size cap' : ''})`
+    : '(stream still open, or its Lambda stopped before completing the record: what passed until then)';
+  return [...shown, ended];
+}
+
+/** `ADDED ConfigMap staging/web` from a watch event line (masked objects keep kind and name). */
+function watchEventLine(line: string): string {
+  try {
+    const event = JSON.parse(line) as { type?: string; object?: { kind?: string; message?: string; metadata?: { name?: string; namespace?: string; resourceVersion?: string } } };
+    const object = event.object ?? {};
+    if (event.type === 'ERROR') return `ERROR ${object.message ?? ''}`.trimEnd();
+    const meta = object.metadata ?? {};
+    const name = [meta.namespace, meta.name].filter(Boolean).join('/');
+    return `${(event.type ?? '?').padEnd(9)}${object.kind ?? '?'} ${name}${meta.resourceVersion ? ` (resourceVersion ${meta.resourceVersion})` : ''}`;
+  } catch {
+    return line;
+  }
 }
 
 /** What is wrong with an entry's blob, or undefined when it can be shown. */
@@ -93,6 +138,7 @@ export function integrityLine(entry: ReplayEntry): string | undefined {
     case 'missing':
       return `!! INTEGRITY FAILURE: replay blob ${entry.record.replayKey} is missing although the record names it`;
     case 'mismatch':
+      if (entry.streamProblem) return `!! INTEGRITY FAILURE: the recorded stream of request ${entry.record.requestId} fails its check: ${entry.streamProblem}; stream withheld`;
       return `!! INTEGRITY FAILURE: replay blob ${entry.record.replayKey} has SHA-256 ${entry.actualSha256}, the record says ${entry.record.replaySha256}; body withheld`;
   }
 }
@@ -139,8 +185,10 @@ export function entryJson(entry: ReplayEntry): Record<string, unknown> {
     maskedCounts: record.maskedCounts,
     integrity: entry.integrity,
     ...(entry.integrity === 'mismatch' ? { expectedSha256: record.replaySha256, actualSha256: entry.actualSha256 } : {}),
+    ...(entry.streamProblem ? { streamProblem: entry.streamProblem } : {}),
     request: entry.blob?.request,
     response: entry.blob?.response,
+    ...(entry.stream ? { stream: entry.stream } : {}),
   };
 }
 

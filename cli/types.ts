@@ -1,3 +1,4 @@
+import type { RecordedUnit } from '../lambdas/core/stream-recording';
 import type { ReplayBlob } from '../lambdas/core/session-record';
 
 /**
@@ -54,6 +55,13 @@ export interface RequestRecord {
   readonly replayKey?: string;
   readonly replaySha256?: string;
   readonly replayMissing?: boolean;
+  /** Watches and follows (see lambdas/core/session-record.ts). */
+  readonly streamUnits?: number;
+  readonly streamBytes?: number;
+  readonly streamDurationMs?: number;
+  readonly streamEndedBy?: string;
+  readonly streamParts?: number;
+  readonly streamLastPartSha256?: string;
   readonly expiresAtEpoch?: number;
 }
 
@@ -78,4 +86,8 @@ export interface ReplayEntry {
   readonly blob?: ReplayBlob;
   /** SHA-256 actually found, for mismatch reports. */
   readonly actualSha256?: string;
+  /** A watch or follow: what the client received, unit by unit with times (only when its parts check out). */
+  readonly stream?: readonly RecordedUnit[];
+  /** What is wrong with a stream's recording (a part missing, changed or out of order): integrity is `mismatch`. */
+  readonly streamProblem?: string;
 }

@@ -21,7 +21,8 @@ export const replayCommand: CommandSpec = {
     '  $ kubectl get pods -n prod   # agent demo-agent, 2026-11-22T10:00:01Z, allowed (rule default), 200 OK, 12 ms',
     '  > GET /api/v1/namespaces/prod/pods?limit=500   (kubectl get, request <id>)',
     '  NAME   READY   STATUS ...   (the masked response, as kubectl prints it)',
-    "Each replay blob is checked against the SHA-256 in its record; a mismatch or a missing blob prints",
+    'A watch or log follow shows each event or line with its time since the stream opened ([+1.234s]).',
+    "Each replay blob is checked against the SHA-256 in its record (a stream's parts against their chain); a mismatch or a missing blob prints",
     'INTEGRITY FAILURE on stderr, withholds that body, and makes the exit code 4.',
     'On a terminal the transcript goes through $PAGER (default less -R). --json prints one JSON object per request.',
   ].join('\n'),
@@ -63,7 +64,10 @@ async function replay(ctx: CommandContext): Promise<number> {
   const emit = (entry: ReplayEntry) => {
     if (entry.integrity === 'mismatch' || entry.integrity === 'missing') {
       failures.push(entry);
-      ctx.io.stderr.write(`INTEGRITY FAILURE: request ${entry.record.requestId}: replay blob ${entry.record.replayKey} ${entry.integrity === 'missing' ? 'is missing' : `has SHA-256 ${entry.actualSha256}, the record says ${entry.record.replaySha256}`}\n`);
+      const what = entry.streamProblem
+        ? `recorded stream: ${entry.streamProblem}`
+        : `replay blob ${entry.record.replayKey} ${entry.integrity === 'missing' ? 'is missing' : `has SHA-256 ${entry.actualSha256}, the record says ${entry.record.replaySha256}`}`;
+      ctx.io.stderr.write(`INTEGRITY FAILURE: request ${entry.record.requestId}: ${what}\n`);
     }
     sink.write(ctx.json ? `${JSON.stringify(entryJson(entry))}\n` : renderEntry(entry, options));
   };

@@ -60,6 +60,16 @@ export interface RecordCompletion {
   readonly unmasked?: boolean;
   readonly replayKey?: string;
   readonly replaySha256?: string;
+  /** Watches and follows: watch events or log chunks passed on, bytes, how long it was open and what ended it. */
+  readonly streamUnits?: number;
+  readonly streamBytes?: number;
+  readonly streamDurationMs?: number;
+  readonly streamEndedBy?: string;
+  /** The stream's recording: parts written to the replay store and the SHA-256 of the last (see stream-recording.ts). */
+  readonly streamParts?: number;
+  readonly streamLastPartSha256?: string;
+  readonly streamRecordTruncated?: boolean;
+  readonly streamPartsFailed?: number;
 }
 
 /** A record item as stored (see docs/DATA-MODEL.md). */
@@ -138,7 +148,23 @@ export interface ReplayBlob {
   readonly session: string;
   readonly connection: string;
   readonly request: { readonly method: string; readonly path: string; readonly query: string; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody; readonly bodyOmitted?: string };
-  readonly response: { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody; readonly bodyOmitted?: string };
+  readonly response: {
+    readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody; readonly bodyOmitted?: string;
+    /** A watch or follow: its content is in parts next to this blob, unit by unit with times (stream-recording.ts). */
+    readonly stream?: StreamRecordingSummary;
+  };
+}
+
+/** What a blob says of a streamed response's recording (the parts and the last part's SHA-256). */
+export interface StreamRecordingSummary {
+  readonly parts: number;
+  readonly units: number;
+  readonly bytes: number;
+  readonly lastPartSha256?: string;
+  readonly truncated?: boolean;
+  readonly failedParts?: number;
+  readonly durationMs: number;
+  readonly endedBy: string;
 }
 
 /** Where a request's replay blob lives. Date-partitioned so lifecycle rules and listings stay cheap. */

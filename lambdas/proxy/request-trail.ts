@@ -4,7 +4,7 @@ import type { GuardDecision, RequestGuard } from './request-guard';
 import type { ProxyDependencies } from './proxy-request';
 import { ServiceUnavailableError } from '../core/errors';
 import { toKubeStatus } from '../core/kube-status';
-import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey } from '../core/session-record';
+import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey, type StreamRecordingSummary } from '../core/session-record';
 
 /** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
 const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session'];
@@ -79,6 +79,34 @@ export class RequestTrail {
     await this.finish(response, { outcome: refusal ? REFUSED_BY_CLUSTER : 'forwarded', ...refusal, maskedCounts: nonEmpty(maskedCounts), unmasked: unmasked || undefined }, recorded);
   }
 
+  /**
+   * A watch or follow ended: one completion with what the stream was (units, bytes, duration, what ended it) and
+   * where its recording is; the blob keeps the request and the response's status and headers, and points to the
+   * recording's parts instead of holding a body.
+   */
+  async streamed(status: number, headers: Readonly<Record<string, string>>, maskedCounts: Readonly<Record<string, number>>, unmasked: boolean, stream: StreamRecordingSummary): Promise<void> {
+    const response: ProxyResponse = { status, headers, body: Buffer.alloc(0) };
+    await this.finish(response, {
+      outcome: 'forwarded',
+      maskedCounts: nonEmpty(maskedCounts),
+      unmasked: unmasked || undefined,
+      bytesOut: stream.bytes,
+      streamUnits: stream.units,
+      streamBytes: stream.bytes,
+      streamDurationMs: stream.durationMs,
+      streamEndedBy: stream.endedBy,
+      streamParts: stream.parts,
+      streamLastPartSha256: stream.lastPartSha256,
+      streamRecordTruncated: stream.truncated,
+      streamPartsFailed: stream.failedParts,
+    }, { response, stream });
+  }
+
+  /** Where this request's replay blob goes; a stream's parts go next to it. */
+  get replayKey(): string {
+    return replayKey(this.intent.requestId, this.intent.startedAt);
+  }
+
   /** The request was refused or failed: record it with the Status the client sees. */
   async refused(error: unknown): Promise<void> {
     const status = toKubeStatus(error, this.intent.requestId);
@@ -151,7 +179,7 @@ export class RequestTrail {
     }
   }
 
-  private blob({ response, bodyOmitted }: Recorded): ReplayBlob {
+  private blob({ response, bodyOmitted, stream }: Recorded): ReplayBlob {
     const i = this.intent;
     const headers: Record<string, string> = {};
     for (const name of REPLAY_REQUEST_HEADERS) {
@@ -166,7 +194,7 @@ export class RequestTrail {
       session: i.identity.session,
       connection: i.connection,
       request: { method: i.method, path: i.path, query: i.query, headers, ...this.maskedRequestBody(headers['content-type'] ?? '') },
-      response: responsePart(response, bodyOmitted),
+      response: responsePart(response, bodyOmitted, stream),
     };
   }
 
@@ -188,15 +216,15 @@ export class RequestTrail {
 interface Recorded {
   readonly response: ProxyResponse;
   readonly bodyOmitted?: string;
+  readonly stream?: StreamRecordingSummary;
 }
 
 /**
  * The blob's response part. `bodyOmitted` mirrors the request part's field of that name; readers that
  * do not know it see a response without a body, which is what it is.
  */
-function responsePart(response: ProxyResponse, bodyOmitted: string | undefined): ReplayBlob['response'] {
-  const part = { status: response.status, headers: { ...response.headers }, body: replayBody(response.body), ...(bodyOmitted ? { bodyOmitted } : {}) };
-  return part;
+function responsePart(response: ProxyResponse, bodyOmitted: string | undefined, stream?: StreamRecordingSummary): ReplayBlob['response'] {
+  return { status: response.status, headers: { ...response.headers }, body: replayBody(response.body), ...(bodyOmitted ? { bodyOmitted } : {}), ...(stream ? { stream } : {}) };
 }
 
 /** Longest Status message kept in a record: enough for any RBAC or admission refusal. */

@@ -11,8 +11,6 @@ export interface StreamLimits {
   readonly grantCheckSeconds: number;
   /** Largest answer read whole (lists past the 6 MB of a buffered Lambda). @default 64 MiB */
   readonly maxResponseBytes: number;
-  /** Units of a stream kept for the record's replay blob. @default 10000 */
-  readonly recordUnits: number;
   /** Open streams one agent may hold at once; one more is a 429. @default 20 */
   readonly maxStreamsPerAgent: number;
 }
@@ -23,7 +21,6 @@ export const STREAM_LIMIT_DEFAULTS: StreamLimits = {
   idleSeconds: 240,
   grantCheckSeconds: 5,
   maxResponseBytes: 64 * 1024 * 1024,
-  recordUnits: 10_000,
   maxStreamsPerAgent: 20,
 };
 

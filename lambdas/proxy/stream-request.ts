@@ -13,6 +13,7 @@ import { tooLargeMessage } from '../adapters/https-upstream-client';
 import { beginRequest, prepareForward, type PreparedForward, type ProxyDependencies } from './prepare-forward';
 import { isOpenStream } from './refusals';
 import type { RequestTrail } from './request-trail';
+import { StreamRecorder } from './stream-recorder';
 import { capWatchTimeout, STREAM_LIMIT_DEFAULTS, type StreamLimits } from './stream-limits';
 
 /** A response whose body is either whole or a stream that is still flowing. */
@@ -133,12 +134,15 @@ async function open(
     await trail.completed(response, masked.counts, decision.unmaskSecrets);
     return response;
   }
-  const maskerInput = { connection: connection.name, kind: watch ? 'watch' as const : 'lines' as const, contentType, request, unmaskSecrets: decision.unmaskSecrets };
-  const masker = deps.guard.maskStream ? deps.guard.maskStream(maskerInput) : createStreamMasker(maskerInput);
+  const maskerFor = (unmaskSecrets: boolean): StreamMasker => {
+    const input = { connection: connection.name, kind: watch ? 'watch' as const : 'lines' as const, contentType, request, unmaskSecrets };
+    return deps.guard.maskStream ? deps.guard.maskStream(input) : createStreamMasker(input);
+  };
+  const masker = maskerFor(decision.unmaskSecrets);
   const started = deps.now().getTime();
   const timers: NodeJS.Timeout[] = [];
   const clientGone = { value: false };
-  const generator = flow(upstream, masker, { req, identity, watch, started, trail, deps, limits, headers, unmask: decision.unmaskSecrets, connection: connection.name, namespace: request.namespace, timers, clientGone, lease });
+  const generator = flow(upstream, masker, { req, identity, watch, started, trail, deps, limits, headers, unmask: decision.unmaskSecrets, connection: connection.name, namespace: request.namespace, timers, clientGone, lease, maskerFor });
   let ended = false;
   let flowing = false;
   const body = new Readable({
@@ -184,6 +188,8 @@ interface FlowContext {
   /** Set when the client went away before the stream ended. */
   readonly clientGone: { value: boolean };
   readonly lease: StreamLease | undefined;
+  /** A fresh masker of this stream, with or without Secrets unmasked. */
+  readonly maskerFor: (unmaskSecrets: boolean) => StreamMasker;
 }
 
 /**
@@ -197,7 +203,20 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
   let end: StreamEnd = 'client';
   let bytes = 0;
   const deadline = ctx.started + limits.maxStreamSeconds * 1000;
-  const emitted: Buffer[] = [];
+  const recorder = new StreamRecorder(deps, ctx.req.requestId, ctx.trail.replayKey, ctx.started, { maxBytes: limits.maxResponseBytes });
+  // What the client gets may hold Secrets in clear (a rule's unmaskSecrets); the recording never does.
+  const recordMasker = ctx.unmask ? ctx.maskerFor(false) : undefined;
+  const sent = (out: Buffer, recorded: Buffer): Buffer => {
+    recorder.add(recorded, deps.now().getTime());
+    bytes += out.length;
+    return out;
+  };
+  /** A chunk from the cluster, masked for the client (and for the recording). */
+  const chunk = (raw: Buffer) => { const out = masker.push(raw); return sent(out, recordMasker ? recordMasker.push(raw) : out); };
+  /** What the maskers still hold when the stream ends. */
+  const rest = () => { const out = masker.end(); return sent(out, recordMasker ? recordMasker.end() : out); };
+  /** Gatehouse's own last words (an ERROR event, a notice): nothing to mask. */
+  const notice = (out: Buffer) => sent(out, out);
   const iterator = upstream.body[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<Buffer>> | undefined;
   try {
@@ -210,7 +229,7 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
       } catch (error) {
         if (error instanceof UpstreamIdleError) {
           end = 'idle';
-          const tail = Buffer.concat([masker.end(), ctx.watch ? errorEvent(error, ctx.req.requestId) : Buffer.alloc(0)]);
+          const tail = Buffer.concat([rest(), ctx.watch ? notice(errorEvent(error, ctx.req.requestId)) : Buffer.alloc(0)]);
           if (tail.length) yield tail;
           return;
         }
@@ -220,15 +239,17 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
       }
       if (next === 'tick') {
         const now = deps.now().getTime();
+        recorder.tick(now);
         if (now >= deadline) {
           end = 'time-limit';
-          const tail = masker.end();
+          const tail = rest();
           if (tail.length) yield tail;
           return;
         }
         if (!(await stillGranted(ctx))) {
           end = 'revoked';
-          yield Buffer.concat([masker.end(), ctx.watch ? errorEvent(revokedError(ctx), ctx.req.requestId) : Buffer.from('\n[gatehouse] the grant for this agent was revoked; the stream was ended.\n')]);
+          const words = ctx.watch ? errorEvent(revokedError(ctx), ctx.req.requestId) : Buffer.from('\n[gatehouse] the grant for this agent was revoked; the stream was ended.\n');
+          yield Buffer.concat([rest(), notice(words)]);
           return;
         }
         continue;
@@ -236,16 +257,12 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
       pending = undefined;
       if (next.done) {
         end = 'cluster';
-        const tail = masker.end();
+        const tail = rest();
         if (tail.length) yield tail;
         return;
       }
-      const out = masker.push(next.value);
-      if (out.length) {
-        bytes += out.length;
-        if (emitted.length < limits.recordUnits) emitted.push(out);
-        yield out;
-      }
+      const out = chunk(next.value);
+      if (out.length) yield out;
     }
   } catch (error) {
     end = ctx.clientGone.value ? 'client' : 'error';
@@ -256,10 +273,10 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
     await ctx.lease?.release();
     const durationMs = deps.now().getTime() - ctx.started;
     deps.metric(`stream_end_${end}`, 1, 'Count');
-    await ctx.trail.completed({ status: 200, headers: ctx.headers, body: Buffer.concat(emitted) }, masker.counts, ctx.unmask).catch(() => undefined);
-    // What the stream was, on the same record: events or lines, bytes, how long, and what ended it.
-    await deps.records.complete(ctx.req.requestId, { streamUnits: masker.units, streamBytes: bytes, streamDurationMs: durationMs, streamEndedBy: end })
-      .catch((error: unknown) => deps.log('error', 'stream record update failed', { error: error instanceof Error ? error.name : 'Error' }));
+    const recording = await recorder.finish();
+    // One completion: what the stream was (events or lines, bytes, how long, what ended it) and its recording.
+    await ctx.trail.streamed(200, ctx.headers, masker.counts, ctx.unmask, { ...recording, units: masker.units, bytes, durationMs, endedBy: end })
+      .catch((error: unknown) => deps.log('error', 'stream record completion failed', { error: error instanceof Error ? error.name : 'Error' }));
   }
 }
 

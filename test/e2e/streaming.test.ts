@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
+import { gatehouse } from './support/cli-helpers';
 import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, rawRequest, withIsolatedGatehouse, type Instance } from './support/local-gatehouse';
 
 jest.setTimeout(90_000);
@@ -84,6 +85,35 @@ describe('watch through Gatehouse', () => {
     await watch.waitFor(new RegExp(`DELETED ${name}`));
     const result = await watch.stop();
     expect(result.stderr).not.toMatch(/not supported|error/i);
+  });
+
+  it('replays a watch event by event with the time each reached the agent, Secrets masked', async () => {
+    // Arrange: a watch on Secrets that sees one created and then deleted.
+    const s = session('replay');
+    const name = `rs-${run}`;
+    const value = `hunter3-${run}`;
+    const watch = start(kubeconfigFor(tokenFor(s)), ['get', 'secrets', '-n', 'staging', '--watch-only', '--output-watch-events', '-o', 'jsonpath={.type} {.object.metadata.name}{"\\n"}']);
+    await waitForOpenWatch(s);
+    expect((await rawRequest('/k8s/demo/api/v1/namespaces/staging/secrets', { method: 'POST', headers: auth(s), body: JSON.stringify({ metadata: { name }, stringData: { password: value } }) })).status).toBe(201);
+    await watch.waitFor(new RegExp(`ADDED ${name}`));
+    expect((await rawRequest(`/k8s/demo/api/v1/namespaces/staging/secrets/${name}`, { method: 'DELETE', headers: auth(s) })).status).toBe(200);
+    await watch.waitFor(new RegExp(`DELETED ${name}`));
+    await watch.stop();
+    await eventually(async () => (await records(s)).find((r) => r.verb === 'watch' && r.phase === 'complete' && r.streamEndedBy));
+    // Act
+    const replay = await gatehouse(['replay', `${s.agent}/${s.runId}`, '--no-pager']);
+    const json = await gatehouse(['replay', `${s.agent}/${s.runId}`, '--json']);
+    // Assert
+    expect(replay).toMatchObject({ code: 0, stderr: '' });
+    const events = [...replay.stdout.matchAll(/^\[\+(\d+\.\d{3})s\] (ADDED|DELETED)\s+Secret staging\/(\S+)/gm)].filter((m) => m[3] === name);
+    expect(events.map((m) => m[2])).toEqual(['ADDED', 'DELETED']);
+    expect(Number(events[1]![1])).toBeGreaterThanOrEqual(Number(events[0]![1]));
+    expect(replay.stdout).toMatch(/\(stream of \d+ events, \d+ bytes, [\d.]+ s, ended by client\)/);
+    const stream = JSON.parse(json.stdout.trim().split('\n').find((l) => l.includes('"verb"') || l.includes('"stream"'))!).stream as Array<{ atMs: number; data: string }>;
+    const recorded = stream.map((u) => u.data).join('');
+    expect(recorded).toContain(name);
+    expect(recorded).not.toContain(value);
+    expect(recorded).not.toContain(Buffer.from(value).toString('base64'));
   });
 
   it('masks Secret values in every watch event', async () => {
