@@ -9,6 +9,8 @@ import { signJwt } from '../local/sign-jwt';
 import { type BenchRow, formatBenchRows } from './bench-row';
 import { peakRssMiB, startLocalGatehouse } from './local-gatehouse-process';
 import { runPolicyAndMaskingBench } from './policy-and-masking';
+import { runRequestPathBench } from './request-paths';
+import { runStreamingBench } from './streaming';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -19,7 +21,8 @@ interface LoadResult { readonly rps: number; readonly p50: number; readonly p99:
 /**
  * `npm run bench`: the request path measured in one run, direct to the (simulated) cluster and through
  * local Gatehouse (same handler as the Lambda, DynamoDB Local, S3 server, STS stand-in), with the ratio;
- * AWS calls per request on the warm path; then policy and masking throughput against JSON parse+serialize.
+ * AWS calls per request on the warm path; watch and logs -f streams through Gatehouse and direct; the proxy's
+ * own cost per request, buffered against streamed; then policy and masking throughput against JSON parse+serialize.
  */
 async function main(): Promise<void> {
   const local = await startLocalGatehouse();
@@ -49,7 +52,9 @@ async function main(): Promise<void> {
         { name: `${name}: S3 calls per request`, value: (after.s3Calls - before.s3Calls) / n, unit: 'calls' },
       );
     }
+    rows.push(...(await runStreamingBench({ agent, gateway, gatewayToken, direct, directToken: eksToken })));
     rows.push({ name: 'peak RSS of local mode (handler, simulator, stand-ins)', value: peakRssMiB(local.child.pid!), unit: 'MiB' });
+    rows.push(...(await runRequestPathBench()));
     rows.push(...(await runPolicyAndMaskingBench()));
     console.log(`\nGatehouse benchmark: ${REQUESTS} requests per scenario, concurrency ${CONCURRENCY}; baseline = direct to the cluster (same run)\n`);
     console.log(formatBenchRows(rows));

@@ -100,6 +100,32 @@ export function handleGetScale(ctx: HandlerContext): void {
 const FOLLOW_INTERVAL_MS = 100;
 const FOLLOW_EXTRA_LINES = 3;
 
+/**
+ * A pod annotated with this many lines (a stand-in knob for benchmarks, not a Kubernetes annotation) streams that
+ * many follow lines as fast as the client reads them, then ends: a chatty container.
+ */
+export const FOLLOW_BURST_ANNOTATION = 'simulator.gatehouse.dev/follow-burst-lines';
+
+/** Writes `count` follow lines in batches, waiting for the socket to drain, then ends the response. */
+function writeBurst(ctx: HandlerContext, options: ReturnType<typeof parseLogOptions>, offset: number, count: number): void {
+  const res = ctx.res;
+  let sent = 0;
+  const batch = 200;
+  const next = (): void => {
+    while (sent < count && !res.destroyed && !ctx.shutdown.aborted) {
+      const lines = Array.from({ length: Math.min(batch, count - sent) }, (_, i) => followLine(sent + i));
+      const more = res.write(renderLog(lines, { ...options, tailLines: undefined }, offset + sent));
+      sent += lines.length;
+      if (!more) {
+        res.once('drain', next);
+        return;
+      }
+    }
+    if (!res.writableEnded) res.end();
+  };
+  next();
+}
+
 /** GET `pods/<name>/log`: text/plain, deterministic lines; `follow=true` streams a few more then ends. */
 export function handleLogs(ctx: HandlerContext): void {
   const pod = ctx.state.require(ctx.type, ctx.path.namespace, ctx.path.name!);
@@ -116,6 +142,11 @@ export function handleLogs(ctx: HandlerContext): void {
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   res.write(text);
+  const burst = Number(pod.metadata.annotations?.[FOLLOW_BURST_ANNOTATION] ?? 0);
+  if (Number.isInteger(burst) && burst > 0) {
+    writeBurst(ctx, options, lines.length, burst);
+    return;
+  }
   let sent = 0;
   const timer = setInterval(() => {
     if (sent >= FOLLOW_EXTRA_LINES || res.destroyed) {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { FOLLOW_BURST_ANNOTATION } from '../../../local/kube-api-simulator/read-handlers';
 import { startFixture, type SimulatorFixture } from './simulator-fixture';
 
 // Responses are checked structurally; a loose type keeps the assertions readable.
@@ -124,6 +125,22 @@ describe('pod logs', () => {
       expect.stringContaining('heartbeat 2'),
       expect.stringContaining('heartbeat 3'),
     ]);
+  });
+});
+
+describe('a chatty container (the benchmark\'s follow-burst-lines knob)', () => {
+  it('streams as many follow lines as its annotation says, as fast as they are read, then ends', async () => {
+    // Arrange
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'chatty', annotations: { [FOLLOW_BURST_ANNOTATION]: '5000' } }, spec: { containers: [{ name: 'app', image: 'busybox' }] } };
+    await f.request('POST', '/api/v1/namespaces/default/pods', { body: pod });
+    // Act
+    const res = await f.stream('/api/v1/namespaces/default/pods/chatty/log?follow=true&tailLines=0');
+    let text = '';
+    for await (const chunk of res) text += (chunk as Buffer).toString('utf8');
+    // Assert
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(5000);
+    expect(lines.at(-1)).toContain('heartbeat 5000');
   });
 });
 
