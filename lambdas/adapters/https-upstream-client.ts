@@ -158,7 +158,7 @@ async function* idleLimited(res: import('node:http').IncomingMessage, idleMs: nu
     clearTimeout(idle);
     res.destroy();
   }
-  if (timedOut) throw new UpstreamIdleError(`The cluster of connection "${connection.name}" sent nothing for ${Math.round(idleMs / 1000)} s, so Gatehouse closed the stream; run the command again.`);
+  if (timedOut) throw new UpstreamIdleError(`The cluster of connection "${connection.name}" sent nothing for ${idleMs % 1000 === 0 ? idleMs / 1000 : (idleMs / 1000).toFixed(1)} s, so Gatehouse closed the stream; run the command again.`);
 }
 
 /** The message for a response the Lambda cannot buffer. */

@@ -144,3 +144,44 @@ describe('the https upstream client and the cluster CA', () => {
     expect(cluster.seen).toHaveLength(1);
   });
 });
+
+describe('the https upstream client on a stream that stalls', () => {
+  let ca: PemPair;
+  let server: https.Server;
+  let url: string;
+  beforeAll(async () => {
+    ca = createLocalCa('cluster CA');
+    const certificate = issueServerCertificate(ca, ['127.0.0.1']);
+    server = https.createServer({ cert: certificate.certPem, key: certificate.keyPem }, (_req, res) => {
+      // One event, then silence: the connection stays open.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"type":"ADDED","object":{"kind":"Pod"}}\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+
+  it('passes on what came, then ends with an idle error that names the connection and says what to do', async () => {
+    // Arrange
+    const client = createHttpsUpstreamClient();
+    const watch: UpstreamRequest = { method: 'GET', pathAndQuery: '/api/v1/pods?watch=true', headers: { authorization: 'Bearer k8s-aws-v1.token' } };
+    // Act
+    const stream = await client.open!(connectionTo(url, ca), watch, { timeoutMs: 5000, idleTimeoutMs: 300 });
+    const received: string[] = [];
+    const ended = await (async () => {
+      try {
+        for await (const chunk of stream.body) received.push(chunk.toString());
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    })();
+    // Assert
+    expect(stream.status).toBe(200);
+    expect(received.join('')).toBe('{"type":"ADDED","object":{"kind":"Pod"}}\n');
+    expect(ended).toBeInstanceOf(GatehouseError);
+    expect(toKubeStatus(ended, 'req-1')).toMatchObject({ code: 504, reason: 'Timeout' });
+    expect(toKubeStatus(ended, 'req-1').message).toMatch(/^The cluster of connection "prod" sent nothing for 0\.3 s, so Gatehouse closed the stream; run the command again\./);
+  });
+});

@@ -17,14 +17,14 @@ const PROTOBUF_POD = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), Buffe
 
 describe('the proxy at its edges', () => {
   describe('a body a rule cannot read', () => {
-    it('refuses a protobuf pod create with 415, tells the agent to use kubectl apply -f, and forwards nothing', async () => {
+    it.each([['buffered', proxyRequest], ['streamed', streamRequest]] as const)('refuses a protobuf pod create with 415 (%s), tells the agent to use kubectl apply -f, and forwards nothing', async (_transport, send) => {
       // Arrange
       const h = harness();
       const createPod = request({
         method: 'POST', headers: { authorization: ['Bearer agent-jwt'], 'content-type': ['application/vnd.kubernetes.protobuf'] }, body: PROTOBUF_POD,
       });
       // Act
-      const status = await statusOf(proxyRequest(createPod, h.deps));
+      const status = await statusOf(send(createPod, h.deps));
       // Assert
       expect(status).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
       expect(status.message).toMatch(/cannot read this request's body \(application\/vnd\.kubernetes\.protobuf\) and policy rule "baseline\/[a-z-]+" must inspect it/);
@@ -32,6 +32,18 @@ describe('the proxy at its edges', () => {
       expect(h.forwarded).toEqual([]);
       expect(h.events).not.toContain('assume');
       expect(h.records['req-1']).toMatchObject({ phase: 'complete', outcome: 'denied', status: 415, errorReason: 'UnsupportedMediaType', verb: 'create', resource: 'pods' });
+    });
+
+    it('opens a watch that carries a body no rule can read: body rules never apply to watches, and the cluster ignores GET bodies', async () => {
+      // Arrange
+      const h = harness({ streamChunks: ['{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"web"}}}\n'] });
+      const watchWithBody = request({ rawQuery: 'watch=1', headers: { authorization: ['Bearer agent-jwt'], 'content-type': ['application/vnd.kubernetes.protobuf'] }, body: PROTOBUF_POD });
+      // Act
+      const response = await streamRequest(watchWithBody, h.deps);
+      // Assert
+      expect(response.status).toBe(200);
+      expect(h.events).toContain('open');
+      expect(h.records['req-1']).toMatchObject({ verb: 'watch', decision: 'allow' });
     });
 
     it('forwards the same pod sent as JSON', async () => {

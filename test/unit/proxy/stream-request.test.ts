@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { UpstreamIdleError } from '../../../lambdas/core/errors';
 import { streamRequest } from '../../../lambdas/proxy/stream-request';
 import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
 import { GUARD, harness, request } from './support/proxy-harness';
@@ -49,5 +50,27 @@ describe('a streamed watch, recorded', () => {
     expect(part).not.toContain(Buffer.from('hunter2').toString('base64'));
     expect(part).toContain('KioqTUFTS0VEKioq');
     expect(h.records['req-w']).toMatchObject({ unmasked: true });
+  });
+
+  it('ends a watch the cluster went silent on with an ERROR event, and records it ended idle', async () => {
+    // Arrange: the cluster sends one event, then the upstream client reports it idle.
+    const h = harness();
+    const upstream = {
+      ...h.deps.upstream,
+      open: async () => ({
+        status: 200, headers: { 'content-type': 'application/json' }, latencyMs: 1, abort: () => undefined,
+        body: (async function* () {
+          yield Buffer.from(SECRET_EVENT);
+          throw new UpstreamIdleError('The cluster of connection "prod" sent nothing for 240 s, so Gatehouse closed the stream; run the command again.');
+        })(),
+      }),
+    };
+    // Act
+    const text = await drain((await streamRequest(watchSecrets(), { ...h.deps, upstream })).body);
+    // Assert
+    const events = text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'ERROR']);
+    expect(events[1].object).toMatchObject({ kind: 'Status', code: 504, reason: 'Timeout', message: expect.stringMatching(/sent nothing for 240 s/) });
+    expect(h.records['req-w']).toMatchObject({ streamEndedBy: 'idle', streamUnits: 1 });
   });
 });
