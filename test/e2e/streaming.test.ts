@@ -185,6 +185,25 @@ describe('large answers', () => {
   });
 });
 
+describe('a cluster that stalls', () => {
+  it('ends a watch the cluster went silent on with an ERROR event saying so, before API Gateway would drop it', async () => {
+    // Arrange: the misbehaving cluster sends one event, then nothing; this instance's streamIdleSeconds is 15.
+    const s = session('stall');
+    const started = Date.now();
+    // Act
+    const answer = await rawRequest('/k8s/misbehaving/api/v1/namespaces/stalls/configmaps?watch=true', { headers: auth(s) });
+    // Assert
+    const events = answer.body.trim().split('\n').map((line) => JSON.parse(line) as { type: string; object: Record<string, any> });
+    expect(answer.status).toBe(200);
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'ERROR']);
+    expect(events[1]!.object).toMatchObject({ kind: 'Status', code: 504, reason: 'Timeout' });
+    expect(events[1]!.object.message).toMatch(/The cluster of connection "misbehaving" sent nothing for 15 s, so Gatehouse closed the stream; run the command again/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(14_000);
+    const record = await eventually(async () => (await records(s)).find((r) => r.verb === 'watch' && r.phase === 'complete'));
+    expect(record).toMatchObject({ outcome: 'forwarded', streamEndedBy: 'idle', streamUnits: 1 });
+  });
+});
+
 describe('the cap on open streams per agent', () => {
   it('answers a third watch of an agent holding two with a 429 Status, and opens it once one of the two ends', async () => {
     // On the isolated instance, whose limits.maxStreamsPerAgent is 2.

@@ -92,7 +92,9 @@ export default async function globalSetup(): Promise<void> {
         connections: [connection('unreachable', `https://127.0.0.1:${closedPort}`), connection('misbehaving', misbehaving.url)],
         grants: [{ connection: 'unreachable', agent: 'demo-agent' }, { connection: 'misbehaving', agent: 'demo-agent' }],
         // 16 MiB: a 7 MB list streams through (streaming.test.ts), the misbehaving cluster's ~20 MB one does not.
-        limits: { upstreamTimeoutMs: 3000, maxRequestBodyBytes: 262144, maxResponseBytes: 16 * 1024 * 1024 },
+        // streamIdleSeconds 15: the stalled watch (streaming.test.ts) ends within the test; no other watch here
+        // stays silent that long.
+        limits: { upstreamTimeoutMs: 3000, maxRequestBodyBytes: 262144, maxResponseBytes: 16 * 1024 * 1024, streamIdleSeconds: 15 },
         policyFiles,
         // Answer "pending" at once: these approval tests read that answer and then click. Holding a request for
         // its decision (the default) is tested on the isolated instance.
