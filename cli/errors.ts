@@ -14,6 +14,8 @@ export const EXIT = {
   integrity: 4,
   /** AWS or the local services failed in another way (throttling, service error). Retrying may help. */
   service: 5,
+  /** `doctor`: at least one check failed (each failure is printed with its fix). */
+  doctorFailed: 7,
   /** A bug in the CLI (an error it did not expect). The message includes a stack trace to report. */
   internal: 10,
   /** Interrupted (Ctrl-C). */

@@ -2,6 +2,7 @@ import { ConfigError } from '../lambdas/core/errors';
 import { parseCommandLine, str, type CommandContext, type CommandTree } from './command';
 import { approvalsGroup } from './commands/approvals';
 import { connectionsGroup, kubeconfigTopLevel } from './commands/connections';
+import { doctorCommand } from './commands/doctor';
 import { exportCommand } from './commands/export';
 import { grantsGroup } from './commands/grants';
 import { policyGroup } from './commands/policy';
@@ -13,7 +14,7 @@ import { processIo, type Io } from './io';
 import { resolveTarget, sdkFactory, type AwsFactory, type Target } from './target';
 
 /** Every command, in the order `gatehouse --help` lists them. */
-export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand, policyGroup, approvalsGroup, slackGroup];
+export const COMMANDS: CommandTree = [grantsGroup, connectionsGroup, kubeconfigTopLevel, sessionsGroup, replayCommand, exportCommand, policyGroup, approvalsGroup, slackGroup, doctorCommand];
 
 /** What `main` runs with; tests inject their own. */
 export interface MainDependencies {

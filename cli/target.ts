@@ -32,6 +32,8 @@ export interface Target {
   readonly configSource?: string;
   /** CA that signs the gateway's certificate (local mode); deployed stacks use public certificates. */
   readonly caPem?: string;
+  /** Local mode's one set of AWS credentials (its stand-ins and IAM-authorized routes accept only these). */
+  readonly localCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly documents: DynamoDBDocumentClient;
   readonly s3: S3Client;
 }
@@ -125,6 +127,7 @@ function localTarget(stateDir: string, aws: AwsFactory): Target {
     issuers: config.issuers,
     configSource: file,
     caPem: fs.existsSync(caFile) ? fs.readFileSync(caFile, 'utf8') : undefined,
+    localCredentials: { accessKeyId: e.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: e.AWS_SECRET_ACCESS_KEY ?? 'local' },
     documents: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     s3,
   };

@@ -5,6 +5,8 @@ import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { ApprovalWorkflow } from './approval-workflow';
 import { ConnectionAccess, pascalCase } from './connection-access';
 import { connectionTrustPolicy } from './connection-role';
+import { DOCTOR_ROUTE_PATH } from '../lambdas/core/doctor/doctor-check';
+import { DoctorFunction } from './doctor-function';
 import { GatewayApi } from './gateway-api';
 import { GrantSeed } from './grant-seed';
 import { GrantsTable } from './grants-table';
@@ -73,8 +75,9 @@ export class GatehouseStack extends Stack {
     const proxyRole = proxy.function.role!;
     const access = new ConnectionAccess(this, 'ConnectionAccess', { connections: config.connections, proxyRole });
 
+    let approvalWorkflow: ApprovalWorkflow | undefined;
     if (config.approvals) {
-      const approvals = new ApprovalWorkflow(this, 'Approvals', {
+      const approvals = approvalWorkflow = new ApprovalWorkflow(this, 'Approvals', {
         config, approvals: config.approvals, recordsTable, tracing: props.tracing, logLevel: props.logLevel, ...store,
       });
       approvals.grantStartExecution(proxy.function);
@@ -99,6 +102,22 @@ export class GatehouseStack extends Stack {
           : 'The signing secret named in the configuration',
       });
     }
+
+    // The doctor runs with the proxy's role and environment, behind an IAM-authorized route (docs/DOCTOR.md).
+    const doctor = new DoctorFunction(this, 'Doctor', {
+      config, proxyRole, approvals: approvalWorkflow, logRemovalPolicy: props.removalPolicy,
+      proxyEnvironment: {
+        GATEHOUSE_GRANTS_TABLE: grantsTable.tableName,
+        GATEHOUSE_RECORDS_TABLE: recordsTable.tableName,
+        GATEHOUSE_REPLAY_BUCKET: replayBucket.bucketName,
+        ...approvalWorkflow?.proxyEnvironment,
+      },
+    });
+    api.addOperatorRoute(DOCTOR_ROUTE_PATH, doctor.function);
+    new CfnOutput(this, 'DoctorUrl', {
+      value: api.api.urlForPath(DOCTOR_ROUTE_PATH),
+      description: 'gatehouse doctor calls this (GET, IAM-authorized: SigV4 with credentials that may execute-api:Invoke it)',
+    });
 
     new CfnOutput(this, 'EndpointUrl', {
       value: api.endpointUrl,

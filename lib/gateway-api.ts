@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
-  AccessLogField, AccessLogFormat, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, ResponseTransferMode,
-  type MethodOptions, ResponseType, RestApi,
+  AccessLogField, AccessLogFormat, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, ResponseTransferMode,
+  type Method, type MethodOptions, ResponseType, RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -132,6 +132,21 @@ export class GatewayApi extends Construct {
       });
     }
     this.suppressFindings(cloudWatchRole);
+  }
+
+  /**
+   * `GET <path>` served by `handler` with IAM authorization (SigV4 with AWS credentials that may execute-api:Invoke
+   * it): for operators' routes such as the doctor, which no agent token can call.
+   */
+  addOperatorRoute(routePath: string, handler: IFunction): Method {
+    let resource = this.api.root;
+    for (const part of routePath.split('/').filter(Boolean)) resource = resource.getResource(part) ?? resource.addResource(part);
+    const method = resource.addMethod('GET', new LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), { authorizationType: AuthorizationType.IAM });
+    NagSuppressions.addResourceSuppressions(method, [{
+      id: 'AwsSolutions-COG4',
+      reason: 'Operators call this route with their AWS credentials (IAM authorization, SigV4), not as Cognito users.',
+    }]);
+    return method;
   }
 
   /** Base URL of the stage, without a trailing slash: `https://<id>.execute-api.<region>.amazonaws.com/<stage>`. */

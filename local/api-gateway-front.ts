@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { verifyAuthorizationHeader } from '../lambdas/core/sigv4';
 import { listenOn } from './listen-on';
 import { isStreamingHandler, readStreamedInvocation, type StreamingHandler } from './lambda-response-streaming';
 
@@ -19,6 +20,11 @@ export interface ApiGatewayFrontOptions {
   readonly stage?: string;
   /** Further routes by exact path (e.g. `/slack/interactions`), each with its own handler, as further API Gateway resources. */
   readonly routes?: Readonly<Record<string, ProxyHandler>>;
+  /**
+   * Routes (exact paths) that use IAM authorization (`AuthorizationType.IAM`): a request must be SigV4-signed for
+   * `execute-api` in `region` with `credentials`, the only principal local IAM knows, or it gets API Gateway's 403.
+   */
+  readonly iamRoutes?: { readonly paths: readonly string[]; readonly region: string; readonly principalArn: string; readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } };
   /** Streamed responses: idle time after which the front closes the stream (API Gateway regional: 5 min). */
   readonly streamIdleTimeoutMs?: number;
 }
@@ -61,14 +67,23 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     }
     const rawUrl = req.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
-    let path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const signedPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    let path = signedPath;
     if (stagePrefix) {
       if (!path.startsWith(`${stagePrefix}/`)) return gatewayError(res, 403, 'Missing Authentication Token');
       path = path.slice(stagePrefix.length);
     }
     const route = Object.prototype.hasOwnProperty.call(options.routes ?? {}, path) ? options.routes![path] : undefined;
     if (!route && !/^\/k8s\/[^/]+(\/.*)?$/s.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
-    const event = toEvent(req, path, queryAt < 0 ? '' : rawUrl.slice(queryAt + 1), Buffer.concat(chunks), options.stage ?? 'local', route ? path : undefined);
+    const rawQuery = queryAt < 0 ? '' : rawUrl.slice(queryAt + 1);
+    const requestBody = Buffer.concat(chunks);
+    let caller: string | undefined;
+    if (options.iamRoutes?.paths.includes(path)) {
+      const denied = iamDenial(req, signedPath, rawQuery, requestBody, options.iamRoutes);
+      if (denied) return gatewayError(res, 403, denied);
+      caller = options.iamRoutes.principalArn;
+    }
+    const event = toEvent(req, path, rawQuery, requestBody, options.stage ?? 'local', route ? path : undefined, caller);
     const target = route ?? options.handler;
     if (isStreamingHandler(target)) return serveStreamed(target, event, res);
     const result = await withTimeout(target(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
@@ -138,7 +153,19 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
   };
 }
 
-function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string, fixedResource?: string): APIGatewayProxyEvent {
+/** API Gateway's answer to a request an IAM-authorized method refuses, or undefined when the signature verifies. */
+function iamDenial(req: IncomingMessage, path: string, query: string, body: Buffer, iam: NonNullable<ApiGatewayFrontOptions['iamRoutes']>): string | undefined {
+  if (!req.headers.authorization) return 'Missing Authentication Token';
+  const { accessKeyId, secretAccessKey } = iam.credentials;
+  const verified = verifyAuthorizationHeader(
+    { method: req.method ?? 'GET', path, query, headers: req.headers, body },
+    { lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined), service: 'execute-api', region: iam.region, now: new Date() },
+  );
+  if (verified.ok) return undefined;
+  return verified.code === 'InvalidClientTokenId' ? 'The security token included in the request is invalid.' : verified.message;
+}
+
+function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string, fixedResource?: string, userArn?: string): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -174,7 +201,9 @@ function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buf
       authorizer: null,
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: req.method ?? 'GET',
-      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null, ...(userArn ? { userArn } : {}),
+      } as APIGatewayProxyEvent['requestContext']['identity'],
       path: `/${stage}${path}`,
       stage,
       requestId,

@@ -5,6 +5,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { approvalTimeoutSeconds, type ApprovalsConfig } from '../lambdas/core/approvals/approvals-config';
+import { SLACK_SECRET_ENV, SLACK_SECRET_PLACEHOLDER } from '../lambdas/core/approvals/slack-secrets';
 import { APPROVAL_STATES, synthesizeApprovalDefinition } from '../lib/approval-state-machine';
 import { LOCAL_APPROVALS_FILE } from './approvals-cli';
 import { createLocalApprovalsTable, LOCAL_APPROVALS_TABLE } from './create-approvals-table';
@@ -34,6 +35,11 @@ export interface LocalApprovalsOptions {
   readonly callerCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** The `approvals` section of a `--config` file: approvers, timeouts, personClaims, channel override local defaults. */
   readonly approvals?: Partial<ApprovalsConfig>;
+  /**
+   * Play a first deploy before anyone filled the Slack secrets: both hold the stack's "not set" placeholder and
+   * their ARNs reach the functions through the environment only, as when the stack created them. @default false
+   */
+  readonly unsetSlackSecrets?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -70,8 +76,12 @@ export async function startLocalApprovals(options: LocalApprovalsOptions): Promi
     const slack = await startSlackStandIn({ botToken, userGroups: { [LOCAL_SLACK.group]: [LOCAL_SLACK.groupMember] }, log });
     closers.push(slack.close);
     log(`Slack stand-in      ${slack.apiBaseUrl}`);
+    const unset = options.unsetSlackSecrets === true;
     const secrets = await startSecretsManagerStandIn({
-      secrets: { [botTokenSecretArn]: botToken, [signingSecretArn]: signingSecret }, credentials: options.callerCredentials, region: options.region,
+      secrets: unset
+        ? { [botTokenSecretArn]: SLACK_SECRET_PLACEHOLDER, [signingSecretArn]: SLACK_SECRET_PLACEHOLDER }
+        : { [botTokenSecretArn]: botToken, [signingSecretArn]: signingSecret },
+      credentials: options.callerCredentials, region: options.region,
     });
     closers.push(secrets.close);
 
@@ -79,7 +89,7 @@ export async function startLocalApprovals(options: LocalApprovalsOptions): Promi
     const approvals: ApprovalsConfig = {
       approvers: { '*': { userIds: [LOCAL_SLACK.approver], userGroups: [LOCAL_SLACK.group] } },
       ...user,
-      slack: { channel: user.slack?.channel ?? LOCAL_SLACK.channel, botTokenSecretArn, signingSecretArn, apiBaseUrl: slack.apiBaseUrl },
+      slack: { channel: user.slack?.channel ?? LOCAL_SLACK.channel, ...(unset ? {} : { botTokenSecretArn, signingSecretArn }), apiBaseUrl: slack.apiBaseUrl },
     };
 
     const definition = synthesizeApprovalDefinition({ timeout: Duration.seconds(approvalTimeoutSeconds(approvals)), context: projectCdkContext() });
@@ -109,6 +119,7 @@ export async function startLocalApprovals(options: LocalApprovalsOptions): Promi
         GATEHOUSE_APPROVAL_STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
         AWS_ENDPOINT_URL_SFN: stepFunctions.url,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+        ...(unset ? { [SLACK_SECRET_ENV.botToken]: botTokenSecretArn, [SLACK_SECRET_ENV.signingSecret]: signingSecretArn } : {}),
       },
       interactionsHandler: (event, context) =>
         (require('../lambdas/approvals/interactions-handler') as typeof import('../lambdas/approvals/interactions-handler')).handler(event, context),

@@ -21,7 +21,8 @@ import { createLocalCa, issueServerCertificate, type PemPair } from './local-ca'
 import { assertPortFree } from './listen-on';
 import { LOCAL_DEFAULTS as D } from './local-defaults';
 import { startS3Server } from './s3-server';
-import { startStsStandIn } from './sts-stand-in';
+import { startStsStandIn, type StsTrustedAction } from './sts-stand-in';
+import { DOCTOR_ROUTE_PATH } from '../lambdas/core/doctor/doctor-check';
 
 /** Options of local mode. */
 export interface LocalStackOptions {
@@ -44,6 +45,15 @@ export interface LocalStackOptions {
   readonly realAws?: boolean;
   /** Simulated cluster latency, for failure and timeout tests. @default 0 */
   readonly upstreamDelayMs?: number;
+  /** Port of the Kubernetes API simulator, so a `--config` connection can point at it too. @default any free port */
+  readonly simulatorPort?: number;
+  /**
+   * Failures on purpose, for `gatehouse doctor`: role ARN -> the action its (simulated) trust policy lacks, as the
+   * STS stand-in then refuses it. @default none
+   */
+  readonly stsTrustLacks?: Readonly<Record<string, StsTrustedAction>>;
+  /** Start with the Slack secrets unset (the stack's placeholder), as right after a first deploy. @default false */
+  readonly unsetSlackSecrets?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -106,7 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(s3.close);
     log(`S3 server           ${s3.endpoint}`);
 
-    const sts = options.realAws ? undefined : await startStsStandIn({ accountId: D.accountId, region: D.region, callerCredentials: caller, assumableRoleArns: [D.roleArn, ...roleArnsOf(options.config)] });
+    const sts = options.realAws ? undefined : await startStsStandIn({ accountId: D.accountId, region: D.region, callerCredentials: caller, assumableRoleArns: [D.roleArn, ...roleArnsOf(options.config)], trustLacks: options.stsTrustLacks });
     if (sts) {
       closers.push(sts.close);
       log(`STS stand-in        ${sts.url}`);
@@ -114,6 +124,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const simulator = !sts ? undefined : await startKubeApiSimulator({
       tls,
+      port: options.simulatorPort,
       impersonators: [D.connectionUser],
       delayMs: options.upstreamDelayMs,
       rbacDenials: denialsFromDirectory(simulatorDenialsDir(options.stateDir)),
@@ -143,7 +154,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Approvals: a Slack stand-in, Secrets Manager and Step Functions stand-ins running the synthesized workflow.
     const approvals = await startLocalApprovals({
       stateDir: options.stateDir, dynamodb: ddb, region: D.region, accountId: D.accountId, callerCredentials: caller,
-      approvals: options.config?.approvals, log,
+      approvals: options.config?.approvals, unsetSlackSecrets: options.unsetSlackSecrets, log,
     });
     closers.push(approvals.close);
 
@@ -179,8 +190,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // itself with the Lambda runtime's response-streaming globals when its module loads.
     installLambdaStreamingGlobals();
     const { handler } = require('../lambdas/proxy/handler') as { handler: ProxyHandler };
+    // The doctor runs in this process with the proxy's environment and credentials, as the deployed doctor runs
+    // with the proxy's role; its route takes only calls signed with local mode's one set of credentials.
+    const doctor: ProxyHandler = (event, context) => (require('../lambdas/doctor/handler') as typeof import('../lambdas/doctor/handler')).handler(event, context);
     const front = await startApiGatewayFront({
-      handler, tls, port: options.gatewayPort ?? D.gatewayPort, routes: { '/slack/interactions': approvals.interactionsHandler },
+      handler, tls, port: options.gatewayPort ?? D.gatewayPort,
+      routes: { '/slack/interactions': approvals.interactionsHandler, [DOCTOR_ROUTE_PATH]: doctor },
+      iamRoutes: { paths: [DOCTOR_ROUTE_PATH], region: D.region, credentials: caller, principalArn: `arn:aws:iam::${D.accountId}:user/local-mode-operator` },
     });
     closers.push(front.close);
 

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { createLocalCa } from './local-ca';
 import { LOCAL_DEFAULTS as D } from './local-defaults';
+import type { StsTrustedAction } from './sts-stand-in';
 
 const USAGE = `Usage:
   npm run local [-- options]          start Gatehouse locally on its embedded defaults
@@ -23,6 +24,10 @@ Options:
                      machine's AWS credentials; the simulator connection is then not started
   --no-persist       keep DynamoDB data in memory only
   --upstream-delay-ms N  slow the simulated cluster down (failure tests)
+  --simulator-port N     port of the Kubernetes API simulator (default any free one)
+  --sts-refuse ARN=ACTION  the STS stand-in refuses ACTION (sts:AssumeRole, sts:TagSession,
+                     sts:SetSourceIdentity) on role ARN, as a trust policy without it would (repeatable)
+  --unset-slack-secrets  start with the Slack secrets unset, as after a first deploy (doctor tests)
   --agent A --groups g1,g2 --ttl SECONDS --audience AUD   (token)`;
 
 /**
@@ -42,6 +47,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string' }, 'issuer-port': { type: 'string' }, 'state-dir': { type: 'string' }, config: { type: 'string' },
       'no-persist': { type: 'boolean' }, aws: { type: 'boolean' }, 'upstream-delay-ms': { type: 'string' }, 'ready-file': { type: 'string' },
+      'simulator-port': { type: 'string' }, 'sts-refuse': { type: 'string', multiple: true }, 'unset-slack-secrets': { type: 'boolean' },
       agent: { type: 'string' }, groups: { type: 'string' }, ttl: { type: 'string' }, audience: { type: 'string' }, help: { type: 'boolean' },
     },
   });
@@ -66,6 +72,9 @@ async function main(): Promise<void> {
     persist: !values['no-persist'],
     realAws: values.aws === true,
     upstreamDelayMs: Number(values['upstream-delay-ms'] ?? 0),
+    simulatorPort: values['simulator-port'] === undefined ? undefined : Number(values['simulator-port']),
+    stsTrustLacks: stsRefusals(values['sts-refuse'] ?? []),
+    unsetSlackSecrets: values['unset-slack-secrets'] === true,
     config: values.config ? loadConfigFile(values.config) : undefined,
     configDir: values.config ? path.dirname(path.resolve(values.config)) : undefined,
     log: (line) => console.error(`  ${line}`),
@@ -120,6 +129,16 @@ function printToken(stateDir: string, values: { agent?: string; groups?: string;
     exp: now + Number(values.ttl ?? 3600), run_id: `manual-${now}`, ...(values.groups ? { groups: values.groups.split(',') } : {}),
   };
   process.stdout.write(`${signJwt(claims, { alg: 'RS256', key, kid: 'gatehouse-demo-1' })}\n`);
+}
+
+function stsRefusals(flags: readonly string[]): Record<string, StsTrustedAction> {
+  const actions: readonly string[] = ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'];
+  return Object.fromEntries(flags.map((flag) => {
+    const at = flag.lastIndexOf('=');
+    const action = flag.slice(at + 1);
+    if (at < 0 || !actions.includes(action)) throw new Error(`--sts-refuse ${flag}: give ROLE_ARN=ACTION with ACTION one of ${actions.join(', ')}.`);
+    return [flag.slice(0, at), action as StsTrustedAction];
+  }));
 }
 
 function loadConfigFile(file: string): Partial<GatewayConfig> {

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { verifyAuthorizationHeader } from '../lambdas/core/sigv4';
 
 /**
- * LOCAL STAND-IN for AWS Secrets Manager: `GetSecretValue` only, over the service's JSON 1.1 protocol, every
+ * LOCAL STAND-IN for AWS Secrets Manager: `GetSecretValue` and `DescribeSecret` (metadata, one AWSCURRENT
+ * version per secret), over the service's JSON 1.1 protocol, every
  * request SigV4-verified against the local "execution role" credentials. It holds local mode's Slack bot token
  * and signing secret, so the approval Lambdas read their secrets exactly as deployed (by ARN, at run time).
  */
@@ -47,7 +48,10 @@ export async function startSecretsManagerStandIn(options: SecretsManagerStandInO
     if (!verified.ok) {
       return error(res, 400, verified.code === 'InvalidClientTokenId' ? 'UnrecognizedClientException' : 'InvalidSignatureException', verified.message);
     }
-    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return error(res, 400, 'UnknownOperationException', 'Only GetSecretValue is served');
+    const operation = req.headers['x-amz-target'];
+    if (operation !== 'secretsmanager.GetSecretValue' && operation !== 'secretsmanager.DescribeSecret') {
+      return error(res, 400, 'UnknownOperationException', 'Only GetSecretValue and DescribeSecret are served');
+    }
     let secretId: unknown;
     try {
       secretId = (JSON.parse(raw) as { SecretId?: unknown }).SecretId;
@@ -56,8 +60,14 @@ export async function startSecretsManagerStandIn(options: SecretsManagerStandInO
     }
     const value = typeof secretId === 'string' ? options.secrets[secretId] : undefined;
     if (value === undefined) return error(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    reads[secretId as string] = (reads[secretId as string] ?? 0) + 1;
     const name = /:secret:(.+)-[A-Za-z0-9]{6}$/.exec(secretId as string)?.[1] ?? String(secretId);
+    if (operation === 'secretsmanager.DescribeSecret') {
+      // Like the real service: each secret created with a value has one version, labelled AWSCURRENT.
+      return void res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({
+        ARN: secretId, Name: name, CreatedDate: 1_700_000_000, VersionIdsToStages: { '00000000-0000-4000-8000-000000000001': ['AWSCURRENT'] },
+      }));
+    }
+    reads[secretId as string] = (reads[secretId as string] ?? 0) + 1;
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({
       ARN: secretId, Name: name, SecretString: value, VersionId: '00000000-0000-4000-8000-000000000001', VersionStages: ['AWSCURRENT'], CreatedDate: 1_700_000_000,
     }));

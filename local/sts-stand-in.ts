@@ -24,9 +24,18 @@ export interface StsStandInOptions {
   callerCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Role ARNs that may be assumed (like trust policies). Others -> AccessDenied. */
   assumableRoleArns: readonly string[];
+  /**
+   * Trust policies that lack one action for the caller, by role ARN, as real STS enforces them: `sts:AssumeRole`
+   * refuses the role outright; `sts:TagSession` refuses a call with session tags, `sts:SetSourceIdentity` one with
+   * a source identity, each with STS's AccessDenied message naming the action. @default none
+   */
+  trustLacks?: Readonly<Record<string, StsTrustedAction>>;
   /** Clock, for tests of expiry. Default: the real one. */
   now?: () => Date;
 }
+
+/** An action a role's trust policy grants its principal. */
+export type StsTrustedAction = 'sts:AssumeRole' | 'sts:TagSession' | 'sts:SetSourceIdentity';
 
 /** A session the stand-in issued (secrets left out). */
 export interface IssuedSession {
@@ -131,8 +140,12 @@ export async function startStsStandIn(o: StsStandInOptions): Promise<StsStandIn>
       tags[key] = value;
     }
     if (Object.keys(tags).length > 50) return invalid('<tags>', 'tags', 'Member must have length less than or equal to 50');
-    if (!o.assumableRoleArns.includes(roleArn)) {
+    const lacks = o.trustLacks?.[roleArn];
+    if (!o.assumableRoleArns.includes(roleArn) || lacks === 'sts:AssumeRole') {
       return err(403, 'AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    }
+    if ((lacks === 'sts:TagSession' && Object.keys(tags).length > 0) || (lacks === 'sts:SetSourceIdentity' && sourceIdentity !== undefined)) {
+      return err(403, 'AccessDenied', `User: ${callerArn} is not authorized to perform: ${lacks} on resource: ${roleArn}`);
     }
     const roleId = awsId('AROA', roleArn, 17);
     const session: IssuedSession = {

@@ -66,8 +66,16 @@ export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssume
   };
 }
 
-/** Says whether STS was unreachable or refused, since the fixes differ (retry vs. the role's trust policy). */
+/**
+ * Says whether STS was unreachable or refused, since the fixes differ (retry vs. the role's trust policy). STS's
+ * own error is kept as `cause` (its message names the action the trust policy lacks) for `gatehouse doctor`;
+ * the agent sees only the message.
+ */
 function assumeRoleError(error: unknown): ServiceUnavailableError {
+  return Object.assign(classifyAssumeRoleError(error), { cause: error });
+}
+
+function classifyAssumeRoleError(error: unknown): ServiceUnavailableError {
   const name = error instanceof Error ? error.name : 'Error';
   const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (!answered) {

@@ -34,7 +34,7 @@ describe('Slack secrets the stack creates', () => {
     const [botId, signingId] = ['BotToken', 'SigningSecret'].map((n) => secrets().find(([id]) => id.includes(n))![0]);
     const withEnv = functions().filter((f) => f.Properties.Environment?.Variables?.GATEHOUSE_SLACK_BOT_TOKEN_SECRET_ARN);
 
-    expect(withEnv).toHaveLength(4); // notify, finalize, interactions, proxy
+    expect(withEnv).toHaveLength(5); // notify, finalize, interactions, proxy, doctor
     for (const f of withEnv) {
       expect(f.Properties.Environment.Variables).toMatchObject({ GATEHOUSE_SLACK_BOT_TOKEN_SECRET_ARN: { Ref: botId }, GATEHOUSE_SLACK_SIGNING_SECRET_ARN: { Ref: signingId } });
     }
@@ -51,7 +51,9 @@ describe('Slack secrets the stack creates', () => {
 
   it('lets only the interactions function read the signing secret', () => {
     const signingId = secrets().find(([id]) => id.includes('SigningSecret'))![0];
-    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${signingId}"`));
+    // Statements that can read its value (the doctor's DescribeSecret on the proxy's role reads metadata only).
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => (p.Properties.PolicyDocument.Statement as any[])
+      .some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(`"Ref":"${signingId}"`)));
 
     expect(readers).toHaveLength(1);
     expect(JSON.stringify((readers[0] as Resource).Properties.Roles)).toContain('Interactions');
