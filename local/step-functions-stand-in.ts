@@ -7,7 +7,7 @@ import { verifyAuthorizationHeader } from '../lambdas/core/sigv4';
 import type { AslDefinition } from '../lib/approval-state-machine';
 
 /**
- * LOCAL STAND-IN for AWS Step Functions. It speaks the service's JSON 1.0 protocol (StartExecution,
+ * LOCAL STAND-IN for AWS Step Functions. It speaks the service's JSON 1.0 protocol (StartExecution, DescribeStateMachine,
  * DescribeExecution, SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) well enough for the real
  * `@aws-sdk/client-sfn` pointed at it with `AWS_ENDPOINT_URL_SFN`, and runs each execution with
  * aws-local-stepfunctions on the definition CDK synthesizes (`synthesizeApprovalDefinition`). Lambda tasks
@@ -215,6 +215,11 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
         throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.execution.executionArn}'`);
       }
       return describeStart(start(executionName, input).execution);
+    },
+    DescribeStateMachine(body) {
+      // What `gatehouse doctor` reads: the one state machine, active, of type STANDARD (its definition is the synthesized one).
+      if (body.stateMachineArn !== stateMachineArn) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+      return { stateMachineArn, name, status: 'ACTIVE', type: 'STANDARD', definition: JSON.stringify(options.definition), roleArn: `arn:aws:iam::${accountId}:role/gatehouse-approvals-local`, creationDate: 1_700_000_000 };
     },
     DescribeExecution(body) {
       const run = [...runs.values()].find((r) => r.execution.executionArn === body.executionArn);
