@@ -14,13 +14,14 @@ export interface LocalEndpoints {
 }
 
 /** Starts local mode as the README does, in a throwaway state dir, and waits until it is ready. */
-export async function startLocalGatehouse(): Promise<{ ready: LocalEndpoints; stateDir: string; child: ChildProcess; stop(): void }> {
+export async function startLocalGatehouse(): Promise<{ ready: LocalEndpoints; stateDir: string; logFile: string; child: ChildProcess; stop(): void }> {
   const root = path.resolve(__dirname, '..');
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
   const readyFile = path.join(stateDir, 'ready.json');
   const log = fs.openSync(path.join(stateDir, 'gatehouse.log'), 'a');
   const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['local/main.ts', '--port', '0', '--issuer-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile], {
-    cwd: root, stdio: ['ignore', log, log], detached: true, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    cwd: root, stdio: ['ignore', log, log], detached: true, // INFO, as deployed: the cost model counts the log bytes CloudWatch would ingest.
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' },
   });
   const deadline = Date.now() + 120_000;
   while (!fs.existsSync(readyFile)) {
@@ -30,6 +31,7 @@ export async function startLocalGatehouse(): Promise<{ ready: LocalEndpoints; st
   return {
     ready: JSON.parse(fs.readFileSync(readyFile, 'utf8')) as LocalEndpoints,
     stateDir,
+    logFile: path.join(stateDir, 'gatehouse.log'),
     child,
     stop: () => {
       try {

@@ -9,6 +9,8 @@ import { signJwt } from '../local/sign-jwt';
 import { type BenchRow, formatBenchRows } from './bench-row';
 import { peakRssMiB, startLocalGatehouse } from './local-gatehouse-process';
 import { runPolicyAndMaskingBench } from './policy-and-masking';
+import { runColdStartBench } from './cold-start';
+import { runCostModel } from './cost-model';
 import { runRequestPathBench } from './request-paths';
 import { runStreamingBench } from './streaming';
 
@@ -55,9 +57,16 @@ async function main(): Promise<void> {
     rows.push(...(await runStreamingBench({ agent, gateway, gatewayToken, direct, directToken: eksToken })));
     rows.push({ name: 'peak RSS of local mode (handler, simulator, stand-ins)', value: peakRssMiB(local.child.pid!), unit: 'MiB' });
     rows.push(...(await runRequestPathBench()));
+    rows.push(...runColdStartBench());
+    const cost = await runCostModel({
+      agent, gateway, gatewayToken, endpoints: ready.endpoints, recordsTable: ready.env.GATEHOUSE_RECORDS_TABLE!, replayBucket: ready.env.GATEHOUSE_REPLAY_BUCKET!,
+      logFile: local.logFile, lambdaMemoryGb: 1, retentionDays: 400,
+    });
+    rows.push(...cost.rows);
     rows.push(...(await runPolicyAndMaskingBench()));
     console.log(`\nGatehouse benchmark: ${REQUESTS} requests per scenario, concurrency ${CONCURRENCY}; baseline = direct to the cluster (same run)\n`);
     console.log(formatBenchRows(rows));
+    console.log(`\n${cost.table}`);
     console.log(`\nmachine: ${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}`);
   } finally {
     local.stop();

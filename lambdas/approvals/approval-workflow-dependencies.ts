@@ -1,9 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ApprovalGate } from '../core/approval';
 import type { ApprovalStore, SecretReader, SlackApi, TaskResponder } from '../core/approvals/approval-ports';
-import { resolveApprovalSettings, type ApprovalSettings, type ApprovalsConfig } from '../core/approvals/approvals-config';
+import { resolveApprovalSettings, type ApprovalSettings } from '../core/approvals/approvals-config';
 import { validateApprovalsConfig } from '../core/approvals/validate-approvals-config';
 import { withSlackSecretArns } from '../core/approvals/slack-secrets';
 import type { RecordStore } from '../core/ports';
@@ -11,9 +10,8 @@ import { createDynamoDbApprovalStore } from '../adapters/dynamodb-approval-store
 import { createDynamoDbRecordStore } from '../adapters/dynamodb-record-store';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createSecretsManagerSecretReader } from '../adapters/secrets-manager-secret-reader';
-import { createSfnApprovalStarter, createSfnTaskResponder } from '../adapters/sfn-approval-starter';
+import { createSfnTaskResponder } from '../adapters/sfn-approval-starter';
 import { createSlackWebApi } from '../adapters/slack-web-api';
-import { createApprovalGate } from './create-approval-gate';
 
 /** The environment of the approval Lambdas (set by the ApprovalWorkflow construct, or by local mode). */
 export type ApprovalEnvironment = Readonly<Record<string, string | undefined>>;
@@ -78,25 +76,6 @@ export function createApprovalWorkflowDependencies(
     log: telemetry.log,
     metric: telemetry.metric ?? (() => undefined),
   };
-}
-
-/**
- * The proxy's approval gate, or undefined when approvals are not configured (policy `approve` then answers
- * with a 403 that says so). Called from the proxy's `createProxyDependencies`.
- */
-export function createApprovalGateFromEnvironment(
-  env: ApprovalEnvironment,
-  approvals: ApprovalsConfig | undefined,
-  options: { readonly retentionDays?: number; readonly documents?: DynamoDBDocumentClient; readonly log?: ApprovalLog },
-): { readonly gate: ApprovalGate; readonly settings: ApprovalSettings } | undefined {
-  if (!approvals) return undefined;
-  const settings = resolveApprovalSettings(withSlackSecretArns(approvals, env), options.retentionDays ?? 400);
-  const store = createDynamoDbApprovalStore({ client: options.documents ?? documentClient(), tableName: required(env, 'GATEHOUSE_APPROVALS_TABLE'), settings });
-  const starter = createSfnApprovalStarter({
-    client: new SFNClient({ requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 }, maxAttempts: 3 }),
-    stateMachineArn: required(env, 'GATEHOUSE_APPROVAL_STATE_MACHINE_ARN'),
-  });
-  return { gate: createApprovalGate({ store, starter, settings, log: options.log }), settings };
 }
 
 function documentClient(): DynamoDBDocumentClient {

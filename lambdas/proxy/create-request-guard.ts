@@ -18,7 +18,7 @@ import type { GuardVerdict, RequestGuard } from './request-guard';
  * container). Masking uses the built-in credential patterns plus the connection's own.
  */
 export function createRequestGuard(config: GatewayConfig, serializedPolicy: string): RequestGuard {
-  const policy = compilePolicy([{ source: 'GATEHOUSE_POLICY', text: serializedPolicy }]);
+  const policy = compilePolicy([{ source: 'GATEHOUSE_POLICY', text: serializedPolicy }], { serialized: true });
   const patterns = new Map<string, readonly CredentialPattern[]>();
   for (const connection of config.connections) {
     if (connection.maskingPatterns?.length) {

@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -9,15 +8,15 @@ import { createDynamoDbGrantStore } from '../adapters/dynamodb-grant-store';
 import { createDynamoDbRecordStore } from '../adapters/dynamodb-record-store';
 import { createHttpsUpstreamClient } from '../adapters/https-upstream-client';
 import { createJwtTokenVerifier } from '../adapters/jwt-token-verifier';
-import { createS3ReplayStore } from '../adapters/s3-replay-store';
 import { createStsRoleAssumer } from '../adapters/sts-role-assumer';
-import { createApprovalGateFromEnvironment } from '../approvals/approval-workflow-dependencies';
+import { createApprovalGateFromEnvironment } from '../approvals/approval-gate-from-environment';
 import { createDynamoDbStreamLeases } from '../adapters/dynamodb-stream-leases';
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import { createRequestGuard } from './create-request-guard';
 import { ClusterFactsReader } from './cluster-facts';
 import { STREAM_LIMIT_DEFAULTS } from './stream-limits';
 import type { ProxyDependencies } from './proxy-request';
+import type { ReplayStore } from '../core/ports';
 
 /** The Lambda's environment, as set by the CDK construct (or by local mode, which sets the same names). */
 export type ProxyEnvironment = Readonly<Record<string, string | undefined>>;
@@ -36,12 +35,25 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
   const documents = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ requestHandler, maxAttempts: 3 })), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const s3 = traced(new S3Client({
-    requestHandler,
-    maxAttempts: 3,
-    // Only local mode's S3 server needs path-style addressing.
-    forcePathStyle: env.GATEHOUSE_S3_FORCE_PATH_STYLE === 'true',
-  }));
+  // S3 is loaded on the first replay write, which comes after the first answer: not on the cold start's path.
+  const bucket = required(env, 'GATEHOUSE_REPLAY_BUCKET');
+  let replayStore: ReplayStore | undefined;
+  const replay: ReplayStore = {
+    put(key, bytes, sha256) {
+      if (!replayStore) {
+        const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+        const { createS3ReplayStore } = require('../adapters/s3-replay-store') as typeof import('../adapters/s3-replay-store');
+        const s3 = traced(new S3Client({
+          requestHandler,
+          maxAttempts: 3,
+          // Only local mode's S3 server needs path-style addressing.
+          forcePathStyle: env.GATEHOUSE_S3_FORCE_PATH_STYLE === 'true',
+        }));
+        replayStore = createS3ReplayStore({ client: s3, bucket });
+      }
+      return replayStore.put(key, bytes, sha256);
+    },
+  };
   const sts = traced(new STSClient({ requestHandler, maxAttempts: 2 }));
   const { logger, metrics } = telemetry;
   const upstream = createHttpsUpstreamClient();
@@ -64,7 +76,7 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     verifier: createJwtTokenVerifier(config.issuers),
     grants: createDynamoDbGrantStore({ client: documents, tableName: required(env, 'GATEHOUSE_GRANTS_TABLE') }),
     records: createDynamoDbRecordStore({ client: documents, tableName: required(env, 'GATEHOUSE_RECORDS_TABLE') }),
-    replay: createS3ReplayStore({ client: s3, bucket: required(env, 'GATEHOUSE_REPLAY_BUCKET') }),
+    replay,
     roles: createStsRoleAssumer({ client: sts }),
     upstream,
     clusterFacts: new ClusterFactsReader(upstream, () => new Date()),

@@ -4,8 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { fromApiGatewayEvent } from '../core/api-gateway-event';
 import { kubeStatusErrors } from '../middleware/kube-status-errors';
@@ -15,7 +14,10 @@ import { streamRequest } from './stream-request';
 
 const logger = new Logger();
 const metrics = new Metrics();
-const tracer = new Tracer();
+// The tracing SDK (X-Ray, cls-hooked) is loaded only when tracing is on: off, a cold start pays nothing for it.
+const tracer: Tracer | undefined = process.env.POWERTOOLS_TRACE_ENABLED === 'true'
+  ? new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer()
+  : undefined;
 
 let dependencies: ProxyDependencies | undefined;
 
@@ -39,8 +41,9 @@ export async function run(event: APIGatewayProxyEvent): Promise<StreamingResult>
  * The Lambda entry point, in response-streaming mode (the REST API integration uses `responseTransferMode:
  * STREAM`): every answer is streamed, so watches and log follows flow as they come and answers past 6 MB fit.
  */
-export const handler = middy(run, { streamifyResponse: true })
-  .use(captureLambdaHandler(tracer))
+const traced = middy(run, { streamifyResponse: true });
+if (tracer) traced.use((require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware')).captureLambdaHandler(tracer));
+export const handler = traced
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(kubeStatusErrors({ logError: (message, fields) => logger.error(message, fields) }));

@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { yaml } from '../lazy-yaml';
 import type { MaskingPatternConfig } from '../gateway-config';
 import { hasDuplicateJsonKeys } from '../policy/json-duplicate-keys';
 import type { RequestInfo } from '../request-info';
@@ -120,7 +120,7 @@ function decode(mediaType: string, body: Buffer): Decoded {
     return hasDuplicateJsonKeys(text) ? { why: 'it repeats a key, which the cluster reads differently' } : { value };
   }
   if (mediaType === 'application/yaml' || mediaType === 'application/apply-patch+yaml') {
-    const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+    const docs = yaml().parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
     const real = Array.isArray(docs) ? docs.filter((d) => d.contents !== null) : [];
     if (real.length !== 1 || real[0]!.errors.length > 0) return { why: real.length > 1 ? 'it holds several YAML documents' : 'it is not valid YAML' };
     try {

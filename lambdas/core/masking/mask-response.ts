@@ -1,4 +1,4 @@
-import { parseAllDocuments, stringify } from 'yaml';
+import { yaml } from '../lazy-yaml';
 import { UpstreamResponseError } from '../errors';
 import type { RequestInfo } from '../request-info';
 import { CredentialPattern, DEFAULT_CREDENTIAL_PATTERNS } from './credential-patterns';
@@ -150,13 +150,13 @@ function maskWatchStream(text: string, secretContext: boolean, failClosed: boole
 }
 
 function maskYaml(text: string, secretContext: boolean, failClosed: boolean, state: MaskState): string {
-  const docs = parseAllDocuments(text);
+  const docs = yaml().parseAllDocuments(text);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) {
     if (failClosed) throw unmaskable('invalid YAML');
     return maskAsText(text, state);
   }
   const values = docs.map((d) => maskApiObject(d.toJS({ maxAliasCount: 100 }), secretContext, state));
-  return state.changed ? values.map((v) => stringify(v)).join('---\n') : text;
+  return state.changed ? values.map((v) => yaml().stringify(v)).join('---\n') : text;
 }
 
 function maskAsText(text: string, state: MaskState): string {

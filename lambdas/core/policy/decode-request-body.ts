@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { yaml as yamlLibrary } from '../lazy-yaml';
 import { hasDuplicateJsonKeys } from './json-duplicate-keys';
 import { jsonPatchToSparse } from './json-patch-to-sparse';
 import type { BodyInput } from './policy-types';
@@ -59,7 +59,7 @@ function json(text: string, undecodable: BodyInput, patchType?: 'merge' | 'strat
 
 function yaml(text: string, undecodable: BodyInput, patchType?: 'apply'): BodyInput {
   // go-yaml (sigs.k8s.io/yaml) decodes an unquoted timestamp into interface{} as a string, not a time.
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp') });
+  const docs = yamlLibrary().parseAllDocuments(text, { version: '1.1', uniqueKeys: true, customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp') });
   if (!Array.isArray(docs)) return { state: 'none' };
   const real = docs.filter((d) => d.contents !== null);
   if (real.length !== 1 || real[0].errors.length > 0) return real.length === 0 && docs.every((d) => d.errors.length === 0) ? { state: 'none' } : undecodable;

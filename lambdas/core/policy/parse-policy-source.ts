@@ -1,5 +1,5 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Node } from 'yaml';
+import { yaml } from '../lazy-yaml';
 import { didYouMean } from './closest-match';
 import { POLICY_EFFECTS, PolicyEffect, PolicyRuleSpec, PolicySource } from './policy-types';
 import { checkKeys, isRecord, validatePolicyRule } from './validate-policy-rule';
@@ -30,7 +30,20 @@ export interface PolicyFile {
  * Parses and validates every YAML document of one source. Problems (YAML syntax, unknown keys, bad values) are
  * appended to `problems`, each naming the file, the line and, inside rules, the rule id.
  */
-export function parsePolicySource(src: PolicySource, problems: string[]): PolicyFile[] {
+export function parsePolicySource(src: PolicySource, problems: string[], options: { readonly json?: boolean } = {}): PolicyFile[] {
+  if (options.json) {
+    // One JSON document, as serializePolicy writes it: rules are located by index instead of line.
+    let raw: unknown;
+    try {
+      raw = JSON.parse(src.text);
+    } catch (e) {
+      problems.push(`${src.source}: ${(e as Error).message}`);
+      return [];
+    }
+    const file = validateDocument(raw, src.source, (i) => `${src.source}#rules[${i}]`, problems);
+    return file ? [file] : [];
+  }
+  const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(src.text, { lineCounter, uniqueKeys: true });
   const at = (offset: number | undefined) => (offset === undefined ? src.source : `${src.source}:${lineCounter.linePos(offset).line}`);
