@@ -28,20 +28,34 @@ export interface StreamingResult {
   readonly body: Readable | string;
 }
 
+/** Work left for after each invocation's response has gone out (record completion, replay), by invocation. */
+const afterResponse = new WeakMap<object, () => Promise<void>>();
+
 /** The proxy, without middleware: one API Gateway event in, a streamed answer out. Exported for tests. */
-export async function run(event: APIGatewayProxyEvent): Promise<StreamingResult> {
+export async function run(event: APIGatewayProxyEvent, context: object = {}): Promise<StreamingResult> {
   dependencies ??= createProxyDependencies(process.env, { logger, metrics, tracer });
   const request = fromApiGatewayEvent(event);
   logger.appendKeys({ requestId: request.requestId, connection: request.connection });
   const response = await streamRequest(request, dependencies);
+  if (response.afterResponse) afterResponse.set(context, response.afterResponse);
   return { statusCode: response.status, headers: response.headers, body: Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body };
+}
+
+/**
+ * Runs what is left once the response stream has ended (middy calls `requestEnd` after piping the body to
+ * the client): the client is not waiting any more, and the invocation does not end before the record is done.
+ */
+async function finishAfterResponse(request: { readonly context: object }): Promise<void> {
+  const work = afterResponse.get(request.context);
+  afterResponse.delete(request.context);
+  await work?.();
 }
 
 /**
  * The Lambda entry point, in response-streaming mode (the REST API integration uses `responseTransferMode:
  * STREAM`): every answer is streamed, so watches and log follows flow as they come and answers past 6 MB fit.
  */
-const traced = middy(run, { streamifyResponse: true });
+const traced = middy(run, { streamifyResponse: true, requestEnd: finishAfterResponse });
 if (tracer) traced.use((require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware')).captureLambdaHandler(tracer));
 export const handler = traced
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -21,6 +21,13 @@ export interface StreamedResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer | Readable;
+  /**
+   * What is left to do once the client has the whole response: completing the record and writing the replay
+   * blob. The handler runs it after the response stream ended and before the invocation ends, so the client
+   * never waits for it (the intent record, the one durable write the request needs, was written before the
+   * cluster was asked). It never rejects: a write that fails leaves the record visibly incomplete.
+   */
+  readonly afterResponse?: () => Promise<void>;
 }
 
 /** How an open stream ended, for the record. */
@@ -104,8 +111,7 @@ async function whole(prepared: PreparedForward, trail: RequestTrail, deps: Proxy
     const headers = responseHeadersForClient(upstream.headers);
     const masked = deps.guard.mask({ connection: connection.name, body: upstream.body, contentType: headers['content-type'] ?? '', request, unmaskSecrets: decision.unmaskSecrets });
     const response: ProxyResponse = { status: upstream.status, headers, body: masked.body };
-    await trail.completed(response, masked.counts, decision.unmaskSecrets);
-    return response;
+    return { ...response, afterResponse: () => trail.completed(response, masked.counts, decision.unmaskSecrets) };
   } catch (error) {
     await trail.refused(error instanceof UpstreamResponseError && /larger than/.test(error.message) ? new UpstreamResponseError(tooLargeMessage(limits.maxResponseBytes)) : error);
     throw error;
@@ -131,8 +137,7 @@ async function open(
     const masked = deps.guard.mask({ connection: connection.name, body: Buffer.concat(chunks), contentType, request, unmaskSecrets: decision.unmaskSecrets });
     const response: ProxyResponse = { status: upstream.status, headers, body: masked.body };
     await lease?.release();
-    await trail.completed(response, masked.counts, decision.unmaskSecrets);
-    return response;
+    return { ...response, afterResponse: () => trail.completed(response, masked.counts, decision.unmaskSecrets) };
   }
   const maskerFor = (unmaskSecrets: boolean): StreamMasker => {
     const input = { connection: connection.name, kind: watch ? 'watch' as const : 'lines' as const, contentType, request, unmaskSecrets };
@@ -142,7 +147,10 @@ async function open(
   const started = deps.now().getTime();
   const timers: NodeJS.Timeout[] = [];
   const clientGone = { value: false };
-  const generator = flow(upstream, masker, { req, identity, watch, started, trail, deps, limits, headers, unmask: decision.unmaskSecrets, connection: connection.name, namespace: request.namespace, timers, clientGone, lease, maskerFor });
+  // Settles once the stream's record is complete (the flow ends the client's stream first, then records).
+  let markRecorded: () => void = () => undefined;
+  const recorded = new Promise<void>((resolve) => { markRecorded = resolve; });
+  const generator = flow(upstream, masker, { req, identity, watch, started, trail, deps, limits, headers, unmask: decision.unmaskSecrets, connection: connection.name, namespace: request.namespace, timers, clientGone, lease, maskerFor, recorded: markRecorded });
   let ended = false;
   let flowing = false;
   const body = new Readable({
@@ -165,11 +173,14 @@ async function open(
       timers.forEach(clearTimeout);
       upstream.abort();
       // Gone before the first read: the flow (which releases the lease when it ends) never started.
-      if (!flowing) void lease?.release();
+      if (!flowing) {
+        void lease?.release();
+        markRecorded();
+      }
       callback(error);
     },
   });
-  return { status: 200, headers, body };
+  return { status: 200, headers, body, afterResponse: () => recorded };
 }
 
 interface FlowContext {
@@ -190,6 +201,8 @@ interface FlowContext {
   readonly lease: StreamLease | undefined;
   /** A fresh masker of this stream, with or without Secrets unmasked. */
   readonly maskerFor: (unmaskSecrets: boolean) => StreamMasker;
+  /** Called once the stream's record is complete. */
+  readonly recorded: () => void;
 }
 
 /**
@@ -270,13 +283,16 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
   } finally {
     upstream.abort();
     pending?.catch(() => undefined);
-    await ctx.lease?.release();
     const durationMs = deps.now().getTime() - ctx.started;
     deps.metric(`stream_end_${end}`, 1, 'Count');
-    const recording = await recorder.finish();
-    // One completion: what the stream was (events or lines, bytes, how long, what ended it) and its recording.
-    await ctx.trail.streamed(200, ctx.headers, masker.counts, ctx.unmask, { ...recording, units: masker.units, bytes, durationMs, endedBy: end })
-      .catch((error: unknown) => deps.log('error', 'stream record completion failed', { error: error instanceof Error ? error.name : 'Error' }));
+    // The client's stream ends now; the recording's last part and the one completion (what the stream was:
+    // events or lines, bytes, how long, what ended it) are written after, while the invocation finishes.
+    void (async () => {
+      await ctx.lease?.release();
+      const recording = await recorder.finish();
+      await ctx.trail.streamed(200, ctx.headers, masker.counts, ctx.unmask, { ...recording, units: masker.units, bytes, durationMs, endedBy: end })
+        .catch((error: unknown) => deps.log('error', 'stream record completion failed', { error: error instanceof Error ? error.name : 'Error' }));
+    })().finally(ctx.recorded);
   }
 }
 

@@ -34,6 +34,8 @@ describe('gatehouse CLI', () => {
     const unreachable = await kubectl(kubeconfigFor(token, 'unreachable'), ['get', '--raw', '/api/v1/namespaces/prod/pods', '--request-timeout=10s']);
     expect(unreachable.code).not.toBe(0);
     sessionEnd = new Date().toISOString();
+    // Records are completed just after each response: read them once they are.
+    await sessionRecords(session);
     const listed = await gatehouse(['sessions', 'requests', '--session', session, '--json']);
     expect(listed.code).toBe(0);
     records = JSON.parse(listed.stdout) as typeof records;
@@ -142,6 +144,7 @@ describe('gatehouse CLI', () => {
       const tamperRun = `cli-tamper-${Date.now()}`;
       const tamperSession = `demo-agent/${tamperRun}`;
       await kubectl(kubeconfigFor(demoToken({ run_id: tamperRun })), ['get', 'configmaps', '-n', 'prod']);
+      await sessionRecords(tamperSession);
       const list = JSON.parse((await gatehouse(['sessions', 'requests', '--session', tamperSession, '--json'])).stdout) as Array<{ requestId: string; path: string; replayKey: string }>;
       const victim = list.find((r) => r.path === '/api/v1/namespaces/prod/configmaps')!;
       const bucket = localGatehouse().env.GATEHOUSE_REPLAY_BUCKET!;

@@ -1,6 +1,5 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, rawRequest, s3 } from './support/local-gatehouse';
+import { demoToken, kubectl, kubeconfigFor, localGatehouse, rawRequest, s3, sessionRecords } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
@@ -89,11 +88,7 @@ describe('replay blobs under unmaskSecrets', () => {
     expect(values.length).toBeGreaterThan(0);
     expect(values).not.toContain('KioqTUFTS0VEKioq');
     // ...the blob only masked ones.
-    const records = await documents().send(new QueryCommand({
-      TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
-      ExpressionAttributeValues: { ':s': `session#demo#${agent}/${runId}` },
-    }));
-    const record = records.Items!.find((r) => r.resource === 'secrets' && r.verb === 'get')!;
+    const record = (await sessionRecords(`${agent}/${runId}`)).find((r) => r.resource === 'secrets' && r.verb === 'get')!;
     expect(record).toMatchObject({ unmasked: true, ruleId: 'e2e/rotator-reads-secrets' });
     const blob = await s3().send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
     const text = Buffer.from(await blob.Body!.transformToByteArray()).toString('utf8');

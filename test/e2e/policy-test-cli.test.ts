@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gatehouse } from './support/cli-helpers';
-import { demoToken, kubeconfigFor, kubectl, localGatehouse } from './support/local-gatehouse';
+import { demoToken, kubeconfigFor, kubectl, localGatehouse, sessionRecords } from './support/local-gatehouse';
 
 jest.setTimeout(90_000);
 
@@ -15,6 +15,7 @@ describe('gatehouse policy test', () => {
     const kubeconfig = kubeconfigFor(demoToken({ run_id: runId }));
     expect((await kubectl(kubeconfig, ['get', 'pods', '-n', 'prod'])).code).toBe(0);
     expect((await kubectl(kubeconfig, ['get', 'configmaps', '-n', 'staging'])).code).toBe(0);
+    await sessionRecords(session);
     candidate = path.join(localGatehouse().stateDir, 'candidate-policy.yaml');
     fs.writeFileSync(candidate, [
       'apiVersion: gatehouse.dev/v1',

@@ -158,8 +158,21 @@ export function requestIdOf(response: { readonly headers: Record<string, string 
   return id;
 }
 
-/** A session's records in the order the requests started (every record of a request is written before its response). */
-export async function sessionRecords(session: string, options: { readonly issuer?: string; readonly instance?: Instance } = {}): Promise<Array<Record<string, any>>> {
+/**
+ * A session's records in the order the requests started. A request's record is completed just after its response
+ * has gone out (the intent record is the one write before it), so this waits, up to `settleMs`, until none is
+ * still in flight; a record that stays in flight (an open watch) is returned as it is.
+ */
+export async function sessionRecords(session: string, options: { readonly issuer?: string; readonly instance?: Instance; readonly settleMs?: number } = {}): Promise<Array<Record<string, any>>> {
+  const deadline = Date.now() + (options.settleMs ?? 5000);
+  for (;;) {
+    const items = await readSessionRecords(session, options);
+    if (items.every((r) => r.phase !== 'intent') || Date.now() >= deadline) return items;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function readSessionRecords(session: string, options: { readonly issuer?: string; readonly instance?: Instance }): Promise<Array<Record<string, any>>> {
   const items: Array<Record<string, any>> = [];
   let start: Record<string, unknown> | undefined;
   do {

@@ -173,6 +173,7 @@ describe('the proxy at its edges', () => {
       const h = harness({ approvals: { gate, settings: { ...SETTINGS, holdSeconds: 240 } } });
       // Act
       const response = await streamRequest(deleteInPayments(), h.deps);
+      await response.afterResponse?.();
       // Assert
       expect(response.status).toBe(200);
       expect(waits).toEqual([new Date(NOW.getTime() + 240_000)]);

@@ -28,7 +28,9 @@ describe('a streamed watch, recorded', () => {
     // Arrange
     const h = harness({ streamChunks: [SECRET_EVENT, SECRET_EVENT] });
     // Act
-    await drain((await streamRequest(watchSecrets(), h.deps)).body);
+    const response = await streamRequest(watchSecrets(), h.deps);
+    await drain(response.body);
+    await response.afterResponse?.();
     // Assert
     expect(h.events.filter((e) => e === 'complete').length).toBe(2); // one part noted, then the completion
     expect(h.records['req-w']).toMatchObject({
@@ -43,7 +45,9 @@ describe('a streamed watch, recorded', () => {
     // Arrange
     const h = harness({ streamChunks: [SECRET_EVENT] });
     // Act
-    const seen = await drain((await streamRequest(watchSecrets(), { ...h.deps, guard: UNMASKING })).body);
+    const response = await streamRequest(watchSecrets(), { ...h.deps, guard: UNMASKING });
+    const seen = await drain(response.body);
+    await response.afterResponse?.();
     // Assert
     expect(seen).toContain(Buffer.from('hunter2').toString('base64'));
     const part = Object.entries(h.blobs).find(([key]) => key.includes('/req-w/part-000001'))![1];
@@ -66,11 +70,63 @@ describe('a streamed watch, recorded', () => {
       }),
     };
     // Act
-    const text = await drain((await streamRequest(watchSecrets(), { ...h.deps, upstream })).body);
+    const response = await streamRequest(watchSecrets(), { ...h.deps, upstream });
+    const text = await drain(response.body);
+    await response.afterResponse?.();
     // Assert
     const events = text.trim().split('\n').map((line) => JSON.parse(line));
     expect(events.map((e) => e.type)).toEqual(['ADDED', 'ERROR']);
     expect(events[1].object).toMatchObject({ kind: 'Status', code: 504, reason: 'Timeout', message: expect.stringMatching(/sent nothing for 240 s/) });
     expect(h.records['req-w']).toMatchObject({ streamEndedBy: 'idle', streamUnits: 1 });
+  });
+
+});
+
+describe('the one durable write on the critical path', () => {
+  const listPods = () => request({ requestId: 'req-l', clusterPath: '/api/v1/namespaces/app/pods' });
+
+  it('answers with the intent record written and completes the record and the replay blob only after the response', async () => {
+    // Arrange
+    const h = harness({ upstreamBody: '{"kind":"PodList","apiVersion":"v1","items":[]}' });
+    // Act
+    const response = await streamRequest(listPods(), h.deps);
+    const beforeCompletion = { ...h.records['req-l'] };
+    const eventsBefore = [...h.events];
+    await response.afterResponse!();
+    // Assert
+    expect(response.status).toBe(200);
+    expect(eventsBefore).toEqual(['intent', 'assume', 'upstream']);
+    expect(beforeCompletion).toMatchObject({ phase: 'intent' });
+    expect(h.records['req-l']).toMatchObject({ phase: 'complete', outcome: 'forwarded', status: 200 });
+    expect(Object.keys(h.blobs).some((key) => key.endsWith('req-l.json'))).toBe(true);
+  });
+
+  it('leaves the record visibly incomplete, and still finishes, when the completion cannot be written after the answer', async () => {
+    // Arrange
+    const h = harness({ failComplete: true, upstreamBody: '{"kind":"PodList","apiVersion":"v1","items":[]}' });
+    // Act
+    const response = await streamRequest(listPods(), h.deps);
+    await expect(response.afterResponse!()).resolves.toBeUndefined();
+    // Assert
+    expect(response.status).toBe(200);
+    expect(h.records['req-l']).toMatchObject({ phase: 'intent' });
+  });
+
+  it('ends a watch for the client before its record is completed', async () => {
+    // Arrange
+    // Arrange: record writes that take as long as the test wants.
+    const h = harness({ streamChunks: [SECRET_EVENT] });
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => { release = resolve; });
+    const records = { ...h.deps.records, complete: async (id: string, attributes: Record<string, unknown>) => { await slow; await h.deps.records.complete(id, attributes); } };
+    // Act
+    const response = await streamRequest(watchSecrets(), { ...h.deps, records });
+    await drain(response.body);
+    const phaseAtEnd = h.records['req-w']!.phase;
+    release();
+    await response.afterResponse!();
+    // Assert
+    expect(phaseAtEnd).toBe('intent');
+    expect(h.records['req-w']).toMatchObject({ phase: 'complete', streamEndedBy: 'cluster' });
   });
 });
