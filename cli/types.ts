@@ -1,3 +1,4 @@
+import type { RecordCompletion } from '../lambdas/core/session-record';
 import type { RecordedUnit } from '../lambdas/core/stream-recording';
 import type { ReplayBlob } from '../lambdas/core/session-record';
 
@@ -6,7 +7,10 @@ import type { ReplayBlob } from '../lambdas/core/session-record';
  * Everything but the keys is optional: an intent record has no completion fields yet, and older or
  * newer writers may add or drop attributes.
  */
-export interface RequestRecord {
+/** Watches and follows: the stream facts of the record (see lambdas/core/session-record.ts). */
+type StreamFacts = Pick<RecordCompletion, 'streamUnits' | 'streamBytes' | 'streamDurationMs' | 'streamEndedBy' | 'streamParts' | 'streamLastPartSha256'>;
+
+export interface RequestRecord extends StreamFacts {
   readonly pk: string;
   readonly requestId: string;
   readonly startedAt: string;
@@ -55,13 +59,6 @@ export interface RequestRecord {
   readonly replayKey?: string;
   readonly replaySha256?: string;
   readonly replayMissing?: boolean;
-  /** Watches and follows (see lambdas/core/session-record.ts). */
-  readonly streamUnits?: number;
-  readonly streamBytes?: number;
-  readonly streamDurationMs?: number;
-  readonly streamEndedBy?: string;
-  readonly streamParts?: number;
-  readonly streamLastPartSha256?: string;
   readonly expiresAtEpoch?: number;
 }
 

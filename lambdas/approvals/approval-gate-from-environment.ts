@@ -1,14 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApprovalGate } from '../core/approval';
 import type { ApprovalStarter } from '../core/approvals/approval-ports';
 import { resolveApprovalSettings, type ApprovalSettings, type ApprovalsConfig } from '../core/approvals/approvals-config';
 import { withSlackSecretArns } from '../core/approvals/slack-secrets';
 import { createDynamoDbApprovalStore } from '../adapters/dynamodb-approval-store';
+import { approvalDocumentClient, requiredEnvironment, type ApprovalEnvironment } from './approval-environment';
 import { createApprovalGate } from './create-approval-gate';
 
-/** The environment the proxy reads its approval gate's tables and state machine from. */
-export type ApprovalGateEnvironment = Readonly<Record<string, string | undefined>>;
 
 /**
  * The proxy's approval gate, or undefined when approvals are not configured (policy `approve` then answers
@@ -17,14 +15,14 @@ export type ApprovalGateEnvironment = Readonly<Record<string, string | undefined
  * cold start.
  */
 export function createApprovalGateFromEnvironment(
-  env: ApprovalGateEnvironment,
+  env: ApprovalEnvironment,
   approvals: ApprovalsConfig | undefined,
   options: { readonly retentionDays?: number; readonly documents?: DynamoDBDocumentClient; readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void },
 ): { readonly gate: ApprovalGate; readonly settings: ApprovalSettings } | undefined {
   if (!approvals) return undefined;
   const settings = resolveApprovalSettings(withSlackSecretArns(approvals, env), options.retentionDays ?? 400);
-  const store = createDynamoDbApprovalStore({ client: options.documents ?? documentClient(), tableName: required(env, 'GATEHOUSE_APPROVALS_TABLE'), settings });
-  const stateMachineArn = required(env, 'GATEHOUSE_APPROVAL_STATE_MACHINE_ARN');
+  const store = createDynamoDbApprovalStore({ client: options.documents ?? approvalDocumentClient(), tableName: requiredEnvironment(env, 'GATEHOUSE_APPROVALS_TABLE'), settings });
+  const stateMachineArn = requiredEnvironment(env, 'GATEHOUSE_APPROVAL_STATE_MACHINE_ARN');
   let loaded: ApprovalStarter | undefined;
   const starter: ApprovalStarter = {
     start(approval) {
@@ -37,15 +35,4 @@ export function createApprovalGateFromEnvironment(
     },
   };
   return { gate: createApprovalGate({ store, starter, settings, log: options.log }), settings };
-}
-
-function documentClient(): DynamoDBDocumentClient {
-  const requestHandler = { connectionTimeout: 1000, requestTimeout: 3000 };
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler, maxAttempts: 3 }), { marshallOptions: { removeUndefinedValues: true } });
-}
-
-function required(env: ApprovalGateEnvironment, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set; the Gatehouse stack sets it, so check the function's configuration.`);
-  return value;
 }

@@ -1,6 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApprovalStore, SecretReader, SlackApi, TaskResponder } from '../core/approvals/approval-ports';
 import { resolveApprovalSettings, type ApprovalSettings } from '../core/approvals/approvals-config';
 import { validateApprovalsConfig } from '../core/approvals/validate-approvals-config';
@@ -12,9 +10,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createSecretsManagerSecretReader } from '../adapters/secrets-manager-secret-reader';
 import { createSfnTaskResponder } from '../adapters/sfn-approval-starter';
 import { createSlackWebApi } from '../adapters/slack-web-api';
+import { approvalDocumentClient, requiredEnvironment, type ApprovalEnvironment } from './approval-environment';
 
-/** The environment of the approval Lambdas (set by the ApprovalWorkflow construct, or by local mode). */
-export type ApprovalEnvironment = Readonly<Record<string, string | undefined>>;
+export type { ApprovalEnvironment } from './approval-environment';
+
 
 /** Structured logging, as the handlers get it from Powertools. */
 export type ApprovalLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -39,7 +38,7 @@ export interface ApprovalWorkflowDependencies {
  * bundle like the proxy's) and applies defaults. Only this section is validated here: the rest is the proxy's.
  */
 export function approvalSettingsFromEnvironment(env: ApprovalEnvironment): ApprovalSettings {
-  const raw = JSON.parse(required(env, 'GATEHOUSE_CONFIG')) as {
+  const raw = JSON.parse(requiredEnvironment(env, 'GATEHOUSE_CONFIG')) as {
     approvals?: unknown; connections?: Array<{ name?: string }>; retentionDays?: number; limits?: { upstreamTimeoutMs?: number };
   };
   const approvals = validateApprovalsConfig(raw.approvals, 'GATEHOUSE_CONFIG', {
@@ -59,12 +58,12 @@ export function createApprovalWorkflowDependencies(
   telemetry: { readonly log: ApprovalLog; readonly metric?: (name: string, value: number) => void },
 ): ApprovalWorkflowDependencies {
   const settings = approvalSettingsFromEnvironment(env);
-  const documents = documentClient();
+  const documents = approvalDocumentClient();
   // The SDK reads AWS_ENDPOINT_URL_SECRETS_MANAGER itself (local mode's stand-in).
   const secrets = createSecretsManagerSecretReader({ client: new SecretsManagerClient({ requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 }, maxAttempts: 2 }) });
   return {
     settings,
-    store: createDynamoDbApprovalStore({ client: documents, tableName: required(env, 'GATEHOUSE_APPROVALS_TABLE'), settings }),
+    store: createDynamoDbApprovalStore({ client: documents, tableName: requiredEnvironment(env, 'GATEHOUSE_APPROVALS_TABLE'), settings }),
     slack: createSlackWebApi({ token: () => secrets.read(settings.slack.botTokenSecretArn), baseUrl: settings.slack.apiBaseUrl }),
     secrets,
     responder: createSfnTaskResponder({ client: new SFNClient({ requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 }, maxAttempts: 2 }) }),
@@ -76,15 +75,4 @@ export function createApprovalWorkflowDependencies(
     log: telemetry.log,
     metric: telemetry.metric ?? (() => undefined),
   };
-}
-
-function documentClient(): DynamoDBDocumentClient {
-  const requestHandler = { connectionTimeout: 1000, requestTimeout: 3000 };
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler, maxAttempts: 3 }), { marshallOptions: { removeUndefinedValues: true } });
-}
-
-function required(env: ApprovalEnvironment, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set; the Gatehouse stack sets it, so check the function's configuration.`);
-  return value;
 }

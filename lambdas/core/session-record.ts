@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { StreamRecording } from './stream-recording';
 import type { AgentIdentity } from './agent-identity';
 import type { RequestInfo } from './request-info';
 
@@ -155,17 +156,11 @@ export interface ReplayBlob {
   };
 }
 
-/** What a blob says of a streamed response's recording (the parts and the last part's SHA-256). */
-export interface StreamRecordingSummary {
-  readonly parts: number;
-  readonly units: number;
-  readonly bytes: number;
-  readonly lastPartSha256?: string;
-  readonly truncated?: boolean;
-  readonly failedParts?: number;
+/** What a blob says of a streamed response's recording (the parts and the last part's SHA-256), and how the stream went. */
+export type StreamRecordingSummary = StreamRecording & {
   readonly durationMs: number;
   readonly endedBy: string;
-}
+};
 
 /** Where a request's replay blob lives. Date-partitioned so lifecycle rules and listings stay cheap. */
 export function replayKey(requestId: string, startedAt: Date): string {
