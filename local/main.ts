@@ -84,7 +84,11 @@ async function main(): Promise<void> {
     audience: D.audience, caFile: stack.caFile, kubeconfigFile: stack.kubeconfigFile, env: stack.env, endpoints: stack.endpoints,
   };
   fs.writeFileSync(path.join(stateDir, 'endpoints.json'), JSON.stringify(ready, null, 2));
-  if (values['ready-file']) fs.writeFileSync(values['ready-file'], JSON.stringify(ready));
+  if (values['ready-file']) {
+    // Written whole, then renamed into place: whoever waits for the file never reads half of it.
+    fs.writeFileSync(`${values['ready-file']}.tmp`, JSON.stringify(ready));
+    fs.renameSync(`${values['ready-file']}.tmp`, values['ready-file']);
+  }
   console.error(`
 Gatehouse is running locally at ${stack.gatewayUrl} (${values.aws ? `connections ${stack.config.connections.map((c) => c.name).join(', ')} through real AWS STS` : `connection "${D.connection}" -> built-in Kubernetes API simulator`}).
 
