@@ -67,3 +67,44 @@ describe('stream masking', () => {
     expect(out.length).toBe(150);
   });
 });
+
+describe('stream masking: limits and unit boundaries', () => {
+  const lines = (options: { maxPemLines?: number; maxUnitBytes?: number } = {}) =>
+    createStreamMasker({ kind: 'lines', contentType: 'text/plain', request: request('pods', 'get', 'log'), unmaskSecrets: false, ...options });
+
+  it('sends a PEM key without an END line, masked, once it reaches the line limit', () => {
+    // Arrange
+    const masker = lines({ maxPemLines: 3 });
+    // Act
+    const out = masker.push(Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1234567890\nqrstuvwxyzABCDEFGHIJ\n'));
+    // Assert
+    expect(out.toString()).toBe('***MASKED***');
+    expect(masker.end().toString()).toBe('');
+  });
+
+  it('sends the held PEM lines, masked, when the stream ends inside the key', () => {
+    const result = run('lines', 'before\n-----BEGIN PRIVATE KEY-----\nMIIEowIBAAKCAQEA1234567890\n', 8);
+    expect(result.text).toBe('before\n***MASKED***');
+  });
+
+  it('does not hold a truncated PEM key in a watch event: each event is one line, masked at once', () => {
+    const masker = createStreamMasker({ kind: 'watch', contentType: 'application/json', request: request('configmaps', 'watch'), unmaskSecrets: false });
+    const event = `${JSON.stringify({ type: 'ADDED', object: { kind: 'ConfigMap', data: { key: '-----BEGIN PRIVATE KEY-----\nMIIEowIBAAKCAQEA1234567890' } } })}\n`;
+    const out = masker.push(Buffer.from(event)).toString();
+    expect(out).toContain('"key":"***MASKED***"');
+  });
+
+  it('passes empty lines as units of their own, at once', () => {
+    const masker = lines();
+    const out = masker.push(Buffer.from('\n\nready\n'));
+    expect(out.toString()).toBe('\n\nready\n');
+    expect(masker.units).toBe(3);
+  });
+
+  it('holds a line exactly as long as the limit until its newline comes', () => {
+    const masker = lines({ maxUnitBytes: 8 });
+    expect(masker.push(Buffer.from('abcdefgh')).toString()).toBe('');
+    expect(masker.push(Buffer.from('ij\n')).toString()).toBe('abcdefghij\n');
+    expect(masker.units).toBe(1);
+  });
+});
