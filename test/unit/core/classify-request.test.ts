@@ -134,7 +134,7 @@ describe('classifyRequest', () => {
     'app=((', 'app in web', 'app in (web', 'app in (web api)', '!app=web', 'app>x', 'app>', 'replicas<-3', '-app=web',
     'app=-web', 'a/b/c=d', 'Example.com/app=web', '/app=web', 'app=web,', ',app', 'app=web app2', '=web', 'app=a b',
     `${'k'.repeat(64)}=v`, `k=${'v'.repeat(64)}`, 'app in (web),', 'app notin', 'app=!', 'app=web\0,bad(', 'app>=1',
-    '-app', 'env in (=)', 'env in (a,-b)', 'replicas<ten', `${'a'.repeat(254)}/app=web`,
+    '-app', 'env in (=)', 'env in (=', 'env in (a,=', 'env in (a,-b)', 'replicas<ten', `${'a'.repeat(254)}/app=web`,
   ])('refuses the label selector %j like labels.Parse', (selector) => {
     const info = classifyRequest('GET', '/api/v1/namespaces/prod/pods', new URLSearchParams({ fieldSelector: 'metadata.name=web-0', labelSelector: selector }));
 
