@@ -104,8 +104,11 @@ describe('the notify and record steps', () => {
   it('waits for the asking request record when the decision comes first', async () => {
     const approval = fresh();
     await deps.store.create(approval, 1);
-    setTimeout(() => void putRecord(approval.requestId), 120);
-    await finalizeApproval({ approvalId: approval.approvalId, decision: { outcome: 'expired' } }, deps);
+    // The record is written while the step waits between attempts (an event, not a timer, so any machine agrees).
+    let waits = 0;
+    const sleep = async () => { waits += 1; if (waits === 1) await putRecord(approval.requestId); };
+    await finalizeApproval({ approvalId: approval.approvalId, decision: { outcome: 'expired' } }, { ...deps, sleep });
+    expect(waits).toBe(1);
     expect((await record(approval.requestId))!.approval).toMatchObject({ outcome: 'expired' });
   });
 
