@@ -61,6 +61,18 @@ describe('maskResponse: where Secrets are recognised', () => {
     expect(spec.note).toBe(`uses ${MASKED_VALUE}`);
   });
 
+  it('passes the token of an embedded TokenRequest when the policy unmasks Secrets, as for a top-level one', () => {
+    const cr = { kind: 'Bundle', spec: { issued: { kind: 'TokenRequest', status: { token: 'not-a-jwt-but-a-token' } } } };
+    const out = mask(cr, nonSecretRequest, { unmaskSecrets: true });
+    expect(out.changed).toBe(false);
+  });
+
+  it('scans the status of embedded objects that are not TokenRequests', () => {
+    const cr = { kind: 'Bundle', spec: { member: { kind: 'Job', status: { message: `failed with ${AWS_KEY}` } } } };
+    const spec = json(mask(cr, nonSecretRequest)).spec as Json;
+    expect(((spec.member as Json).status as Json).message).toBe(`failed with ${MASKED_VALUE}`);
+  });
+
   it('leaves an empty TokenRequest token alone and counts nothing', () => {
     const out = mask({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', status: { token: '' } }, request('serviceaccounts', 'create', { subresource: 'token' }));
     expect(out.changed).toBe(false);
@@ -233,6 +245,13 @@ describe('maskResponse: watch streams and YAML', () => {
     const out = mask(stream, request('pods', 'watch'));
     expect(out.changed).toBe(true);
     expect(out.body.toString()).toBe(`{"type":"ADDED","object":{"kind":"Pod"}}\n{"type":"ADDED","object":{"kind":"Pod","note":"${MASKED_VALUE}`);
+  });
+
+  it('reports no change for a cut-off last event with nothing to mask in a watch that is not about Secrets', () => {
+    const stream = '{"type":"ADDED","object":{"kind":"Pod"}}\n{"type":"ADDED","object":{"kind":"Pod"';
+    const out = mask(stream, request('pods', 'watch'));
+    expect(out.changed).toBe(false);
+    expect(out.body.toString()).toBe(stream);
   });
 
   it('refuses invalid YAML about Secrets, whichever document is broken', () => {

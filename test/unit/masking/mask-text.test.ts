@@ -102,6 +102,11 @@ describe('custom credential patterns', () => {
     expect(out).toEqual({ text: `CARD_PIN=${M} accepted`, counts: { pin: 1 } });
   });
 
+  it('ends a YAML value at the line end when key-name patterns without hints scan the whole text', () => {
+    const out = masked('CARD_PIN: 1234\nnext: line', [PIN_NO_HINTS]);
+    expect(out.text).toBe(`CARD_PIN: ${M}\nnext: line`);
+  });
+
   it('matches a key-name pattern written as an upper-case string case-insensitively', () => {
     const out = maskedUnder('card_pin', '1234', [{ id: 'pin', regex: '^\\d{4}$', keyNames: '(^|_)PIN$' }]);
     expect(out.text).toBe(M);
