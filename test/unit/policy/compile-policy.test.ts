@@ -1,20 +1,8 @@
-import { ConfigError } from '../../../lambdas/core/errors';
 import { compilePolicy, serializePolicy } from '../../../lambdas/core/policy/compile-policy';
 import { evaluatePolicy } from '../../../lambdas/core/policy/evaluate-policy';
-import { input, PACK_SOURCES, policyFrom, resourceRequest } from './policy-test-support';
+import { input, policyFrom, problemsOf, resourceRequest } from './policy-test-support';
 
 const header = 'apiVersion: gatehouse.dev/v1\nkind: Policy\n';
-
-/** The problems compilePolicy reports for one file, or [] when it compiles. */
-function problemsOf(text: string, source = 'team-a.yaml'): readonly string[] {
-  try {
-    compilePolicy([{ source, text }], { packs: PACK_SOURCES });
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-}
 
 describe('compilePolicy validation', () => {
   it.each([

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AgentIdentity } from '../../../lambdas/core/agent-identity';
 import type { RequestInfo } from '../../../lambdas/core/request-info';
+import { ConfigError } from '../../../lambdas/core/errors';
 import { CompiledPolicy, compilePolicy } from '../../../lambdas/core/policy/compile-policy';
 import type { BodyInput, PolicyInput, PolicySource } from '../../../lambdas/core/policy/policy-types';
 
@@ -19,6 +20,17 @@ export function policyFrom(text: string, source = 'policy.yaml'): CompiledPolicy
 }
 
 /** A policy that includes the given packs, with a `*` default. */
+/** The problems compilePolicy reports for one file (with the repository's packs), or [] when it compiles. */
+export function problemsOf(text: string, source = 'team-a.yaml'): readonly string[] {
+  try {
+    compilePolicy([{ source, text }], { packs: PACK_SOURCES });
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
 export function policyWithPacks(packs: string[], defaults = '{ "*": allow }'): CompiledPolicy {
   return policyFrom(`apiVersion: gatehouse.dev/v1\nkind: Policy\npacks: [${packs.join(', ')}]\ndefaults: ${defaults}\n`);
 }

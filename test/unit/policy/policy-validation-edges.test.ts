@@ -1,22 +1,9 @@
-import { ConfigError } from '../../../lambdas/core/errors';
-import { compilePolicy } from '../../../lambdas/core/policy/compile-policy';
 import { evaluatePolicy } from '../../../lambdas/core/policy/evaluate-policy';
 import { parsePolicySource } from '../../../lambdas/core/policy/parse-policy-source';
 import { ANY_KEY, parseFieldPath, valuesAtPath } from '../../../lambdas/core/policy/field-path';
-import { input, objectBody, PACK_SOURCES, policyFrom, resourceRequest } from './policy-test-support';
+import { input, objectBody, policyFrom, problemsOf, resourceRequest } from './policy-test-support';
 
 const header = 'apiVersion: gatehouse.dev/v1\nkind: Policy\n';
-
-/** The problems compilePolicy reports for one file, or [] when it compiles. */
-function problemsOf(text: string, source = 'team-a.yaml'): readonly string[] {
-  try {
-    compilePolicy([{ source, text }], { packs: PACK_SOURCES });
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-}
 
 const rule = (match: string, extra = '') => `${header}rules:\n  - id: r1\n    effect: deny\n${extra}    match: ${match}\n`;
 
