@@ -122,7 +122,7 @@ export class RequestTrail {
    */
   private async finish(response: ProxyResponse, facts: Pick<RecordCompletion, 'outcome'> & Partial<RecordCompletion>, recorded: Recorded): Promise<void> {
     const { requestId, startedAt } = this.intent;
-    const key = replayKey(requestId, startedAt);
+    const key = this.replayKey;
     const blob = encodeReplayBlob(this.blob(recorded));
     const completion: RecordCompletion = {
       status: response.status,

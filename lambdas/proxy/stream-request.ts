@@ -136,8 +136,13 @@ async function open(
     for await (const chunk of upstream.body) chunks.push(chunk);
     const masked = deps.guard.mask({ connection: connection.name, body: Buffer.concat(chunks), contentType, request, unmaskSecrets: decision.unmaskSecrets });
     const response: ProxyResponse = { status: upstream.status, headers, body: masked.body };
-    await lease?.release();
-    return { ...response, afterResponse: () => trail.completed(response, masked.counts, decision.unmaskSecrets) };
+    return {
+      ...response,
+      afterResponse: async () => {
+        await lease?.release();
+        await trail.completed(response, masked.counts, decision.unmaskSecrets);
+      },
+    };
   }
   const maskerFor = (unmaskSecrets: boolean): StreamMasker => {
     const input = { connection: connection.name, kind: watch ? 'watch' as const : 'lines' as const, contentType, request, unmaskSecrets };
