@@ -99,9 +99,16 @@ The kubeconfig holds a 12-hour token for agent "${D.demoAgent}". Mint another ag
 Stop with Ctrl-C.`);
   process.off('SIGINT', abortStart);
   process.off('SIGTERM', abortStart);
-  const stop = () => void stack.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C reaches this process twice (from the terminal's process group and forwarded by the parent that
+  // re-executed it): a second signal must not kill it by default before the stack, DynamoDB Local included, is closed.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void stack.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 function reexecWithCa(stateDir: string, caFile: string): void {
