@@ -7,8 +7,8 @@ jest.setTimeout(60_000);
 const MASKED = '***MASKED***';
 const MASKED_B64 = Buffer.from(MASKED).toString('base64');
 
-async function replayBlob(record: Record<string, unknown>): Promise<Buffer> {
-  const object = await s3().send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
+async function replayBlob(record: Record<string, unknown>, instance: 'main' | 'isolated' = 'main'): Promise<Buffer> {
+  const object = await s3(instance).send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
   return Buffer.from(await object.Body!.transformToByteArray());
 }
 
@@ -53,11 +53,19 @@ describe('session records and replay blobs', () => {
       const warm = `records-aws-${unique()}`;
       const headers = { authorization: `Bearer ${demoToken({ run_id: warm }, 600, 'isolated')}` };
       const get = () => rawRequest('/k8s/demo/apis/apps/v1/namespaces/staging/deployments/web', { headers, instance: 'isolated' });
+      // A request's completion and replay blob are written just after its response has gone out, so each count
+      // is read once sessionRecords has seen every record complete and every blob present (the test's own
+      // reads go to DynamoDB Local and the S3 server directly, not through the gateway's counted clients).
+      const settled = async (count: number) => {
+        const records = await sessionRecords(`demo-agent/${warm}`, { instance: 'isolated' });
+        expect(records.map((r) => r.phase)).toEqual(Array(count).fill('complete'));
+        return awsCalls('isolated');
+      };
       expect((await get()).status).toBe(200);
-      const before = await awsCalls('isolated');
+      const before = await settled(1);
       const n = 5;
       for (let i = 0; i < n; i += 1) expect((await get()).status).toBe(200);
-      const after = await awsCalls('isolated');
+      const after = await settled(n + 1);
       expect(after.assumeRoleCalls - before.assumeRoleCalls).toBe(0);
       // Intent put + completion update per request; grants are re-read at most once per 5 s.
       expect(after.dynamodbCalls - before.dynamodbCalls).toBeGreaterThanOrEqual(2 * n);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { renderKubeconfig } from '../../../local/kubeconfig';
 import { signJwt } from '../../../local/sign-jwt';
 import { e2eReadyFile } from './global-setup';
@@ -159,16 +159,36 @@ export function requestIdOf(response: { readonly headers: Record<string, string 
 }
 
 /**
- * A session's records in the order the requests started. A request's record is completed just after its response
- * has gone out (the intent record is the one write before it), so this waits, up to `settleMs`, until none is
- * still in flight; a record that stays in flight (an open watch) is returned as it is.
+ * A session's records in the order the requests started. A request's record is completed, and its replay blob
+ * written beside it, just after its response has gone out (the intent record is the one write before it), so
+ * this waits, up to `settleMs`, until none is still in flight and every blob a completed record names exists; a
+ * record that stays in flight (an open watch) is returned as it is.
  */
 export async function sessionRecords(session: string, options: { readonly issuer?: string; readonly instance?: Instance; readonly settleMs?: number } = {}): Promise<Array<Record<string, any>>> {
   const deadline = Date.now() + (options.settleMs ?? 5000);
+  const present = new Set<string>();
   for (;;) {
     const items = await readSessionRecords(session, options);
-    if (items.every((r) => r.phase !== 'intent') || Date.now() >= deadline) return items;
+    const settled = items.every((r) => r.phase !== 'intent') && (await blobsPresent(items, present, options.instance));
+    if (settled || Date.now() >= deadline) return items;
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Whether the replay blob of every completed record exists (those found are remembered in `present`). */
+async function blobsPresent(items: ReadonlyArray<Record<string, any>>, present: Set<string>, instance?: Instance): Promise<boolean> {
+  const client = s3(instance);
+  try {
+    for (const r of items) {
+      const key = r.replayKey;
+      if (r.phase !== 'complete' || typeof key !== 'string' || r.replayMissing || present.has(key)) continue;
+      const found = await client.send(new HeadObjectCommand({ Bucket: 'gatehouse-replay', Key: key })).then(() => true, () => false);
+      if (!found) return false;
+      present.add(key);
+    }
+    return true;
+  } finally {
+    client.destroy();
   }
 }
 
