@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { REPLAY_VIA_BATCH } from '../lambdas/core/replay-batch';
 import { replayKey, type ReplayBlob } from '../lambdas/core/session-record';
+import { ReplayBatchReader } from './replay-batch-reader';
 import { checkStreamParts, streamPartKey } from '../lambdas/core/stream-recording';
 import { fromAwsError, UsageError } from './errors';
 import { byStart } from './session-summary';
@@ -104,15 +106,54 @@ async function withStream(target: Target, entry: ReplayEntry): Promise<ReplayEnt
 
 async function loadBlobEntry(target: Target, record: RequestRecord, now: () => Date): Promise<ReplayEntry> {
   if (!record.replayKey) return { record, integrity: record.replayMissing || record.phase === 'complete' ? 'not-written' : 'pending' };
+  if (record.replayVia === REPLAY_VIA_BATCH) return loadBatchedEntry(target, record, now);
   let bytes = await fetchBlob(target, record.replayKey);
   if (!bytes && now().getTime() - Date.parse(record.startedAt) < 60_000) {
     await new Promise((r) => setTimeout(r, 750));
     bytes = await fetchBlob(target, record.replayKey);
   }
   if (!bytes) return { record, integrity: record.replayMissing ? 'not-written' : 'missing' };
+  return checkedEntry(record, bytes);
+}
+
+/**
+ * A blob sent in the session's batches: found there (any copy whose SHA-256 is the record's; Firehose may deliver
+ * twice), or as an object of its own when the delivery stream refused it, or not yet, while its batch may still be
+ * on its way. A copy that differs from the record is a mismatch; a blob gone past the delivery window is missing.
+ */
+async function loadBatchedEntry(target: Target, record: RequestRecord, now: () => Date): Promise<ReplayEntry> {
+  const reader = batchReader(target);
+  let lookup = await reader.find(record, 0);
+  if (!lookup.copies.length) {
+    const bytes = await fetchBlob(target, record.replayKey!);
+    if (bytes) return checkedEntry(record, bytes);
+    lookup = await reader.find(record);
+  }
+  const intact = lookup.copies.find((copy) => copy.sha256 === record.replaySha256);
+  if (intact) return checkedEntry(record, intact.bytes);
+  if (lookup.copies.length) return { record, integrity: 'mismatch', actualSha256: lookup.copies[0]!.sha256 };
+  if (record.replayMissing) return { record, integrity: 'not-written' };
+  const ended = Date.parse(record.startedAt) + (record.latencyMs ?? 0) + (record.streamDurationMs ?? 0);
+  if (now().getTime() - ended < reader.deliveryWindowMs) return { record, integrity: 'delivering' };
+  return { record, integrity: 'missing', ...(lookup.problems.length ? { batchProblems: lookup.problems } : {}) };
+}
+
+function checkedEntry(record: RequestRecord, bytes: Uint8Array): ReplayEntry {
   const actualSha256 = createHash('sha256').update(bytes).digest('hex');
   if (actualSha256 !== record.replaySha256) return { record, integrity: 'mismatch', actualSha256 };
   return { record, integrity: 'ok', blob: JSON.parse(Buffer.from(bytes).toString('utf8')) as ReplayBlob, actualSha256 };
+}
+
+const batchReaders = new WeakMap<Target, ReplayBatchReader>();
+
+/** One batch reader per target, so every entry a command loads shares the session's listing. */
+function batchReader(target: Target): ReplayBatchReader {
+  let reader = batchReaders.get(target);
+  if (!reader) {
+    reader = new ReplayBatchReader(target);
+    batchReaders.set(target, reader);
+  }
+  return reader;
 }
 
 /** Loads many entries, a few at a time, keeping their order. */

@@ -17,6 +17,8 @@ export interface Target {
   readonly grantsTable: string;
   readonly recordsTable: string;
   readonly replayBucket: string;
+  /** How long the replay delivery stream buffers before it writes a batch. @default REPLAY_BATCH_BUFFER_SECONDS (60) */
+  readonly replayBatchBufferSeconds?: number;
   /** The approvals table, when approvals are configured. */
   readonly approvalsTable?: string;
   /** Connection name -> kubeconfig server URL. */
@@ -119,6 +121,7 @@ function localTarget(stateDir: string, aws: AwsFactory): Target {
     grantsTable: need('GATEHOUSE_GRANTS_TABLE'),
     recordsTable: need('GATEHOUSE_RECORDS_TABLE'),
     replayBucket: need('GATEHOUSE_REPLAY_BUCKET'),
+    replayBatchBufferSeconds: e.GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS ? Number(e.GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS) : undefined,
     approvalsTable: e.GATEHOUSE_APPROVALS_TABLE,
     servers: new Map(connections.map((c) => [c.name, `${endpoints.gatewayUrl}/k8s/${c.name}`])),
     endpointUrl: endpoints.gatewayUrl,

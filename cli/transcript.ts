@@ -135,12 +135,19 @@ export function integrityLine(entry: ReplayEntry): string | undefined {
       return '(request still in flight: no response recorded yet)';
     case 'not-written':
       return '(the proxy could not write this request\'s replay blob; the record above is all there is)';
+    case 'delivering':
+      return '(replay blob still being delivered: the replay delivery stream writes a session\'s batch within about a minute; run again shortly)';
     case 'missing':
-      return `!! INTEGRITY FAILURE: replay blob ${entry.record.replayKey} is missing although the record names it`;
+      return `!! INTEGRITY FAILURE: replay blob ${entry.record.replayKey} is missing although the record names it${batchProblemsText(entry)}`;
     case 'mismatch':
       if (entry.streamProblem) return `!! INTEGRITY FAILURE: the recorded stream of request ${entry.record.requestId} fails its check: ${entry.streamProblem}; stream withheld`;
       return `!! INTEGRITY FAILURE: replay blob ${entry.record.replayKey} has SHA-256 ${entry.actualSha256}, the record says ${entry.record.replaySha256}; body withheld`;
   }
+}
+
+function batchProblemsText(entry: ReplayEntry): string {
+  const problems = entry.batchProblems ?? [];
+  return problems.length ? `; the session's replay batches hold ${problems.length} damaged line(s): ${problems.join('; ')}` : '';
 }
 
 /** A body as kubectl would show it: Tables as columns, failure Statuses as `Error from server`, JSON pretty, text as is. */

@@ -58,7 +58,10 @@ export interface RequestRecord extends StreamFacts {
   readonly unmasked?: boolean;
   readonly replayKey?: string;
   readonly replaySha256?: string;
+  /** `batch`: the blob was sent in the session's replay batches (lambdas/core/replay-batch.ts). */
+  readonly replayVia?: RecordCompletion['replayVia'];
   readonly replayMissing?: boolean;
+  readonly sessionKey?: string;
   readonly expiresAtEpoch?: number;
 }
 
@@ -73,7 +76,9 @@ export type Integrity =
   /** The proxy recorded that it could not write the blob (`replayMissing`). */
   | 'not-written'
   /** The request is still in flight: no blob yet. */
-  | 'pending';
+  | 'pending'
+  /** The blob was sent to the replay delivery stream moments ago and its batch is not written yet. */
+  | 'delivering';
 
 /** A record with its replay blob (when there is one and it is intact). */
 export interface ReplayEntry {
@@ -87,4 +92,6 @@ export interface ReplayEntry {
   readonly stream?: readonly RecordedUnit[];
   /** What is wrong with a stream's recording (a part missing, changed or out of order): integrity is `mismatch`. */
   readonly streamProblem?: string;
+  /** Damaged lines in the session's replay batches, reported with a blob that is missing (one may have been it). */
+  readonly batchProblems?: readonly string[];
 }

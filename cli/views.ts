@@ -135,5 +135,7 @@ function integrityWord(integrity: Integrity): string {
       return 'no blob (the proxy could not write it)';
     case 'pending':
       return 'no blob yet';
+    case 'delivering':
+      return 'blob still being delivered in the session\'s replay batch; run again in a minute';
   }
 }

@@ -36,6 +36,14 @@ export interface ReplayStore {
 }
 
 /**
+ * Sends replay blobs in batches: each line (core/replay-batch.ts) is one record of a delivery stream, which writes
+ * a session's lines into shared S3 objects. Rejects when the stream did not take the line.
+ */
+export interface ReplayBatchSink {
+  send(line: Buffer): Promise<void>;
+}
+
+/**
  * Leases on an agent's open streams (watches, log follows), so operators can cap how many one agent holds at
  * once. A lease ends when released or, if its Lambda died first, at `expiresAt`.
  */

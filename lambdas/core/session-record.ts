@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { REPLAY_VIA_BATCH } from './replay-batch';
 import type { StreamRecording } from './stream-recording';
 import type { AgentIdentity } from './agent-identity';
 import type { RequestInfo } from './request-info';
@@ -61,6 +62,8 @@ export interface RecordCompletion {
   readonly unmasked?: boolean;
   readonly replayKey?: string;
   readonly replaySha256?: string;
+  /** `batch`: the blob went to the replay delivery stream (core/replay-batch.ts); absent: an object of its own at `replayKey`. */
+  readonly replayVia?: typeof REPLAY_VIA_BATCH;
   /** Watches and follows: watch events or log chunks passed on, bytes, how long it was open and what ended it. */
   readonly streamUnits?: number;
   readonly streamBytes?: number;
@@ -71,6 +74,11 @@ export interface RecordCompletion {
   readonly streamLastPartSha256?: string;
   readonly streamRecordTruncated?: boolean;
   readonly streamPartsFailed?: number;
+}
+
+/** The `sessionKey` of an agent's records: what the by-session index and the replay batches group by. */
+export function sessionKeyOf(identity: Pick<AgentIdentity, 'issuer' | 'session'>): string {
+  return `session#${identity.issuer}#${identity.session}`;
 }
 
 /** A record item as stored (see docs/DATA-MODEL.md). */
@@ -90,7 +98,7 @@ export function intentItem(intent: RecordIntent): SessionRecordItem {
     outcome: 'pending',
     startedAt,
     startedAtId: `${startedAt}#${intent.requestId}`,
-    sessionKey: `session#${identity.issuer}#${identity.session}`,
+    sessionKey: sessionKeyOf(identity),
     agentKey: `agent#${identity.issuer}#${identity.agent}`,
     connectionKey: `conn#${intent.connection}`,
     issuer: identity.issuer,

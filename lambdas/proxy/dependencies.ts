@@ -16,7 +16,7 @@ import { createRequestGuard } from './create-request-guard';
 import { ClusterFactsReader } from './cluster-facts';
 import { STREAM_LIMIT_DEFAULTS } from './stream-limits';
 import type { ProxyDependencies } from './proxy-request';
-import type { ReplayStore } from '../core/ports';
+import type { ReplayBatchSink, ReplayStore } from '../core/ports';
 
 /** The Lambda's environment, as set by the CDK construct (or by local mode, which sets the same names). */
 export type ProxyEnvironment = Readonly<Record<string, string | undefined>>;
@@ -54,6 +54,19 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
       return replayStore.put(key, bytes, sha256);
     },
   };
+  // The delivery stream, like S3, is loaded on the first replay write. Without one configured, blobs are objects.
+  const deliveryStreamName = env.GATEHOUSE_REPLAY_STREAM;
+  let batchSink: ReplayBatchSink | undefined;
+  const replayBatches: ReplayBatchSink | undefined = deliveryStreamName ? {
+    send(line) {
+      if (!batchSink) {
+        const { FirehoseClient } = require('@aws-sdk/client-firehose') as typeof import('@aws-sdk/client-firehose');
+        const { createFirehoseReplayBatches } = require('../adapters/firehose-replay-batches') as typeof import('../adapters/firehose-replay-batches');
+        batchSink = createFirehoseReplayBatches({ client: traced(new FirehoseClient({ requestHandler, maxAttempts: 2 })), deliveryStreamName });
+      }
+      return batchSink.send(line);
+    },
+  } : undefined;
   const sts = traced(new STSClient({ requestHandler, maxAttempts: 2 }));
   const { logger, metrics } = telemetry;
   const upstream = createHttpsUpstreamClient();
@@ -77,6 +90,7 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     grants: createDynamoDbGrantStore({ client: documents, tableName: required(env, 'GATEHOUSE_GRANTS_TABLE') }),
     records: createDynamoDbRecordStore({ client: documents, tableName: required(env, 'GATEHOUSE_RECORDS_TABLE') }),
     replay,
+    replayBatches,
     roles: createStsRoleAssumer({ client: sts }),
     upstream,
     clusterFacts: new ClusterFactsReader(upstream, () => new Date()),

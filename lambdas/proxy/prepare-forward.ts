@@ -5,7 +5,7 @@ import { approvalSubjectFor } from '../core/approvals/approval-subject';
 import type { RequestInfo } from '../core/request-info';
 import type { ConnectionConfig } from '../core/gateway-config';
 import type { ProxyRequest } from '../core/api-gateway-event';
-import type { GrantStore, RecordStore, ReplayStore, RoleAssumer, StreamLeases, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
+import type { GrantStore, RecordStore, ReplayBatchSink, ReplayStore, RoleAssumer, StreamLeases, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
 import type { Grant } from '../core/grant';
 import type { GuardDecision, GuardVerdict, RequestGuard } from './request-guard';
@@ -40,6 +40,11 @@ export interface ProxyDependencies {
   readonly grants: GrantStore;
   readonly records: RecordStore;
   readonly replay: ReplayStore;
+  /**
+   * The replay delivery stream: blobs that fit one of its records go there instead of an S3 object each (the
+   * replay store stays for larger blobs, stream parts, and when the stream refuses). Absent, every blob is an object.
+   */
+  readonly replayBatches?: ReplayBatchSink;
   readonly roles: RoleAssumer;
   readonly upstream: UpstreamClient;
   readonly guard: RequestGuard;

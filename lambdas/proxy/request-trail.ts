@@ -4,13 +4,14 @@ import type { GuardDecision, RequestGuard } from './request-guard';
 import type { ProxyDependencies } from './proxy-request';
 import { ServiceUnavailableError } from '../core/errors';
 import { toKubeStatus } from '../core/kube-status';
-import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey, type StreamRecordingSummary } from '../core/session-record';
+import { encodeReplayBatchLine, replayBatchPartition, REPLAY_VIA_BATCH } from '../core/replay-batch';
+import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey, sessionKeyOf, type StreamRecordingSummary } from '../core/session-record';
 
 /** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
 const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session'];
 
 /** What a trail writes to and masks with: a narrow slice of the proxy's dependencies. */
-export type TrailDependencies = Pick<ProxyDependencies, 'records' | 'replay' | 'now' | 'log' | 'metric'> & {
+export type TrailDependencies = Pick<ProxyDependencies, 'records' | 'replay' | 'replayBatches' | 'now' | 'log' | 'metric'> & {
   readonly guard: Pick<RequestGuard, 'mask'>;
 };
 
@@ -124,6 +125,9 @@ export class RequestTrail {
     const { requestId, startedAt } = this.intent;
     const key = this.replayKey;
     const blob = encodeReplayBlob(this.blob(recorded));
+    const line = this.deps.replayBatches
+      ? encodeReplayBatchLine(replayBatchPartition(sessionKeyOf(this.intent.identity)), { key, sha256: blob.sha256, bytes: blob.bytes })
+      : undefined;
     const completion: RecordCompletion = {
       status: response.status,
       upstreamStatus: this.upstreamStatus,
@@ -132,6 +136,7 @@ export class RequestTrail {
       bytesOut: response.body.length,
       replayKey: key,
       replaySha256: blob.sha256,
+      replayVia: line ? REPLAY_VIA_BATCH : undefined,
       ...facts,
     };
     const i = this.intent;
@@ -145,7 +150,7 @@ export class RequestTrail {
     const record = this.intentWritten
       ? this.deps.records.complete(requestId, completionAttributes(completion))
       : this.deps.records.putFinal(finalItem(this.intent, completion));
-    const [replay, rec] = await Promise.allSettled([this.deps.replay.put(key, blob.bytes, blob.sha256), record]);
+    const [replay, rec] = await Promise.allSettled([this.storeBlob(key, blob.bytes, blob.sha256, line), record]);
     if (replay.status === 'rejected') {
       this.deps.log('error', 'replay blob write failed', { error: reasonName(replay.reason), replayKey: key });
       this.deps.metric('replay_write_failed', 1, 'Count');
@@ -155,6 +160,24 @@ export class RequestTrail {
       this.deps.log('error', 'record completion failed', { error: reasonName(rec.reason) });
       this.deps.metric('record_write_failed', 1, 'Count');
     }
+  }
+
+  /**
+   * Sends the blob as a line of the replay delivery stream when it fits one, else (or when the stream refuses
+   * it) as an object of its own: the reader looks in the session's batches first and then at `replayKey`, so a
+   * blob that fell back is still found, and nothing is lost while the stream is unavailable.
+   */
+  private async storeBlob(key: string, bytes: Buffer, sha256: string, line: Buffer | undefined): Promise<void> {
+    if (line && this.deps.replayBatches) {
+      try {
+        await this.deps.replayBatches.send(line);
+        return;
+      } catch (error) {
+        this.deps.log('warn', 'replay delivery stream refused the blob; writing it as an object', { error: reasonName(error), replayKey: key });
+        this.deps.metric('replay_batch_fallback', 1, 'Count');
+      }
+    }
+    await this.deps.replay.put(key, bytes, sha256);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { ProxyResponse } from '../../../lambdas/core/api-gateway-event';
 import { maskResponse } from '../../../lambdas/core/masking/mask-response';
+import { decodeReplayBatch, replayBatchPartition } from '../../../lambdas/core/replay-batch';
 import type { RequestInfo } from '../../../lambdas/core/request-info';
 import type { RecordIntent } from '../../../lambdas/core/session-record';
 import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
@@ -126,5 +127,68 @@ describe('RequestTrail: what the cluster answered decides the outcome', () => {
     if (contentType === 'text/plain') expect(f.records['req-1']).not.toHaveProperty('errorMessage');
     expect(f.metrics).toContain(expected.outcome === 'forwarded' ? 'outcome_forwarded' : 'outcome_refused_by_cluster');
     expect(f.metrics).not.toContain('outcome_refused-by-cluster');
+  });
+});
+
+describe('RequestTrail: replay blobs go in the session\'s batches', () => {
+  const podList = json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 100 }, (_, i) => ({ metadata: { name: `pod-${i}`, namespace: 'prod' } })) });
+
+  function withBatches(send: (line: Buffer) => Promise<void>) {
+    const f = fakes();
+    const lines: Buffer[] = [];
+    const deps: TrailDependencies = { ...f.deps, replayBatches: { send: async (line) => { await send(line); lines.push(line); } } };
+    return { ...f, deps, lines };
+  }
+
+  it('sends the blob as one line of its session\'s partition instead of an object, and says so on the record', async () => {
+    // Arrange
+    const f = withBatches(async () => undefined);
+    const trail = new RequestTrail(f.deps, intent(resourceRequest('pods', 'list')));
+    await trail.writeIntent();
+
+    // Act
+    await trail.completed({ status: 200, headers: { 'content-type': 'application/json' }, body: podList }, {}, false);
+
+    // Assert
+    expect(f.blobs).toHaveLength(0);
+    expect(f.lines).toHaveLength(1);
+    const { entries, problems } = decodeReplayBatch(f.lines[0]!);
+    expect(problems).toEqual([]);
+    const record = f.records['req-1']!;
+    expect(record).toMatchObject({ phase: 'complete', replayVia: 'batch' });
+    const [copy] = entries.get(String(record.replayKey))!;
+    expect(copy!.sha256).toBe(record.replaySha256);
+    expect(JSON.parse(f.lines[0]!.toString()).p).toBe(replayBatchPartition(String(record.sessionKey)));
+    expect(JSON.parse(copy!.bytes.toString()).response.status).toBe(200);
+  });
+
+  it('writes the blob as an object when the delivery stream refuses it, so nothing is lost', async () => {
+    // Arrange
+    const f = withBatches(async () => { throw Object.assign(new Error('slow down'), { name: 'ServiceUnavailableException' }); });
+    const trail = new RequestTrail(f.deps, intent(resourceRequest('pods', 'list')));
+    await trail.writeIntent();
+
+    // Act
+    await trail.completed({ status: 200, headers: { 'content-type': 'application/json' }, body: podList }, {}, false);
+
+    // Assert: the reader looks at the record's replayKey when the batches do not hold it.
+    expect(f.blobs).toHaveLength(1);
+    expect(f.metrics).toContain('replay_batch_fallback');
+    expect(f.records['req-1']).not.toHaveProperty('replayMissing');
+  });
+
+  it('marks the blob missing on the record when neither the stream nor the object store takes it', async () => {
+    // Arrange
+    const f = withBatches(async () => { throw new Error('down'); });
+    const deps: TrailDependencies = { ...f.deps, replay: { put: async () => { throw new Error('down too'); } } };
+    const trail = new RequestTrail(deps, intent(resourceRequest('pods', 'list')));
+    await trail.writeIntent();
+
+    // Act
+    await trail.completed({ status: 200, headers: { 'content-type': 'application/json' }, body: podList }, {}, false);
+
+    // Assert
+    expect(f.records['req-1']).toMatchObject({ phase: 'complete', replayMissing: true });
+    expect(f.metrics).toEqual(expect.arrayContaining(['replay_batch_fallback', 'replay_write_failed']));
   });
 });
