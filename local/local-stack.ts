@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { grantFromSpec, grantToItem } from '../lambdas/core/grant';
@@ -21,6 +22,8 @@ import { createLocalCa, issueServerCertificate, type PemPair } from './local-ca'
 import { assertPortFree } from './listen-on';
 import { LOCAL_DEFAULTS as D } from './local-defaults';
 import { startS3Server } from './s3-server';
+import { startFirehoseStandIn } from './firehose-stand-in';
+import { REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PARTITION_QUERY, REPLAY_BATCH_PREFIX } from '../lambdas/core/replay-batch';
 import { startStsStandIn, type StsTrustedAction } from './sts-stand-in';
 import { DOCTOR_ROUTE_PATH } from '../lambdas/core/doctor/doctor-check';
 
@@ -115,6 +118,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const s3 = await startS3Server({ directory: path.join(options.stateDir, 's3'), buckets: [D.bucket], credentials: caller });
     closers.push(s3.close);
     log(`S3 server           ${s3.endpoint}`);
+    // Replay blobs go in batches through a Firehose delivery stream, as deployed; its stand-in writes the batches
+    // to the S3 server itself (not through the proxy's counted S3 client), buffering for seconds instead of 60 s.
+    const firehoseS3 = new S3Client({ endpoint: s3.endpoint, region: D.region, forcePathStyle: true, credentials: caller, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    const firehose = await startFirehoseStandIn({
+      region: D.region, accountId: D.accountId, callerCredentials: caller, s3: firehoseS3, log,
+      streams: [{
+        name: D.replayDeliveryStream, bucket: D.bucket, prefix: REPLAY_BATCH_PREFIX, errorOutputPrefix: REPLAY_BATCH_ERROR_PREFIX,
+        partitionQuery: REPLAY_BATCH_PARTITION_QUERY, bufferIntervalSeconds: D.replayBatchBufferSeconds, bufferSizeBytes: 64 * 1024 * 1024,
+      }],
+    });
+    closers.push(async () => { await firehose.close(); firehoseS3.destroy(); });
+    log(`Firehose stand-in   ${firehose.url}`);
 
     const sts = options.realAws ? undefined : await startStsStandIn({ accountId: D.accountId, region: D.region, callerCredentials: caller, assumableRoleArns: [D.roleArn, ...roleArnsOf(options.config)], trustLacks: options.stsTrustLacks });
     if (sts) {
@@ -150,6 +165,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(dynamodbCounter.close);
     const s3Counter = await startCountingProxy(s3.endpoint);
     closers.push(s3Counter.close);
+    const firehoseCounter = await startCountingProxy(firehose.url);
+    closers.push(firehoseCounter.close);
 
     // Approvals: a Slack stand-in, Secrets Manager and Step Functions stand-ins running the synthesized workflow.
     const approvals = await startLocalApprovals({
@@ -170,12 +187,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       GATEHOUSE_GRANTS_TABLE: LOCAL_TABLES.grants,
       GATEHOUSE_RECORDS_TABLE: LOCAL_TABLES.records,
       GATEHOUSE_REPLAY_BUCKET: D.bucket,
+      GATEHOUSE_REPLAY_STREAM: D.replayDeliveryStream,
+      GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS: String(D.replayBatchBufferSeconds),
       GATEHOUSE_S3_FORCE_PATH_STYLE: 'true',
       AWS_REGION: options.realAws ? process.env.AWS_REGION ?? config.connections[0]!.region : D.region,
       // Real AWS: the handler signs with the machine's own credentials (the default chain), STS is AWS's.
       ...(sts ? { AWS_ACCESS_KEY_ID: caller.accessKeyId, AWS_SECRET_ACCESS_KEY: caller.secretAccessKey, AWS_ENDPOINT_URL_STS: sts.url } : {}),
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbCounter.url,
       AWS_ENDPOINT_URL_S3: s3Counter.url,
+      AWS_ENDPOINT_URL_FIREHOSE: firehoseCounter.url,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       POWERTOOLS_SERVICE_NAME: 'gatehouse',
@@ -202,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const control = await startControlServer({
       upstreamRequests: () => simulator?.requests ?? [],
-      awsCalls: () => ({ assumeRoleCalls: sts?.assumeRoleCalls ?? 0, getCallerIdentityCalls: sts?.getCallerIdentityCalls ?? 0, dynamodbCalls: dynamodbCounter.count(), s3Calls: s3Counter.count() }),
+      awsCalls: () => ({ assumeRoleCalls: sts?.assumeRoleCalls ?? 0, getCallerIdentityCalls: sts?.getCallerIdentityCalls ?? 0, dynamodbCalls: dynamodbCounter.count(), s3Calls: s3Counter.count(), firehoseCalls: firehoseCounter.count() }),
     });
     closers.push(control.close);
 

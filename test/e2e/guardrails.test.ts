@@ -1,5 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { kubectl, ownSession, rawRequest, requestIdOf, s3, sessionRecords, sessionUpstreamRequests, upstreamRequestsFor } from './support/local-gatehouse';
+import { kubectl, ownSession, rawRequest, replayBlobOf, requestIdOf, sessionRecords, sessionUpstreamRequests, upstreamRequestsFor } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
@@ -11,9 +10,8 @@ const PASSWORD_B64 = Buffer.from(PASSWORD).toString('base64');
 /** The Accept kubectl get sends: a Table, else the object. */
 const KUBECTL_TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
-async function replayBlobOf(record: Record<string, unknown>): Promise<string> {
-  const object = await s3().send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
-  return Buffer.from(await object.Body!.transformToByteArray()).toString('utf8');
+async function replayTextOf(record: Record<string, unknown>): Promise<string> {
+  return (await replayBlobOf(record)).toString('utf8');
 }
 
 /**
@@ -60,7 +58,7 @@ describe('guardrails and masking through kubectl', () => {
     expect(String(sent!.headers.accept)).toMatch(/^application\/json;as=Table;v=v1;g=meta\.k8s\.io,/);
     // What kubectl got back (the replay blob holds the response as the client received it): a Table whose
     // rows' objects (metadata by default) hold no value.
-    const blob = await replayBlobOf(kubectlList);
+    const blob = await replayTextOf(kubectlList);
     const table = JSON.parse((JSON.parse(blob) as { response: { body: { data: string } } }).response.body.data) as { kind: string; rows: Array<{ cells: unknown[]; object?: Record<string, unknown> }> };
     expect(table.kind).toBe('Table');
     expect(table.rows.map((r) => r.cells[0])).toContain('db-credentials');

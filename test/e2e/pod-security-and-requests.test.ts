@@ -1,5 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { demoToken, kubectl, kubeconfigFor, localGatehouse, rawRequest, s3, sessionRecords } from './support/local-gatehouse';
+import { demoToken, kubectl, kubeconfigFor, localGatehouse, rawRequest, replayBlobOf, sessionRecords } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
@@ -90,8 +89,7 @@ describe('replay blobs under unmaskSecrets', () => {
     // ...the blob only masked ones.
     const record = (await sessionRecords(`${agent}/${runId}`)).find((r) => r.resource === 'secrets' && r.verb === 'get')!;
     expect(record).toMatchObject({ unmasked: true, ruleId: 'e2e/rotator-reads-secrets' });
-    const blob = await s3().send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
-    const text = Buffer.from(await blob.Body!.transformToByteArray()).toString('utf8');
+    const text = (await replayBlobOf(record)).toString('utf8');
     for (const value of values) expect(text).not.toContain(value);
     expect(text).toContain('KioqTUFTS0VEKioq');
   });

@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { awsCalls, demoToken, kubeconfigFor, kubectl, ownSession, rawRequest, s3, sessionRecords, unique, withIsolatedGatehouse } from './support/local-gatehouse';
+import { awsCalls, demoToken, kubeconfigFor, kubectl, ownSession, rawRequest, replayBlobOf, sessionRecords, unique, withIsolatedGatehouse } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
 const MASKED = '***MASKED***';
 const MASKED_B64 = Buffer.from(MASKED).toString('base64');
-
-async function replayBlob(record: Record<string, unknown>, instance: 'main' | 'isolated' = 'main'): Promise<Buffer> {
-  const object = await s3(instance).send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) }));
-  return Buffer.from(await object.Body!.transformToByteArray());
-}
 
 describe('session records and replay blobs', () => {
   const runId = `records-${Date.now()}`;
@@ -38,7 +32,7 @@ describe('session records and replay blobs', () => {
 
   it('stores a replay blob whose hash matches the record and which holds no token', async () => {
     const [record] = (await sessionRecords(session)).filter((r) => r.resource === 'pods');
-    const bytes = await replayBlob(record!);
+    const bytes = await replayBlobOf(record!);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(record!.replaySha256);
     const blob = JSON.parse(bytes.toString('utf8')) as { request: { method: string; path: string; headers: Record<string, string> }; response: { status: number; body: { data: string } } };
     expect(blob.request).toMatchObject({ method: 'GET', path: '/api/v1/namespaces/prod/pods' });
@@ -47,7 +41,7 @@ describe('session records and replay blobs', () => {
     expect(bytes.toString('utf8')).not.toMatch(/eyJ[\w-]+\.|k8s-aws-v1\.|authorization/i);
   });
 
-  it('makes two DynamoDB writes, one S3 put and no STS call per request on the warm path', async () => {
+  it('makes two DynamoDB writes, one Firehose record, no S3 put and no STS call per request on the warm path', async () => {
     // The counters are per local mode, so this runs on the isolated instance while no other test uses it.
     await withIsolatedGatehouse(async () => {
       const warm = `records-aws-${unique()}`;
@@ -70,11 +64,13 @@ describe('session records and replay blobs', () => {
       // Intent put + completion update per request; grants are re-read at most once per 5 s.
       expect(after.dynamodbCalls - before.dynamodbCalls).toBeGreaterThanOrEqual(2 * n);
       expect(after.dynamodbCalls - before.dynamodbCalls).toBeLessThanOrEqual(2 * n + 2);
-      expect(after.s3Calls - before.s3Calls).toBe(n);
+      expect(after.firehoseCalls - before.firehoseCalls).toBe(n);
+      expect(after.s3Calls - before.s3Calls).toBe(0);
       // And those calls were these requests' records and blobs.
       const records = await sessionRecords(`demo-agent/${warm}`, { instance: 'isolated' });
       expect(records).toHaveLength(n + 1);
-      expect(records.every((r) => r.phase === 'complete' && r.outcome === 'forwarded' && typeof r.replayKey === 'string')).toBe(true);
+      expect(records.every((r) => r.phase === 'complete' && r.outcome === 'forwarded' && r.replayVia === 'batch')).toBe(true);
+      for (const record of records) expect(createHash('sha256').update(await replayBlobOf(record, 'isolated')).digest('hex')).toBe(record.replaySha256);
     });
   });
 
@@ -101,7 +97,7 @@ describe('session records and replay blobs', () => {
     const records = await sessionRecords(own.session);
     const create = records.find((r) => r.verb === 'create' && r.resource === 'secrets')!;
     expect(create).toMatchObject({ method: 'POST', path: '/api/v1/namespaces/prod/secrets', outcome: 'forwarded', status: 201 });
-    const bytes = await replayBlob(create);
+    const bytes = await replayBlobOf(create);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(create.replaySha256);
     const blob = JSON.parse(bytes.toString('utf8')) as { request: { headers: Record<string, string>; body?: { data: string } }; response: { body?: { data: string } } };
     expect(blob.request.headers['content-type']).toMatch(/^application\/json/);
@@ -121,7 +117,7 @@ describe('session records and replay blobs', () => {
     ]);
     // No blob of the session (kubectl's GET first, the create, the refused create) holds a value in any encoding.
     for (const record of all) {
-      const text = (await replayBlob(record)).toString('utf8');
+      const text = (await replayBlobOf(record)).toString('utf8');
       for (const value of [password, token]) {
         expect(text).not.toContain(value);
         expect(text).not.toContain(Buffer.from(value).toString('base64'));

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ReplayBatchReader } from '../../../cli/replay-batch-reader';
+import { decodeReplayBatch, encodeReplayBatchLine, replayBatchFolder, replayBatchPartition, REPLAY_VIA_BATCH } from '../../../lambdas/core/replay-batch';
 import { renderKubeconfig } from '../../../local/kubeconfig';
 import { signJwt } from '../../../local/sign-jwt';
 import { e2eReadyFile } from './global-setup';
@@ -175,18 +177,80 @@ export async function sessionRecords(session: string, options: { readonly issuer
   }
 }
 
-/** Whether the replay blob of every completed record exists (those found are remembered in `present`). */
+/** Whether the replay blob of every completed record can be read (those found are remembered in `present`). */
 async function blobsPresent(items: ReadonlyArray<Record<string, any>>, present: Set<string>, instance?: Instance): Promise<boolean> {
+  for (const r of items) {
+    const key = r.replayKey;
+    if (r.phase !== 'complete' || typeof key !== 'string' || r.replayMissing || present.has(key)) continue;
+    if (!(await findReplayBlob(r, instance, 0))) return false;
+    present.add(key);
+  }
+  return true;
+}
+
+/**
+ * A record's replay blob as stored: its copy in the session's replay batches (the one whose SHA-256 is the
+ * record's, else any, so a test can see a changed one), or the object at `replayKey`; undefined when neither
+ * exists within `waitMs`. Read with the CLI's own batch reader.
+ */
+export async function findReplayBlob(record: Record<string, any>, instance: Instance = 'main', waitMs = 5000): Promise<Buffer | undefined> {
   const client = s3(instance);
   try {
-    for (const r of items) {
-      const key = r.replayKey;
-      if (r.phase !== 'complete' || typeof key !== 'string' || r.replayMissing || present.has(key)) continue;
-      const found = await client.send(new HeadObjectCommand({ Bucket: 'gatehouse-replay', Key: key })).then(() => true, () => false);
-      if (!found) return false;
-      present.add(key);
+    const reader = new ReplayBatchReader({ s3: client, replayBucket: 'gatehouse-replay', replayBatchBufferSeconds: 1 });
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (record.replayVia === REPLAY_VIA_BATCH) {
+        const { copies } = await reader.find(record as never, 0);
+        const copy = copies.find((c) => c.sha256 === record.replaySha256) ?? copies[0];
+        if (copy) return copy.bytes;
+      }
+      const object = await client.send(new GetObjectCommand({ Bucket: 'gatehouse-replay', Key: String(record.replayKey) })).catch(() => undefined);
+      if (object) return Buffer.from(await object.Body!.transformToByteArray());
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return true;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Like findReplayBlob, but a blob that cannot be found fails the test. */
+export async function replayBlobOf(record: Record<string, any>, instance: Instance = 'main'): Promise<Buffer> {
+  const bytes = await findReplayBlob(record, instance);
+  if (!bytes) throw new Error(`no replay blob for request ${record.requestId} (${record.replayKey}, via ${record.replayVia ?? 'object'})`);
+  return bytes;
+}
+
+/**
+ * Changes a record's stored replay blob as someone with write access to the bucket could: its line in the
+ * session's batch (given a line hash of its own, so the batch still reads), or its object.
+ */
+export async function tamperWithBlob(record: Record<string, any>, change: (text: string) => string, instance: Instance = 'main'): Promise<void> {
+  const client = s3(instance);
+  const Bucket = 'gatehouse-replay';
+  try {
+    if (record.replayVia !== REPLAY_VIA_BATCH) {
+      const original = await (await client.send(new GetObjectCommand({ Bucket, Key: record.replayKey }))).Body!.transformToString();
+      await client.send(new PutObjectCommand({ Bucket, Key: record.replayKey, Body: change(original), ContentType: 'application/json' }));
+      return;
+    }
+    const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: replayBatchFolder(replayBatchPartition(record.sessionKey)) }));
+    for (const { Key } of listed.Contents ?? []) {
+      const text = await (await client.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToString();
+      let changed = false;
+      const lines = text.split('\n').map((line) => {
+        if (!line || (JSON.parse(line) as { k: string }).k !== record.replayKey) return line;
+        const { entries } = decodeReplayBatch(Buffer.from(`${line}\n`));
+        const bytes = Buffer.from(change(entries.get(record.replayKey)![0]!.bytes.toString('utf8')));
+        changed = true;
+        return encodeReplayBatchLine(JSON.parse(line).p, { key: record.replayKey, sha256: createHash('sha256').update(bytes).digest('hex'), bytes })!.toString().trimEnd();
+      });
+      if (changed) {
+        await client.send(new PutObjectCommand({ Bucket, Key, Body: lines.join('\n') }));
+        return;
+      }
+    }
+    throw new Error(`the replay blob of request ${record.requestId} is in none of its session's batches`);
   } finally {
     client.destroy();
   }
@@ -212,8 +276,8 @@ export async function sessionUpstreamRequests(session: string, instance: Instanc
   return ids.length ? upstreamRequestsFor(ids, instance) : [];
 }
 
-/** Counts of calls an instance's gateway made to STS, DynamoDB and S3 since it started: read them inside `withIsolatedGatehouse`. */
-export async function awsCalls(instance: Instance = 'main'): Promise<{ assumeRoleCalls: number; getCallerIdentityCalls: number; dynamodbCalls: number; s3Calls: number }> {
+/** Counts of calls an instance's gateway made to STS, DynamoDB, S3 and Firehose since it started: read them inside `withIsolatedGatehouse`. */
+export async function awsCalls(instance: Instance = 'main'): Promise<{ assumeRoleCalls: number; getCallerIdentityCalls: number; dynamodbCalls: number; s3Calls: number; firehoseCalls: number }> {
   return (await (await fetch(`${localGatehouse(instance).endpoints.control}/aws-calls`)).json()) as never;
 }
 
