@@ -13,6 +13,7 @@ import { GrantsTable } from './grants-table';
 import { ProxyFunction } from './proxy-function';
 import { RecordsTable } from './records-table';
 import { ReplayBucket } from './replay-bucket';
+import { ReplayDeliveryStream } from './replay-delivery-stream';
 
 /** Props of {@link GatehouseStack}. */
 export interface GatehouseStackProps extends StackProps {
@@ -30,7 +31,7 @@ export interface GatehouseStackProps extends StackProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
-  /** Customer managed KMS key for the tables and the replay bucket. @default AWS managed encryption */
+  /** Customer managed KMS key for the tables, the replay bucket and the replay delivery stream. @default AWS managed encryption */
   readonly encryptionKey?: IKey;
   /** Powertools log level of the proxy. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -41,8 +42,8 @@ export interface GatehouseStackProps extends StackProps {
 }
 
 /**
- * Gatehouse: the API, the proxy function, the grants and records tables, the replay bucket and the
- * deploy-time grant seed. Composes constructs only; outputs are what the operator CLI reads.
+ * Gatehouse: the API, the proxy function, the grants and records tables, the replay bucket with its delivery
+ * stream, and the deploy-time grant seed. Composes constructs only; outputs are what the operator CLI reads.
  */
 export class GatehouseStack extends Stack {
   constructor(scope: Construct, id: string, props: GatehouseStackProps) {
@@ -53,12 +54,17 @@ export class GatehouseStack extends Stack {
     const grantsTable = new GrantsTable(this, 'GrantsTable', store);
     const recordsTable = new RecordsTable(this, 'RecordsTable', store);
     const replayBucket = new ReplayBucket(this, 'ReplayBucket', { ...store, retentionDays: config.retentionDays });
+    // Replay blobs go in batches through Firehose (one S3 PUT per session and minute, not per request) into the same bucket.
+    const replayStream = new ReplayDeliveryStream(this, 'ReplayStream', {
+      bucket: replayBucket.bucket, encryptionKey: props.encryptionKey, logRemovalPolicy: props.removalPolicy,
+    });
     const proxy = new ProxyFunction(this, 'Proxy', {
       config,
       policy: props.policy,
       grantsTable,
       recordsTable,
       replayBucket,
+      replayStream,
       tracing: props.tracing,
       logLevel: props.logLevel,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -110,6 +116,7 @@ export class GatehouseStack extends Stack {
         GATEHOUSE_GRANTS_TABLE: grantsTable.tableName,
         GATEHOUSE_RECORDS_TABLE: recordsTable.tableName,
         GATEHOUSE_REPLAY_BUCKET: replayBucket.bucketName,
+        GATEHOUSE_REPLAY_STREAM: replayStream.deliveryStreamName,
         ...approvalWorkflow?.proxyEnvironment,
       },
     });

@@ -12,6 +12,7 @@ import type { GrantsTable } from './grants-table';
 import { lambdaBundling } from './lambda-bundling';
 import type { RecordsTable } from './records-table';
 import type { ReplayBucket } from './replay-bucket';
+import type { ReplayDeliveryStream } from './replay-delivery-stream';
 
 /** Props of {@link ProxyFunction}. */
 export interface ProxyFunctionProps {
@@ -23,8 +24,16 @@ export interface ProxyFunctionProps {
   readonly grantsTable: GrantsTable;
   /** Written by the proxy (intent, then complete) for every request. */
   readonly recordsTable: RecordsTable;
-  /** Written by the proxy with each request's replay blob. */
+  /**
+   * Written by the proxy with the replay blobs that do not go through the stream: larger than a Firehose record,
+   * stream parts, and any blob the stream refused.
+   */
   readonly replayBucket: ReplayBucket;
+  /**
+   * Where the proxy sends each request's replay blob, batched into the bucket (`GATEHOUSE_REPLAY_STREAM`).
+   * @default none: every blob is its own S3 object
+   */
+  readonly replayStream?: ReplayDeliveryStream;
   /** X-Ray tracing (costs money per trace; worth it while debugging latency). @default false */
   readonly tracing?: boolean;
   /** Powertools log level. @default 'INFO' */
@@ -93,6 +102,7 @@ export class ProxyFunction extends Construct {
         GATEHOUSE_GRANTS_TABLE: props.grantsTable.tableName,
         GATEHOUSE_RECORDS_TABLE: props.recordsTable.tableName,
         GATEHOUSE_REPLAY_BUCKET: props.replayBucket.bucketName,
+        ...(props.replayStream ? { GATEHOUSE_REPLAY_STREAM: props.replayStream.deliveryStreamName } : {}),
         POWERTOOLS_SERVICE_NAME: 'gatehouse',
         POWERTOOLS_METRICS_NAMESPACE: 'Gatehouse',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -108,6 +118,7 @@ export class ProxyFunction extends Construct {
     props.recordsTable.grantWriteRecords(this.function);
     props.recordsTable.grantStreamLeases(this.function);
     props.replayBucket.grantPutReplay(this.function);
+    props.replayStream?.grantPutRecords(this.function);
     this.function.addToRolePolicy(new PolicyStatement({
       sid: 'AssumeConnectionRoles',
       // TagSession and SetSourceIdentity carry the agent's identity into CloudTrail and the EKS audit log.

@@ -58,6 +58,7 @@ export class ReplayBucket extends Construct {
       versioned: true,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'replay-bucket/',
+      // No prefix on purpose: the retention also expires the delivery stream's replay-batches/ and replay-batches-failed/.
       lifecycleRules: [{
         id: 'retention',
         transitions,

@@ -104,7 +104,7 @@ describe('GatehouseStack', () => {
       const variables = proxyFunction().Properties.Environment.Variables;
 
       expect(Object.keys(variables).sort()).toEqual([
-        'GATEHOUSE_GRANTS_TABLE', 'GATEHOUSE_RECORDS_TABLE', 'GATEHOUSE_REPLAY_BUCKET', 'NODE_OPTIONS',
+        'GATEHOUSE_GRANTS_TABLE', 'GATEHOUSE_RECORDS_TABLE', 'GATEHOUSE_REPLAY_BUCKET', 'GATEHOUSE_REPLAY_STREAM', 'NODE_OPTIONS',
         'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_TRACE_ENABLED',
       ]);
       expect(variables).toMatchObject({
@@ -149,14 +149,14 @@ describe('GatehouseStack', () => {
       expect(wildcard).toEqual([]);
     });
 
-    it('reads grants, writes records and puts replay blobs, nothing more', () => {
+    it('reads grants, writes records, puts replay blobs and replay records, nothing more', () => {
       const proxyRole = proxyFunction().Properties.Role['Fn::GetAtt'][0];
       const policy = resourcesOf('AWS::IAM::Policy').find((p) => p.Properties.Roles.some((r: any) => r.Ref === proxyRole))!;
       const granted = [...new Set((policy.Properties.PolicyDocument.Statement as Statement[]).flatMap(actions))].sort();
 
       expect(granted).toEqual([
         'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-        's3:PutObject', 'sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession',
+        'firehose:PutRecord', 'firehose:PutRecordBatch', 's3:PutObject', 'sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession',
       ]);
     });
   });
