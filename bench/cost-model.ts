@@ -4,6 +4,8 @@ import https from 'node:https';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ReplayBatchReader } from '../cli/replay-batch-reader';
+import { encodeReplayBatchLine, replayBatchPartition, REPLAY_VIA_BATCH } from '../lambdas/core/replay-batch';
 import { RECORDS_INDEXES } from '../lib/records-table';
 import { LOCAL_DEFAULTS } from '../local/local-defaults';
 import type { BenchRow } from './bench-row';
@@ -23,6 +25,8 @@ export interface CostModelTargets {
   readonly lambdaMemoryGb: number;
   /** Days records and replay blobs are kept (config `retentionDays`, default 400). */
   readonly retentionDays: number;
+  /** How soon the (stand-in) delivery stream writes a batch. */
+  readonly replayBatchBufferSeconds: number;
 }
 
 /** The stated typical mix: what share of requests is of each kind. */
@@ -34,6 +38,13 @@ const MIX = [
   { kind: 'watch (1 s)', share: 0.01, method: 'GET', path: '/api/v1/namespaces/bench/configmaps?watch=true&timeoutSeconds=1' },
 ] as const;
 const SAMPLES = 5;
+/**
+ * Requests per agent session, for the objects Firehose delivers: a session's blobs within one buffer interval share
+ * one object (a CI job or an agent's task runs a few dozen kubectl calls in a minute or two).
+ */
+const REQUESTS_PER_SESSION_OBJECT = 50;
+/** Firehose bills each record rounded up to 5 KB. */
+const FIREHOSE_RECORD_UNIT = 5 * 1024;
 
 /** GSIs of the records table project ALL attributes (lib/records-table.ts), so each index write costs the whole item. */
 const GSI_PROJECTS_ALL = true;
@@ -52,6 +63,10 @@ interface Measured {
   readonly gsiWru: number;
   readonly reads: number;
   readonly s3Puts: number;
+  readonly firehoseRecords: number;
+  /** Bytes sent to Firehose, and billed (each record rounded up to 5 KB). */
+  readonly firehoseBytes: number;
+  readonly firehoseBilledBytes: number;
   readonly storedBytes: number;
   readonly logBytes: number;
 }
@@ -66,6 +81,7 @@ export async function runCostModel(t: CostModelTargets): Promise<{ rows: BenchRo
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: t.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
   // Local mode's S3 server checks signatures against local mode's own caller credentials.
   const s3 = new S3Client({ endpoint: t.endpoints.s3, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_DEFAULTS.callerCredentials });
+  const batches = new ReplayBatchReader({ s3, replayBucket: t.replayBucket, replayBatchBufferSeconds: t.replayBatchBufferSeconds });
   const measured: Measured[] = [];
   for (const kind of MIX) {
     const before = await awsCalls(t);
@@ -83,6 +99,8 @@ export async function runCostModel(t: CostModelTargets): Promise<{ rows: BenchRo
     let gsiWru = 0;
     let writes = 0;
     let storedBytes = 0;
+    let firehoseBytes = 0;
+    let firehoseBilledBytes = 0;
     for (const item of items) {
       const finalSize = itemSize(item);
       const intentSize = itemSize(Object.fromEntries(Object.entries(item).filter(([k]) => !COMPLETION_ATTRIBUTES.has(k))));
@@ -95,7 +113,14 @@ export async function runCostModel(t: CostModelTargets): Promise<{ rows: BenchRo
       writes += 2 + parts + lease;
       gsiWru += GSI_PROJECTS_ALL ? gsis * (wru(intentSize) + wru(finalSize) + parts * wru(finalSize)) : gsis;
       storedBytes += finalSize * (1 + gsis);
-      if (typeof item.replayKey === 'string') storedBytes += await objectSize(s3, t.replayBucket, item.replayKey);
+      if (item.replayVia === REPLAY_VIA_BATCH) {
+        const line = await batchLine(batches, item);
+        firehoseBytes += line;
+        firehoseBilledBytes += Math.ceil(line / FIREHOSE_RECORD_UNIT) * FIREHOSE_RECORD_UNIT;
+        storedBytes += line;
+      } else if (typeof item.replayKey === 'string') {
+        storedBytes += await objectSize(s3, t.replayBucket, item.replayKey);
+      }
     }
     const n = SAMPLES;
     measured.push({
@@ -106,6 +131,9 @@ export async function runCostModel(t: CostModelTargets): Promise<{ rows: BenchRo
       gsiWru: gsiWru / n,
       reads: Math.max(0, (after.dynamodbCalls - before.dynamodbCalls - writes) / n),
       s3Puts: (after.s3Calls - before.s3Calls) / n,
+      firehoseRecords: (after.firehoseCalls - before.firehoseCalls) / n,
+      firehoseBytes: firehoseBytes / n,
+      firehoseBilledBytes: firehoseBilledBytes / n,
       storedBytes: storedBytes / n,
       logBytes,
     });
@@ -120,7 +148,10 @@ function costTable(measured: readonly Measured[], t: CostModelTargets): { rows: 
     ['DynamoDB writes, records table', mix((m) => m.tableWru) * PRICES.dynamodbPerMillionWru, true],
     ['DynamoDB writes, GSIs (ALL projection)', mix((m) => m.gsiWru) * PRICES.dynamodbPerMillionWru, true],
     ['DynamoDB reads (grants, cached 5 s; leases)', mix((m) => m.reads) * PRICES.dynamodbPerMillionRru, true],
-    ['S3 PUTs (replay blobs, stream parts)', mix((m) => m.s3Puts) * PRICES.s3PutPer1000 * 1000, true],
+    ['S3 PUTs (blobs over a Firehose record, stream parts)', mix((m) => m.s3Puts) * PRICES.s3PutPer1000 * 1000, true],
+    ['Firehose Direct PUT (replay lines, 5 KB units)', (mix((m) => m.firehoseBilledBytes) / 1e9) * 1e6 * PRICES.firehosePerGb, true],
+    ['Firehose dynamic partitioning (GB processed)', (mix((m) => m.firehoseBytes) / 1e9) * 1e6 * PRICES.firehosePartitioningPerGb, true],
+    [`Firehose objects delivered (one per ${REQUESTS_PER_SESSION_OBJECT} requests of a session)`, (mix((m) => m.firehoseRecords) * 1e6 / REQUESTS_PER_SESSION_OBJECT / 1000) * PRICES.firehosePartitioningPer1000Objects, true],
     [`storage, per month kept (S3 blobs + items; kept ${t.retentionDays} days)`, (mix((m) => m.storedBytes) / 1e9) * 1e6 * PRICES.s3StoragePerGbMonth, false],
     ['CloudWatch Logs ingestion', (mix((m) => m.logBytes) / 1e9) * 1e6 * PRICES.cloudwatchLogsPerGbIngested, true],
     ['Lambda requests', PRICES.lambdaRequestsPerMillion, false],
@@ -132,7 +163,8 @@ function costTable(measured: readonly Measured[], t: CostModelTargets): { rows: 
     `Cost per million requests, mix ${measured.map((m) => `${Math.round(m.share * 100)}% ${m.kind}`).join(', ')}; ${PRICES.source}`,
     ...components.map(([name, usd, counted]) => `  ${name.padEnd(62)} $${usd.toFixed(2).padStart(6)}${counted ? '' : '   (not in the target)'}`),
     `  ${'total, excluding Lambda compute and storage'.padEnd(62)} $${total.toFixed(2).padStart(6)}   target $${target.toFixed(2)} (1.5x API Gateway): ${(total / target).toFixed(2)}x`,
-    '  measured per request: ' + measured.map((m) => `${m.kind}: ${m.tableWru.toFixed(1)}+${m.gsiWru.toFixed(1)} WRU, ${m.s3Puts.toFixed(1)} PUT, ${Math.round(m.storedBytes)} B stored, ${Math.round(m.logBytes)} B logs`).join('; '),
+    `  fixed, not per request: Firehose JQ partitioning $${(PRICES.firehoseJqPerHour * 730).toFixed(2)} a month while the stream runs`,
+    '  measured per request: ' + measured.map((m) => `${m.kind}: ${m.tableWru.toFixed(1)}+${m.gsiWru.toFixed(1)} WRU, ${m.s3Puts.toFixed(1)} PUT, ${m.firehoseRecords.toFixed(1)} Firehose record of ${Math.round(m.firehoseBytes)} B, ${Math.round(m.storedBytes)} B stored, ${Math.round(m.logBytes)} B logs`).join('; '),
   ];
   return {
     rows: [{ name: 'cost per million requests of the mix (no compute, storage)', value: total, unit: 'USD', baseline: PRICES.apiGatewayRestPerMillion, ratio: total / PRICES.apiGatewayRestPerMillion }],
@@ -166,6 +198,14 @@ async function completedRecord(documents: DynamoDBDocumentClient, table: string,
   }
 }
 
+/** The size of the Firehose line that carried a record's blob, re-encoded from the blob found in its batch. */
+async function batchLine(batches: ReplayBatchReader, item: Record<string, unknown>): Promise<number> {
+  const { copies } = await batches.find(item as never, 10_000);
+  const copy = copies.find((c) => c.sha256 === item.replaySha256);
+  if (!copy) throw new Error(`request ${String(item.requestId)}: its replay blob is not in its session's batches`);
+  return encodeReplayBatchLine(replayBatchPartition(String(item.sessionKey)), copy)!.length;
+}
+
 async function objectSize(s3: S3Client, bucket: string, key: string): Promise<number> {
   return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength ?? 0;
 }
@@ -186,7 +226,7 @@ function send(t: CostModelTargets, method: string, path: string, body?: string):
   });
 }
 
-async function awsCalls(t: CostModelTargets): Promise<{ dynamodbCalls: number; s3Calls: number }> {
+async function awsCalls(t: CostModelTargets): Promise<{ dynamodbCalls: number; s3Calls: number; firehoseCalls: number }> {
   // A fresh connection each time (node:http without an agent): the control server closes idle keep-alive sockets
   // that fetch's pool would reuse.
   return new Promise((resolve, reject) => {

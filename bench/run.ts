@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     const cost = await runCostModel({
       agent, gateway, gatewayToken, endpoints: ready.endpoints, recordsTable: ready.env.GATEHOUSE_RECORDS_TABLE!, replayBucket: ready.env.GATEHOUSE_REPLAY_BUCKET!,
       logFile: local.logFile, lambdaMemoryGb: 1, retentionDays: 400,
+      replayBatchBufferSeconds: Number(ready.env.GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS ?? 1),
     });
     rows.push(...cost.rows);
     rows.push(...(await runPolicyAndMaskingBench()));
