@@ -8,6 +8,7 @@ import { checkStreamParts, streamPartKey } from '../lambdas/core/stream-recordin
 import { fromAwsError, UsageError } from './errors';
 import { byStart } from './session-summary';
 import type { Target } from './target';
+import { HEAD_WINDOW_MS } from '../lambdas/core/index-heads';
 import { startedAtCondition, type TimeRange } from './time-range';
 import type { ReplayEntry, RequestRecord } from './types';
 
@@ -25,42 +26,61 @@ export interface RecordFilters {
 export type OnRecords = (count: number) => void;
 
 /**
- * Reads the records matching the filters, in start order. Uses the `by-session`, `by-agent` or
- * `by-connection` index (narrowest first) with the time range on the `startedAtId` sort key; other filters
- * become filter expressions. When the issuer is unknown it asks each issuer's key, and when no issuer is
- * known at all it falls back to each connection's records filtered by attribute.
+ * Reads the records matching the filters, in start order. A session is read whole from the `by-session` index with
+ * the time range on the `startedAtId` sort key. By agent or connection, the `by-agent` or `by-connection` index
+ * holds only each session's heads (lambdas/core/index-heads.ts): those are found from an hour before the range,
+ * and each session they name is then read through `by-session`. Other filters become filter expressions. When the
+ * issuer is unknown it asks each issuer's key, and when no issuer is known at all it falls back to a scan.
  */
 export async function findRecords(target: Target, filters: RecordFilters, onRecords?: OnRecords): Promise<RequestRecord[]> {
   const issuers = filters.issuer ? [filters.issuer] : (target.issuers ?? []).map((i) => i.name);
   const connections = filters.connection ? [filters.connection] : [...new Set([...(target.connections ?? []).map((c) => c.name), ...target.servers.keys()])];
-  const queries: Array<{ index: string; keyName: string; key: string; filterOut: ReadonlyArray<keyof RecordFilters> }> = [];
+  const found = new Map<string, RequestRecord>();
+  const report = () => onRecords?.(found.size);
+  const add = (items: readonly RequestRecord[]) => { for (const item of items) found.set(item.requestId, item); report(); };
+  const sessions = new Set<string>();
   if (filters.session && issuers.length) {
-    for (const issuer of issuers) queries.push({ index: 'by-session', keyName: 'sessionKey', key: `session#${issuer}#${filters.session}`, filterOut: ['session', 'issuer'] });
+    for (const issuer of issuers) sessions.add(`session#${issuer}#${filters.session}`);
   } else if (filters.agent && issuers.length) {
-    for (const issuer of issuers) queries.push({ index: 'by-agent', keyName: 'agentKey', key: `agent#${issuer}#${filters.agent}`, filterOut: ['agent', 'issuer'] });
+    for (const issuer of issuers) await findHeads(target, 'by-agent', 'agentKey', `agent#${issuer}#${filters.agent}`, filters.range, sessions);
   } else if (connections.length) {
-    for (const connection of connections) queries.push({ index: 'by-connection', keyName: 'connectionKey', key: `conn#${connection}`, filterOut: ['connection'] });
+    for (const connection of connections) await findHeads(target, 'by-connection', 'connectionKey', `conn#${connection}`, filters.range, sessions);
   } else if (filters.session || filters.agent) {
     throw new UsageError('This target does not say which issuers or connections exist; pass --issuer <name> (or --connection <name>), or --config <gatehouse.config.yaml>.');
-  }
-  const found: RequestRecord[] = [];
-  const report = () => onRecords?.(found.length);
-  if (!queries.length) {
-    found.push(...(await scanAll(target, filters, report)));
   } else {
-    for (const q of queries) {
-      const filter = filterExpression(filters, q.filterOut);
-      const range = startedAtCondition(filters.range ?? {});
-      await paginate(target, {
-        TableName: target.recordsTable,
-        IndexName: q.index,
-        KeyConditionExpression: `${q.keyName} = :key${range ? ` AND ${range.expression}` : ''}`,
-        ExpressionAttributeValues: { ':key': q.key, ...range?.values, ...filter?.values },
-        ...(filter ? { FilterExpression: filter.expression, ...names(filter.names) } : {}),
-      }, (items) => { found.push(...items); report(); });
-    }
+    add(await scanAll(target, filters, report));
+    return byStart([...found.values()]);
   }
-  return byStart(found);
+  const filter = filterExpression(filters, ['session', 'issuer']);
+  const range = startedAtCondition(filters.range ?? {});
+  for (const sessionKey of [...sessions].sort()) {
+    await paginate(target, {
+      TableName: target.recordsTable,
+      IndexName: 'by-session',
+      KeyConditionExpression: `sessionKey = :key${range ? ` AND ${range.expression}` : ''}`,
+      ExpressionAttributeValues: { ':key': sessionKey, ...range?.values, ...filter?.values },
+      ...(filter ? { FilterExpression: filter.expression, ...names(filter.names) } : {}),
+    }, add);
+  }
+  return byStart([...found.values()]);
+}
+
+/**
+ * The sessions named by an index's heads for one key: from an hour before the range's start (a head is the first
+ * record of its hour) to its end. Only the keys are read.
+ */
+async function findHeads(target: Target, index: string, keyName: string, key: string, range: TimeRange | undefined, sessions: Set<string>): Promise<void> {
+  const widened = startedAtCondition({ ...range, ...(range?.from ? { from: new Date(range.from.getTime() - HEAD_WINDOW_MS) } : {}) });
+  await paginate(target, {
+    TableName: target.recordsTable,
+    IndexName: index,
+    KeyConditionExpression: `${keyName} = :key${widened ? ` AND ${widened.expression}` : ''}`,
+    ExpressionAttributeValues: { ':key': key, ...widened?.values },
+    ProjectionExpression: 'sessionKey, issuer, #session',
+    ExpressionAttributeNames: { '#session': 'session' },
+  }, (items) => {
+    for (const item of items) sessions.add(item.sessionKey ?? `session#${item.issuer}#${item.session}`);
+  });
 }
 
 /** One request's record, or undefined. */

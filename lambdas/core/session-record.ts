@@ -86,8 +86,12 @@ export type SessionRecordItem = Record<string, unknown> & { readonly pk: string;
 
 const MAX_QUERY = 2048;
 
-/** Builds the item written before forwarding (`phase: intent`). */
-export function intentItem(intent: RecordIntent): SessionRecordItem {
+/**
+ * Builds the item written before forwarding (`phase: intent`). Only a head (core/index-heads.ts) carries the
+ * `by-agent` and `by-connection` index keys; every record carries `sessionKey`.
+ */
+export function intentItem(intent: RecordIntent, options: { readonly head?: boolean } = {}): SessionRecordItem {
+  const head = options.head ?? true;
   const startedAt = intent.startedAt.toISOString();
   const { identity } = intent;
   const info = intent.request;
@@ -99,8 +103,8 @@ export function intentItem(intent: RecordIntent): SessionRecordItem {
     startedAt,
     startedAtId: `${startedAt}#${intent.requestId}`,
     sessionKey: sessionKeyOf(identity),
-    agentKey: `agent#${identity.issuer}#${identity.agent}`,
-    connectionKey: `conn#${intent.connection}`,
+    agentKey: head ? `agent#${identity.issuer}#${identity.agent}` : undefined,
+    connectionKey: head ? `conn#${intent.connection}` : undefined,
     issuer: identity.issuer,
     agent: identity.agent,
     session: identity.session,
@@ -138,8 +142,8 @@ export function completionAttributes(completion: RecordCompletion): Record<strin
 }
 
 /** A record that is written once, complete, because the request never got as far as forwarding. */
-export function finalItem(intent: RecordIntent, completion: RecordCompletion): SessionRecordItem {
-  return { ...intentItem(intent), ...completionAttributes(completion) };
+export function finalItem(intent: RecordIntent, completion: RecordCompletion, options: { readonly head?: boolean } = {}): SessionRecordItem {
+  return { ...intentItem(intent, options), ...completionAttributes(completion) };
 }
 
 /** A request or response body in a replay blob: text when it is UTF-8, base64 otherwise. */

@@ -11,6 +11,7 @@ import { createJwtTokenVerifier } from '../adapters/jwt-token-verifier';
 import { createStsRoleAssumer } from '../adapters/sts-role-assumer';
 import { createApprovalGateFromEnvironment } from '../approvals/approval-gate-from-environment';
 import { createDynamoDbStreamLeases } from '../adapters/dynamodb-stream-leases';
+import { IndexHeads } from '../core/index-heads';
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import { createRequestGuard } from './create-request-guard';
 import { ClusterFactsReader } from './cluster-facts';
@@ -91,6 +92,7 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     records: createDynamoDbRecordStore({ client: documents, tableName: required(env, 'GATEHOUSE_RECORDS_TABLE') }),
     replay,
     replayBatches,
+    indexHeads: new IndexHeads(),
     roles: createStsRoleAssumer({ client: sts }),
     upstream,
     clusterFacts: new ClusterFactsReader(upstream, () => new Date()),

@@ -5,6 +5,7 @@ import { approvalSubjectFor } from '../core/approvals/approval-subject';
 import type { RequestInfo } from '../core/request-info';
 import type { ConnectionConfig } from '../core/gateway-config';
 import type { ProxyRequest } from '../core/api-gateway-event';
+import type { IndexHeads } from '../core/index-heads';
 import type { GrantStore, RecordStore, ReplayBatchSink, ReplayStore, RoleAssumer, StreamLeases, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
 import type { Grant } from '../core/grant';
@@ -45,6 +46,8 @@ export interface ProxyDependencies {
    * replay store stays for larger blobs, stream parts, and when the stream refuses). Absent, every blob is an object.
    */
   readonly replayBatches?: ReplayBatchSink;
+  /** Which records carry the by-agent and by-connection index keys (one per container); absent, every record does. */
+  readonly indexHeads?: IndexHeads;
   readonly roles: RoleAssumer;
   readonly upstream: UpstreamClient;
   readonly guard: RequestGuard;

@@ -11,7 +11,7 @@ import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_
 const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session'];
 
 /** What a trail writes to and masks with: a narrow slice of the proxy's dependencies. */
-export type TrailDependencies = Pick<ProxyDependencies, 'records' | 'replay' | 'replayBatches' | 'now' | 'log' | 'metric'> & {
+export type TrailDependencies = Pick<ProxyDependencies, 'records' | 'replay' | 'replayBatches' | 'indexHeads' | 'now' | 'log' | 'metric'> & {
   readonly guard: Pick<RequestGuard, 'mask'>;
 };
 
@@ -50,7 +50,8 @@ export class RequestTrail {
   /** Makes the intent durable; if it cannot be, the request must not go on (fail closed). */
   async writeIntent(): Promise<void> {
     try {
-      await this.deps.records.putIntent(intentItem(this.intent));
+      await this.deps.records.putIntent(intentItem(this.intent, { head: this.isHead() }));
+      this.rememberHead();
       this.intentWritten = true;
     } catch (error) {
       this.deps.log('error', 'intent record write failed', { error: error instanceof Error ? error.name : 'Error' });
@@ -149,7 +150,7 @@ export class RequestTrail {
     this.deps.metric(`outcome_${completion.outcome.replace(/-/g, '_')}`, 1, 'Count');
     const record = this.intentWritten
       ? this.deps.records.complete(requestId, completionAttributes(completion))
-      : this.deps.records.putFinal(finalItem(this.intent, completion));
+      : this.deps.records.putFinal(finalItem(this.intent, completion, { head: this.isHead() })).then(() => this.rememberHead());
     const [replay, rec] = await Promise.allSettled([this.storeBlob(key, blob.bytes, blob.sha256, line), record]);
     if (replay.status === 'rejected') {
       this.deps.log('error', 'replay blob write failed', { error: reasonName(replay.reason), replayKey: key });
@@ -160,6 +161,16 @@ export class RequestTrail {
       this.deps.log('error', 'record completion failed', { error: reasonName(rec.reason) });
       this.deps.metric('record_write_failed', 1, 'Count');
     }
+  }
+
+  private isHead(): boolean {
+    const { identity, connection, startedAt } = this.intent;
+    return this.deps.indexHeads?.isHead(sessionKeyOf(identity), connection, startedAt) ?? true;
+  }
+
+  private rememberHead(): void {
+    const { identity, connection, startedAt } = this.intent;
+    this.deps.indexHeads?.remember(sessionKeyOf(identity), connection, startedAt);
   }
 
   /**

@@ -2,6 +2,8 @@ import { stringify } from 'yaml';
 import type { ProxyResponse } from '../../../lambdas/core/api-gateway-event';
 import { maskResponse } from '../../../lambdas/core/masking/mask-response';
 import { decodeReplayBatch, replayBatchPartition } from '../../../lambdas/core/replay-batch';
+import { ForbiddenError } from '../../../lambdas/core/errors';
+import { IndexHeads } from '../../../lambdas/core/index-heads';
 import type { RequestInfo } from '../../../lambdas/core/request-info';
 import type { RecordIntent } from '../../../lambdas/core/session-record';
 import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
@@ -190,5 +192,40 @@ describe('RequestTrail: replay blobs go in the session\'s batches', () => {
     // Assert
     expect(f.records['req-1']).toMatchObject({ phase: 'complete', replayMissing: true });
     expect(f.metrics).toEqual(expect.arrayContaining(['replay_batch_fallback', 'replay_write_failed']));
+  });
+});
+
+describe('RequestTrail: index heads', () => {
+  it('gives only the first record of a session on a connection in an hour the by-agent and by-connection keys', async () => {
+    // Arrange: one container's heads, three requests of one session.
+    const f = fakes();
+    const deps: TrailDependencies = { ...f.deps, indexHeads: new IndexHeads() };
+    const ids = ['req-a', 'req-b'];
+
+    // Act: two forwarded requests and one refused (recorded once, complete).
+    for (const id of ids) await new RequestTrail(deps, { ...intent(resourceRequest('pods', 'list')), requestId: id }).writeIntent();
+    await new RequestTrail(deps, { ...intent(resourceRequest('pods', 'list')), requestId: 'req-c' }).refused(new ForbiddenError('no'));
+
+    // Assert
+    expect(f.records['req-a']).toMatchObject({ agentKey: 'agent#ci#bot', connectionKey: 'conn#prod', sessionKey: 'session#ci#bot/1' });
+    for (const id of ['req-b', 'req-c']) {
+      expect(f.records[id]).toMatchObject({ sessionKey: 'session#ci#bot/1' });
+      expect(f.records[id]).not.toHaveProperty('agentKey');
+    }
+  });
+
+  it('makes the next record the head when the head\'s write failed', async () => {
+    const f = fakes();
+    let fail = true;
+    const deps: TrailDependencies = {
+      ...f.deps, indexHeads: new IndexHeads(),
+      records: { ...f.deps.records, putIntent: async (item) => { if (fail) throw new Error('throttled'); await f.deps.records.putIntent(item); } },
+    };
+    await expect(new RequestTrail(deps, intent(resourceRequest('pods', 'list'))).writeIntent()).rejects.toThrow();
+    fail = false;
+
+    await new RequestTrail(deps, { ...intent(resourceRequest('pods', 'list')), requestId: 'req-2' }).writeIntent();
+
+    expect(f.records['req-2']).toMatchObject({ agentKey: 'agent#ci#bot' });
   });
 });
