@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -8,6 +9,7 @@ import { createDynamoDbApprovalStore } from '../adapters/dynamodb-approval-store
 import { createDynamoDbGrantStore } from '../adapters/dynamodb-grant-store';
 import { createDynamoDbStreamLeases } from '../adapters/dynamodb-stream-leases';
 import { createHttpsUpstreamClient } from '../adapters/https-upstream-client';
+import { createFirehoseReplayBatches } from '../adapters/firehose-replay-batches';
 import { createS3ReplayStore } from '../adapters/s3-replay-store';
 import { createSecretsManagerSecretDescriber } from '../adapters/secrets-manager-secret-describer';
 import { createSfnStateMachineDescriber } from '../adapters/sfn-state-machine-describer';
@@ -40,6 +42,12 @@ export function createDoctorDependencies(env: DoctorEnvironment): DoctorDependen
     grants: { store: createDynamoDbGrantStore({ client: documents, tableName: grantsTable }), table: grantsTable },
     records: { leases: createDynamoDbStreamLeases({ client: documents, tableName: recordsTable }), table: recordsTable },
     replay: { store: createS3ReplayStore({ client: s3, bucket }), bucket },
+    ...(env.GATEHOUSE_REPLAY_STREAM ? {
+      replayBatches: {
+        sink: createFirehoseReplayBatches({ client: new FirehoseClient({ requestHandler, maxAttempts: 2 }), deliveryStreamName: env.GATEHOUSE_REPLAY_STREAM }),
+        stream: env.GATEHOUSE_REPLAY_STREAM,
+      },
+    } : {}),
     // Well inside API Gateway's 29 s: connections are checked in parallel, two cluster calls each at most.
     upstreamTimeoutMs: Math.min(config.limits?.upstreamTimeoutMs ?? 25_000, 8_000),
     now: () => new Date(),

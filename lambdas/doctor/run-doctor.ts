@@ -7,7 +7,8 @@ import { slackSecretCheck, stateMachineCheck, storeCheck, type SlackSecretUnderC
 import { mintEksToken } from '../core/eks-token';
 import type { ConnectionConfig } from '../core/gateway-config';
 import { doctorUserFor } from '../core/impersonation-rbac';
-import type { GrantStore, ReplayStore, RoleAssumer, StreamLeases, UpstreamClient } from '../core/ports';
+import { encodeReplayBatchLine } from '../core/replay-batch';
+import type { GrantStore, ReplayBatchSink, ReplayStore, RoleAssumer, StreamLeases, UpstreamClient } from '../core/ports';
 import { roleSessionFor } from '../core/role-session';
 import { buildUpstreamHeaders, type Impersonation } from '../core/upstream-headers';
 import { probe } from './probe';
@@ -21,6 +22,8 @@ export interface DoctorDependencies {
   readonly grants: { readonly store: GrantStore; readonly table: string };
   readonly records: { readonly leases: StreamLeases; readonly table: string };
   readonly replay: { readonly store: ReplayStore; readonly bucket: string };
+  /** The replay delivery stream, when the stack has one (GATEHOUSE_REPLAY_STREAM). */
+  readonly replayBatches?: { readonly sink: ReplayBatchSink; readonly stream: string };
   /** Present when approvals are configured. */
   readonly approvals?: {
     readonly store: { get(approvalId: string): Promise<unknown> };
@@ -38,6 +41,8 @@ export interface DoctorDependencies {
 const DOCTOR_ISSUER = '_gatehouse';
 /** Where the replay probe writes: under the replay prefix the proxy may write, one fixed key, overwritten each run. */
 export const DOCTOR_REPLAY_KEY = 'replay/doctor/probe.json';
+/** The replay batch partition the doctor's probe line goes to (replay-batches/session=doctor/). */
+export const DOCTOR_REPLAY_PARTITION = 'doctor';
 const MAX_REVIEW_BYTES = 1024 * 1024;
 
 /**
@@ -96,12 +101,19 @@ async function checkStores(connections: readonly ConnectionConfig[], deps: Docto
     const bytes = Buffer.from(JSON.stringify({ doctor: true, at: now.toISOString() }));
     await deps.replay.store.put(DOCTOR_REPLAY_KEY, bytes, createHash('sha256').update(bytes).digest('hex'));
   });
+  // A probe line in a partition of its own (no session hashes to `doctor`: partitions are 16 hex characters).
+  const batches = deps.replayBatches;
+  const batch = batches ? probe(async () => {
+    const bytes = Buffer.from(JSON.stringify({ doctor: true, at: now.toISOString() }));
+    await batches.sink.send(encodeReplayBatchLine(DOCTOR_REPLAY_PARTITION, { key: DOCTOR_REPLAY_KEY, sha256: createHash('sha256').update(bytes).digest('hex'), bytes })!);
+  }) : undefined;
   const approvals = deps.approvals;
-  const [grantsOutcome, recordsOutcome, replayOutcome] = await Promise.all([grants, records, replay]);
+  const [grantsOutcome, recordsOutcome, replayOutcome, batchOutcome] = await Promise.all([grants, records, replay, batch]);
   const checks = [
     storeCheck({ kind: 'grants table', resource: deps.grants.table, operation: `Query of each connection's grants${grantsOutcome.ok ? ` (${grantsOutcome.value.join(', ')})` : ''}` }, grantsOutcome),
     storeCheck({ kind: 'records table', resource: deps.records.table, operation: 'a stream lease taken and given back' }, recordsOutcome),
     storeCheck({ kind: 'replay bucket', resource: deps.replay.bucket, operation: `PutObject ${DOCTOR_REPLAY_KEY}` }, replayOutcome),
+    ...(batches && batchOutcome ? [storeCheck({ kind: 'replay delivery stream', resource: batches.stream, operation: `PutRecord of a probe line (partition ${DOCTOR_REPLAY_PARTITION})` }, batchOutcome)] : []),
   ];
   if (!approvals) return checks;
   const [approvalGet, machine, secrets] = await Promise.all([

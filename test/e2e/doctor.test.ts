@@ -122,6 +122,7 @@ describe('gatehouse doctor against local mode', () => {
       expect(run.stdout).toMatch(/ok {3}grants table \S+: Query of each connection's grants/);
       expect(run.stdout).toMatch(/ok {3}records table \S+: a stream lease taken and given back: ok/);
       expect(run.stdout).toMatch(/ok {3}replay bucket \S+: PutObject replay\/doctor\/probe.json: ok/);
+      expect(run.stdout).toMatch(/ok {3}replay delivery stream gatehouse-replay-batches: PutRecord of a probe line \(partition doctor\): ok/);
       expect(run.stdout).toMatch(/ok {3}approvals table \S+: GetItem of an approval: ok/);
       expect(run.stdout).toMatch(/ok {3}approval state machine: \S+ is ACTIVE/);
     });

@@ -3,7 +3,7 @@ import { describeFailure, failed, isAccessDenied, isUnreachable, passed, type Do
 
 /** A store the proxy uses, and what the proxy does with it (the doctor does the same). */
 export interface StoreUnderCheck {
-  /** `grants table`, `records table`, `approvals table`, `replay bucket`. */
+  /** `grants table`, `records table`, `approvals table`, `replay bucket`, `replay delivery stream`. */
   readonly kind: string;
   /** Table or bucket name. */
   readonly resource: string;
@@ -21,7 +21,10 @@ export function storeCheck(store: StoreUnderCheck, outcome: ProbeOutcome<unknown
 }
 
 function storeFix(store: StoreUnderCheck, failure: ProbeFailure): string {
-  if (isUnreachable(failure)) return `Let the proxy reach ${store.kind === 'replay bucket' ? 'S3' : 'DynamoDB'} (${failure.code}): in a VPC, add a gateway endpoint for it; otherwise run doctor again.`;
+  if (isUnreachable(failure)) {
+    if (store.kind === 'replay delivery stream') return `Let the proxy reach Data Firehose (${failure.code}): in a VPC, add an interface endpoint for firehose; otherwise run doctor again.`;
+    return `Let the proxy reach ${store.kind === 'replay bucket' ? 'S3' : 'DynamoDB'} (${failure.code}): in a VPC, add a gateway endpoint for it; otherwise run doctor again.`;
+  }
   if (/KMS/i.test(failure.code) || /kms:/i.test(failure.message)) {
     return `Let the proxy's role (the ProxyRoleArn output) use the ${store.kind}'s KMS key: add it to the key policy, or cdk deploy if the stack passed the key.`;
   }

@@ -111,6 +111,12 @@ describe('store checks', () => {
     expect(check.fix).toMatch(fix);
   });
 
+  it('tells a proxy in a VPC without a route to Data Firehose to add its interface endpoint', () => {
+    const check = storeCheck({ kind: 'replay delivery stream', resource: 'gh-replay', operation: 'PutRecord' }, failure('ETIMEDOUT', 'connect ETIMEDOUT'));
+
+    expect(check.fix).toMatch(/^Let the proxy reach Data Firehose \(ETIMEDOUT\): in a VPC, add an interface endpoint for firehose/);
+  });
+
   it.each([
     [{ ok: true, value: { status: 'ACTIVE' } } as const, true],
     [{ ok: true, value: { status: 'DELETING' } } as const, false],
