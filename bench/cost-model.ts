@@ -46,7 +46,10 @@ const REQUESTS_PER_SESSION_OBJECT = 50;
 /** Firehose bills each record rounded up to 5 KB. */
 const FIREHOSE_RECORD_UNIT = 5 * 1024;
 
-/** GSIs of the records table project ALL attributes (lib/records-table.ts), so each index write costs the whole item. */
+/**
+ * GSIs of the records table project ALL attributes (lib/records-table.ts), so each index write costs the whole item;
+ * a record is in by-agent and by-connection only when it is a session's head (lambdas/core/index-heads.ts).
+ */
 const GSI_PROJECTS_ALL = true;
 /** Attributes the completion adds (what is not in the intent write). */
 const COMPLETION_ATTRIBUTES = new Set([
@@ -146,7 +149,7 @@ function costTable(measured: readonly Measured[], t: CostModelTargets): { rows: 
   const components: Array<[string, number, boolean]> = [
     ['API Gateway REST requests', PRICES.apiGatewayRestPerMillion, true],
     ['DynamoDB writes, records table', mix((m) => m.tableWru) * PRICES.dynamodbPerMillionWru, true],
-    ['DynamoDB writes, GSIs (ALL projection)', mix((m) => m.gsiWru) * PRICES.dynamodbPerMillionWru, true],
+    ['DynamoDB writes, GSIs (by-session; by-agent, by-connection heads)', mix((m) => m.gsiWru) * PRICES.dynamodbPerMillionWru, true],
     ['DynamoDB reads (grants, cached 5 s; leases)', mix((m) => m.reads) * PRICES.dynamodbPerMillionRru, true],
     ['S3 PUTs (blobs over a Firehose record, stream parts)', mix((m) => m.s3Puts) * PRICES.s3PutPer1000 * 1000, true],
     ['Firehose Direct PUT (replay lines, 5 KB units)', (mix((m) => m.firehoseBilledBytes) / 1e9) * 1e6 * PRICES.firehosePerGb, true],

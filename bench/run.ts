@@ -52,6 +52,7 @@ async function main(): Promise<void> {
         { name: `${name}: STS calls per request`, value: (after.assumeRoleCalls - before.assumeRoleCalls) / n, unit: 'calls' },
         { name: `${name}: DynamoDB calls per request`, value: (after.dynamodbCalls - before.dynamodbCalls) / n, unit: 'calls' },
         { name: `${name}: S3 calls per request`, value: (after.s3Calls - before.s3Calls) / n, unit: 'calls' },
+        { name: `${name}: Firehose records per request`, value: (after.firehoseCalls - before.firehoseCalls) / n, unit: 'calls' },
       );
     }
     rows.push(...(await runStreamingBench({ agent, gateway, gatewayToken, direct, directToken: eksToken })));
@@ -133,7 +134,7 @@ async function directEksToken(ready: { endpoints: { sts: string } }): Promise<st
   return mintEksToken({ credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken }, clusterName: D.clusterName, region: D.region, now: new Date() }).token;
 }
 
-async function awsCalls(ready: { endpoints: { control: string } }): Promise<{ assumeRoleCalls: number; dynamodbCalls: number; s3Calls: number }> {
+async function awsCalls(ready: { endpoints: { control: string } }): Promise<{ assumeRoleCalls: number; dynamodbCalls: number; s3Calls: number; firehoseCalls: number }> {
   return (await (await fetch(`${ready.endpoints.control}/aws-calls`)).json()) as never;
 }
 
