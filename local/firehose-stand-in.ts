@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { verifyAuthorizationHeader } from '../lambdas/core/sigv4';
+import { readLimitedBody } from './read-limited-body';
 import {
   evaluatePrefix, extractPartitionKeys, MAX_EVALUATED_PREFIX, objectNameSuffix, parsePartitionQuery, parsePrefix,
   PARTITIONING_FAILED, METADATA_EXTRACTION_FAILED, type PartitionQuery, type PrefixTemplate,
@@ -282,7 +283,7 @@ export async function startFirehoseStandIn(o: FirehoseStandInOptions): Promise<F
     const target = req.headers['x-amz-target'];
     const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     if (operation === 'PutRecord' || operation === 'PutRecordBatch') counts.putCalls++;
-    const body = await readBody(req);
+    const body = await readLimitedBody(req, MAX_BODY);
     if (body === undefined) return err(413, 'SerializationException', 'Request body too large.');
     if (closing) return err(503, 'ServiceUnavailableException', 'The Firehose stand-in is shutting down.');
     if (!req.headers.authorization) return err(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -355,14 +356,4 @@ function respond(res: ServerResponse, answer: Answer): void {
   if (failed) headers['x-amzn-errortype'] = answer.type;
   res.writeHead(failed ? answer.status : 200, headers);
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => { size += c.length; if (size <= MAX_BODY) chunks.push(c); });
-    req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

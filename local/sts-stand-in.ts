@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseRawQuery, verifyAuthorizationHeader, verifyPresignedUrl, type ReceivedRequest, type SigV4VerifyResult } from '../lambdas/core/sigv4';
 import { CLUSTER_ID_HEADER, STS_API_VERSION, STS_PRESIGNED_VALIDITY_SECONDS } from '../lambdas/core/eks-token';
+import { readLimitedBody } from './read-limited-body';
 
 /**
  * LOCAL STAND-IN for AWS STS (there is no STS to be had offline). It speaks STS's real Query
@@ -175,7 +176,7 @@ export async function startStsStandIn(o: StsStandInOptions): Promise<StsStandIn>
 
   async function handle(req: IncomingMessage): Promise<{ action: string; result: string | Record<string, string> } | StsError> {
     const [path, query = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
-    const body = await readBody(req);
+    const body = await readLimitedBody(req, MAX_BODY);
     if (body === undefined) return err(400, 'ValidationError', 'Request body too large.');
     const headers: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) (headers[req.rawHeaders[i].toLowerCase()] ??= []).push(req.rawHeaders[i + 1]);
@@ -249,16 +250,6 @@ function respond(req: IncomingMessage, res: ServerResponse, outcome: { action: s
   }
   res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => { size += c.length; if (size <= MAX_BODY) chunks.push(c); });
-    req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function isJsonObject(text: string): boolean {
