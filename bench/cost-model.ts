@@ -149,7 +149,7 @@ function costTable(measured: readonly Measured[], t: CostModelTargets): { rows: 
   const components: Array<[string, number, boolean]> = [
     ['API Gateway REST requests', PRICES.apiGatewayRestPerMillion, true],
     ['DynamoDB writes, records table', mix((m) => m.tableWru) * PRICES.dynamodbPerMillionWru, true],
-    ['DynamoDB writes, GSIs (by-session; by-agent, by-connection heads)', mix((m) => m.gsiWru) * PRICES.dynamodbPerMillionWru, true],
+    ['DynamoDB writes, GSIs (session; agent, connection heads)', mix((m) => m.gsiWru) * PRICES.dynamodbPerMillionWru, true],
     ['DynamoDB reads (grants, cached 5 s; leases)', mix((m) => m.reads) * PRICES.dynamodbPerMillionRru, true],
     ['S3 PUTs (blobs over a Firehose record, stream parts)', mix((m) => m.s3Puts) * PRICES.s3PutPer1000 * 1000, true],
     ['Firehose Direct PUT (replay lines, 5 KB units)', (mix((m) => m.firehoseBilledBytes) / 1e9) * 1e6 * PRICES.firehosePerGb, true],

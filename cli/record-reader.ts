@@ -98,8 +98,8 @@ export async function getRecord(target: Target, requestId: string): Promise<Requ
  * match is not returned: what it says cannot be trusted. A blob written moments ago may still be on its
  * way (the proxy writes record and blob in parallel), so a missing fresh blob is asked for once more.
  */
-export async function loadEntry(target: Target, record: RequestRecord, now: () => Date = () => new Date()): Promise<ReplayEntry> {
-  const entry = await loadBlobEntry(target, record, now);
+export async function loadEntry(target: Target, record: RequestRecord, now: () => Date = () => new Date(), batchWaitMs = 15_000): Promise<ReplayEntry> {
+  const entry = await loadBlobEntry(target, record, now, batchWaitMs);
   return entry.integrity === 'ok' || entry.integrity === 'pending' ? withStream(target, entry) : entry;
 }
 
@@ -124,9 +124,9 @@ async function withStream(target: Target, entry: ReplayEntry): Promise<ReplayEnt
   return { ...entry, integrity: entry.integrity === 'pending' ? 'ok' : entry.integrity, stream: check.units };
 }
 
-async function loadBlobEntry(target: Target, record: RequestRecord, now: () => Date): Promise<ReplayEntry> {
+async function loadBlobEntry(target: Target, record: RequestRecord, now: () => Date, batchWaitMs: number): Promise<ReplayEntry> {
   if (!record.replayKey) return { record, integrity: record.replayMissing || record.phase === 'complete' ? 'not-written' : 'pending' };
-  if (record.replayVia === REPLAY_VIA_BATCH) return loadBatchedEntry(target, record, now);
+  if (record.replayVia === REPLAY_VIA_BATCH) return loadBatchedEntry(target, record, now, batchWaitMs);
   let bytes = await fetchBlob(target, record.replayKey);
   if (!bytes && now().getTime() - Date.parse(record.startedAt) < 60_000) {
     await new Promise((r) => setTimeout(r, 750));
@@ -141,13 +141,13 @@ async function loadBlobEntry(target: Target, record: RequestRecord, now: () => D
  * twice), or as an object of its own when the delivery stream refused it, or not yet, while its batch may still be
  * on its way. A copy that differs from the record is a mismatch; a blob gone past the delivery window is missing.
  */
-async function loadBatchedEntry(target: Target, record: RequestRecord, now: () => Date): Promise<ReplayEntry> {
+async function loadBatchedEntry(target: Target, record: RequestRecord, now: () => Date, waitMs: number): Promise<ReplayEntry> {
   const reader = batchReader(target);
   let lookup = await reader.find(record, 0);
   if (!lookup.copies.length) {
     const bytes = await fetchBlob(target, record.replayKey!);
     if (bytes) return checkedEntry(record, bytes);
-    lookup = await reader.find(record);
+    lookup = await reader.find(record, waitMs);
   }
   const intact = lookup.copies.find((copy) => copy.sha256 === record.replaySha256);
   if (intact) return checkedEntry(record, intact.bytes);

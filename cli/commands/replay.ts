@@ -101,7 +101,11 @@ async function followSession(ctx: CommandContext, filters: RecordFilters, seen: 
     if (stopped) break;
     const records = await findRecords(target, { ...filters, range: { from: new Date(cursor) } });
     for (const record of ready(records.filter((r) => !done.has(r.requestId)), ctx.now())) {
-      emit(await loadEntry(target, record));
+      // A blob whose batch is still on its way (up to the stream's buffer interval) holds it, and the requests
+      // after it, for the next poll: the transcript stays in order and never prints a gap that fills a minute later.
+      const entry = await loadEntry(target, record, () => ctx.now(), 0);
+      if (entry.integrity === 'delivering') break;
+      emit(entry);
       done.add(record.requestId);
       lastActivity = ctx.now().getTime();
     }

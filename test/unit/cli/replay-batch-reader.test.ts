@@ -118,6 +118,16 @@ describe('replay of batched blobs', () => {
     expect(entry.integrity).toBe('delivering');
   });
 
+  it('answers at once that a fresh blob is still being delivered when asked not to wait (follow mode polls instead)', async () => {
+    const { target, calls } = bucket(new Map());
+    const startedAt = new Date(Date.now() - 2000).toISOString();
+
+    const entry = await loadEntry(target, record('r1', { startedAt }), () => new Date(), 0);
+
+    expect(entry.integrity).toBe('delivering');
+    expect(calls.lists).toBe(1);
+  });
+
   it('waits for a batch that is written while it looks, and reads only the new object', async () => {
     // Arrange
     const objects = new Map([[`${FOLDER}batch-a`, line('r2')]]);
