@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
 export interface ControlSources {
   /** Requests the upstream received (tokens already removed). */
   readonly upstreamRequests: () => readonly unknown[];
-  /** Counts of calls the gateway made to STS, DynamoDB and S3. */
+  /** Counts of calls the gateway made to STS, DynamoDB, S3 and Firehose. */
   readonly awsCalls: () => Readonly<Record<string, number>>;
+  /** Switches the Firehose stand-in's refusal of puts on or off (`POST /faults/firehose?refuse=true`). */
+  readonly refuseFirehosePuts?: (on: boolean) => void;
 }
 
 /** The `audit-id` header of a recorded upstream request, if it has one. */
@@ -22,8 +24,9 @@ function isFor(requestId: string, auditId: string | undefined): boolean {
 
 /**
  * LOCAL MODE ONLY: a loopback HTTP endpoint that lets tests and the benchmark look inside the stand-ins
- * (what reached the simulated cluster, how often STS was called). It serves no Gatehouse data and takes
- * no input that changes anything. `/upstream-requests?auditId=<request id>` (repeatable) keeps only what
+ * (what reached the simulated cluster, how often STS was called). It serves no Gatehouse data; the one thing it
+ * changes is a stand-in's failure switch (`POST /faults/firehose?refuse=true|false`), for tests of what the
+ * proxy does when a store fails. `/upstream-requests?auditId=<request id>` (repeatable) keeps only what
  * reached the cluster on behalf of those Gatehouse requests, so tests running side by side each read their own.
  */
 export async function startControlServer(sources: ControlSources): Promise<{ readonly url: string; close(): Promise<void> }> {
@@ -36,6 +39,11 @@ export async function startControlServer(sources: ControlSources): Promise<{ rea
       return send(ids.length ? requests.filter((r) => ids.some((id) => isFor(id, auditIdOf(r)))) : requests);
     }
     if (url.pathname === '/aws-calls') return send(sources.awsCalls());
+    if (url.pathname === '/faults/firehose' && req.method === 'POST' && sources.refuseFirehosePuts) {
+      const on = url.searchParams.get('refuse') === 'true';
+      sources.refuseFirehosePuts(on);
+      return send({ firehose: on ? 'refusing' : 'accepting' });
+    }
     res.writeHead(404).end();
     return undefined;
   });

@@ -83,6 +83,11 @@ export interface FirehoseStandIn {
   readonly recordsBuffered: number;
   /** Writes everything buffered now; resolves when every pending object is written (or given up). */
   flush(): Promise<void>;
+  /**
+   * While on, puts are refused with ServiceUnavailableException (HTTP 503, what Firehose answers when a stream is
+   * throttled or unavailable), so tests can watch the proxy fall back without losing a blob.
+   */
+  refusePuts(on: boolean): void;
   /** Stops taking requests, then flushes. */
   close(): Promise<void>;
 }
@@ -129,6 +134,7 @@ export async function startFirehoseStandIn(o: FirehoseStandInOptions): Promise<F
   const pending = new Set<Promise<void>>();
   const counts = { recordsReceived: 0, putCalls: 0, objectsWritten: 0, writeFailures: 0 };
   let closing = false;
+  let refusing = false;
 
   /** Buffers one record in its partition (or its error partition), sealing the buffer once it reaches its size. */
   function accept(stream: Stream, data: Buffer, arrival: Date): void {
@@ -301,6 +307,7 @@ export async function startFirehoseStandIn(o: FirehoseStandInOptions): Promise<F
     if (req.method !== 'POST' || path !== '/' || !['PutRecord', 'PutRecordBatch', 'DescribeDeliveryStream'].includes(operation)) {
       return err(400, 'UnknownOperationException', `The stand-in serves POST / with X-Amz-Target ${TARGET_PREFIX}PutRecord, PutRecordBatch or DescribeDeliveryStream.`);
     }
+    if (refusing && operation !== 'DescribeDeliveryStream') return err(503, 'ServiceUnavailableException', 'Slow down.');
     if (!/^application\/(x-amz-json-1\.1|json)\b/i.test(req.headers['content-type'] ?? '')) return err(400, 'SerializationException', `Expected Content-Type ${JSON_TYPE}.`);
     let input: unknown;
     try {
@@ -340,6 +347,7 @@ export async function startFirehoseStandIn(o: FirehoseStandInOptions): Promise<F
     get writeFailures() { return counts.writeFailures; },
     get recordsBuffered() { return [...buffers.values()].reduce((n, b) => n + b.records, 0); },
     flush,
+    refusePuts(on) { refusing = on; },
     async close() {
       closing = true;
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });

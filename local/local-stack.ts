@@ -222,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const control = await startControlServer({
       upstreamRequests: () => simulator?.requests ?? [],
+      refuseFirehosePuts: (on) => firehose.refusePuts(on),
       awsCalls: () => ({ assumeRoleCalls: sts?.assumeRoleCalls ?? 0, getCallerIdentityCalls: sts?.getCallerIdentityCalls ?? 0, dynamodbCalls: dynamodbCounter.count(), s3Calls: s3Counter.count(), firehoseCalls: firehoseCounter.count() }),
     });
     closers.push(control.close);

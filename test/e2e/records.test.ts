@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { awsCalls, demoToken, kubeconfigFor, kubectl, ownSession, rawRequest, replayBlobOf, sessionRecords, unique, withIsolatedGatehouse } from './support/local-gatehouse';
+import { awsCalls, demoToken, kubeconfigFor, kubectl, ownSession, rawRequest, refuseFirehosePuts, replayBlobOf, sessionRecords, unique, withIsolatedGatehouse } from './support/local-gatehouse';
 
 jest.setTimeout(60_000);
 
@@ -71,6 +71,37 @@ describe('session records and replay blobs', () => {
       expect(records).toHaveLength(n + 1);
       expect(records.every((r) => r.phase === 'complete' && r.outcome === 'forwarded' && r.replayVia === 'batch')).toBe(true);
       for (const record of records) expect(createHash('sha256').update(await replayBlobOf(record, 'isolated')).digest('hex')).toBe(record.replaySha256);
+    });
+  });
+
+  it('keeps every blob while the replay delivery stream refuses them, as objects the reader still finds', async () => {
+    await withIsolatedGatehouse(async () => {
+      // Arrange: Firehose throttles (the stand-in answers 503 ServiceUnavailableException) for a few requests.
+      const run = `records-fallback-${unique()}`;
+      const headers = { authorization: `Bearer ${demoToken({ run_id: run }, 600, 'isolated')}` };
+      const get = () => rawRequest('/k8s/demo/apis/apps/v1/namespaces/staging/deployments/web', { headers, instance: 'isolated' });
+      expect((await get()).status).toBe(200);
+      await sessionRecords(`demo-agent/${run}`, { instance: 'isolated' });
+      const before = await awsCalls('isolated');
+      await refuseFirehosePuts(true);
+      try {
+        // Act
+        for (let i = 0; i < 3; i += 1) expect((await get()).status).toBe(200);
+        const records = await sessionRecords(`demo-agent/${run}`, { instance: 'isolated' });
+
+        // Assert: the client never noticed; each blob became an object of its own, intact, and none is marked missing.
+        const after = await awsCalls('isolated');
+        expect(after.s3Calls - before.s3Calls).toBe(3);
+        expect(after.firehoseCalls - before.firehoseCalls).toBeGreaterThanOrEqual(3);
+        expect(records).toHaveLength(4);
+        for (const record of records) {
+          expect(record).toMatchObject({ phase: 'complete', outcome: 'forwarded' });
+          expect(record).not.toHaveProperty('replayMissing');
+          expect(createHash('sha256').update(await replayBlobOf(record, 'isolated')).digest('hex')).toBe(record.replaySha256);
+        }
+      } finally {
+        await refuseFirehosePuts(false);
+      }
     });
   });
 

@@ -281,6 +281,12 @@ export async function awsCalls(instance: Instance = 'main'): Promise<{ assumeRol
   return (await (await fetch(`${localGatehouse(instance).endpoints.control}/aws-calls`)).json()) as never;
 }
 
+/** Makes an instance's Firehose stand-in refuse (or accept again) the proxy's replay lines: use inside `withIsolatedGatehouse`. */
+export async function refuseFirehosePuts(on: boolean, instance: Instance = 'isolated'): Promise<void> {
+  const response = await fetch(`${localGatehouse(instance).endpoints.control}/faults/firehose?refuse=${on}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`the control server did not switch the Firehose stand-in (${response.status})`);
+}
+
 /**
  * Runs `use` while no other test uses the isolated instance: tests in other workers that need it wait (up
  * to `timeoutMs`) and then take their turn. A lock left by a worker that died is taken over.

@@ -187,6 +187,20 @@ describe('Firehose stand-in API', () => {
     expect(answer).toMatchObject({ Encrypted: false, RecordId: expect.any(String) });
   });
 
+  it('refuses puts with ServiceUnavailableException while switched to refusing, and takes them again after', async () => {
+    // Arrange
+    const name = await startNamed();
+    const put = () => firehose.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: line('f', '1') } }));
+    standIn!.refusePuts(true);
+
+    // Act / Assert
+    await expect(put()).rejects.toMatchObject({ name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 } });
+    expect(standIn!.recordsReceived).toBe(0);
+    standIn!.refusePuts(false);
+    await expect(put()).resolves.toMatchObject({ RecordId: expect.any(String) });
+    expect(standIn!.recordsReceived).toBe(1);
+  });
+
   it('refuses a request signed with the wrong secret with InvalidSignatureException and buffers nothing', async () => {
     const name = await startNamed();
     const forger = client({ accessKeyId: CALLER.accessKeyId, secretAccessKey: 'not-the-secret' });
