@@ -249,10 +249,11 @@ describe('Firehose stand-in API', () => {
   it('takes a record of exactly 1,000 KiB and refuses one byte more with a validation error on record.data', async () => {
     const name = await startNamed();
 
-    const largest = firehose.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: Buffer.alloc(1_024_000, 'x') } }));
+    // One after the other: a refusal that came back while the first put was still awaited would be unhandled.
+    const largest = await firehose.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: Buffer.alloc(1_024_000, 'x') } }));
     const tooLarge = firehose.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: Buffer.alloc(1_024_001, 'x') } }));
 
-    await expect(largest).resolves.toMatchObject({ RecordId: expect.any(String) });
+    expect(largest).toMatchObject({ RecordId: expect.any(String) });
     await expect(tooLarge).rejects.toMatchObject({
       name: 'ValidationException', $metadata: { httpStatusCode: 400 },
       message: expect.stringMatching(/^1 validation error detected: .* at 'record\.data' failed to satisfy constraint: Member must have length less than or equal to 1024000$/),
@@ -264,6 +265,7 @@ describe('Firehose stand-in API', () => {
     const name = await startNamed();
 
     const tooMany = firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: Array.from({ length: 501 }, () => ({ Data: Buffer.from('{}') })) }));
+    await expect(tooMany).rejects.toBeDefined();
     const tooBig = firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: Array.from({ length: 5 }, () => ({ Data: Buffer.alloc(1_000_000, 'x') })) }));
 
     await expect(tooMany).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining("at 'records' failed to satisfy constraint: Member must have length less than or equal to 500") });
