@@ -48,22 +48,26 @@ export class ReplayBatchReader {
     const folderName = replayBatchFolder(replayBatchPartition(sessionKey));
     const key = record.replayKey!;
     const giveUpAt = Math.min(this.now() + maxWaitMs, endedAt(record) + this.deliveryWindowMs);
-    for (let first = true; ; first = false) {
-      const folder = await this.read(folderName, !first);
+    for (;;) {
+      const folder = await this.read(folderName, key);
       const copies = folder.entries.get(key);
       if (copies?.length || this.now() >= giveUpAt) return { copies: copies ?? [], problems: [...folder.problems] };
       await this.sleep(1000);
     }
   }
 
-  private async read(name: string, again: boolean): Promise<Folder> {
+  /**
+   * The folder as last read, read again for objects it has not seen when it does not hold `key` and was last listed
+   * over a second ago (a caller that polls, like `replay --follow`, sees a batch written since).
+   */
+  private async read(name: string, key: string): Promise<Folder> {
     let folder = this.folders.get(name);
     if (!folder) {
       folder = { entries: new Map(), problems: [], objectsRead: new Set(), listedAt: 0 };
       this.folders.set(name, folder);
-    } else if (!again || this.now() - folder.listedAt < 1000) {
+    } else {
       await folder.listing;
-      return folder;
+      if (folder.entries.has(key) || this.now() - folder.listedAt < 1000) return folder;
     }
     // One listing at a time per folder: concurrent lookups of one session share it.
     folder.listing ??= this.list(name, folder).finally(() => { folder!.listing = undefined; });

@@ -128,6 +128,26 @@ describe('replay of batched blobs', () => {
     expect(calls.lists).toBe(1);
   });
 
+  it('sees a batch written since its last look when asked again a second later without waiting (replay --follow polls so)', async () => {
+    // Arrange
+    const objects = new Map<string, Buffer>();
+    const { target, calls } = bucket(objects);
+    let now = Date.parse('2026-12-01T10:00:01Z');
+    const reader = new ReplayBatchReader(target, () => now);
+    expect((await reader.find(record('r1'), 0)).copies).toHaveLength(0);
+
+    // Act: the batch is written; the caller asks again at once, then two seconds later.
+    objects.set(`${FOLDER}batch-a`, line('r1'));
+    const atOnce = await reader.find(record('r1'), 0);
+    now += 2000;
+    const later = await reader.find(record('r1'), 0);
+
+    // Assert
+    expect(atOnce.copies).toHaveLength(0);
+    expect(later.copies).toHaveLength(1);
+    expect(calls.lists).toBe(2);
+  });
+
   it('waits for a batch that is written while it looks, and reads only the new object', async () => {
     // Arrange
     const objects = new Map([[`${FOLDER}batch-a`, line('r2')]]);
