@@ -12,6 +12,9 @@ export interface BatchLookup {
   readonly problems: readonly string[];
 }
 
+/** How long past its buffer interval a batch may still take to land (S3 writes, a busy stream or machine). */
+const DELIVERY_SLACK_SECONDS = 10;
+
 interface Folder {
   readonly entries: Map<string, ReplayBatchEntry[]>;
   readonly problems: string[];
@@ -36,7 +39,7 @@ export class ReplayBatchReader {
 
   /** How long after a request ended its batch may still be on its way: the stream's buffer interval plus slack. */
   get deliveryWindowMs(): number {
-    return ((this.target.replayBatchBufferSeconds ?? REPLAY_BATCH_BUFFER_SECONDS) + 5) * 1000;
+    return ((this.target.replayBatchBufferSeconds ?? REPLAY_BATCH_BUFFER_SECONDS) + DELIVERY_SLACK_SECONDS) * 1000;
   }
 
   /**

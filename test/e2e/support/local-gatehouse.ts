@@ -163,11 +163,11 @@ export function requestIdOf(response: { readonly headers: Record<string, string 
 /**
  * A session's records in the order the requests started. A request's record is completed, and its replay blob
  * written beside it, just after its response has gone out (the intent record is the one write before it), so
- * this waits, up to `settleMs`, until none is still in flight and every blob a completed record names exists; a
+ * this waits, up to `settleMs` (10 s), until none is still in flight and every blob a completed record names exists; a
  * record that stays in flight (an open watch) is returned as it is.
  */
 export async function sessionRecords(session: string, options: { readonly issuer?: string; readonly instance?: Instance; readonly settleMs?: number } = {}): Promise<Array<Record<string, any>>> {
-  const deadline = Date.now() + (options.settleMs ?? 5000);
+  const deadline = Date.now() + (options.settleMs ?? 10_000);
   const present = new Set<string>();
   for (;;) {
     const items = await readSessionRecords(session, options);
