@@ -89,6 +89,7 @@ describe('body conditions on RBAC objects', () => {
     ['a server-side apply without resources (apply sends the whole intent)', { rules: [{ verbs: ['*'] }] }, 'apply', false],
     ['a patch of verbs only, not *', { rules: [{ verbs: ['get'] }] }, 'merge', false],
     ['a patch of resources only, not *', { rules: [{ resources: ['pods'] }] }, 'merge', false],
+    ['a patch with get on * resources', { rules: [{ verbs: ['get'], resources: ['*'] }] }, 'merge', false],
     ['a patch with * verbs on named resources', { rules: [{ verbs: ['*'], resources: ['pods'] }] }, 'merge', false],
     ['rules that are not a list', { rules: { verbs: ['*'], resources: ['*'] } }, undefined, false],
     ['a body that is a list', [{ verbs: ['*'], resources: ['*'] }], undefined, false],
@@ -111,6 +112,7 @@ describe('body conditions on RBAC objects', () => {
     ['* without resources in a patch (they may be anything)', 'bind', { rules: [{ verbs: ['*'] }] }, 'json', true],
     ['* without resources in a full object', 'bind', { rules: [{ verbs: ['*'] }] }, undefined, false],
     ['verbs that are not a list', 'bind', { rules: [{ verbs: 'bind', resources: ['roles'] }] }, undefined, false],
+    ['bind through * when roles is the second resource', 'bind', { rules: [{ verbs: ['*'], resources: ['pods', 'roles'] }] }, undefined, true],
     ['the second rule', 'bind', { rules: [{ verbs: ['get'], resources: ['roles'] }, { verbs: ['bind'], resources: ['roles'] }] }, undefined, true],
     ['resources with a number among them', 'bind', { rules: [{ verbs: ['*'], resources: [7, 'roles'] }] }, undefined, true],
   ])('rbacVerbs: %s -> %s', (_name, verb, value, patchType, expected) => {
