@@ -47,12 +47,21 @@ export function parseFieldPath(text: string): { readonly path: FieldPath } | { r
   return { path };
 }
 
-/** Every value the path reaches from `root`, with arrays flattened (also at the end). */
+/**
+ * Every value the path reaches from `root`, with arrays flattened (also at the end). A `*` (or `[*]`) on a list
+ * selects its elements, as kubectl's JSONPath does, so `spec.containers[*].image` and `spec.containers.*.image`
+ * reach every container's image just as `spec.containers.image` does; on an object it selects every value.
+ */
 export function valuesAtPath(root: unknown, path: FieldPath): unknown[] {
   let current: unknown[] = [root];
   for (const segment of path) {
     const next: unknown[] = [];
-    for (const value of flatten(current)) {
+    const objects: unknown[] = [];
+    for (const value of current) {
+      if (segment === ANY_KEY && Array.isArray(value)) for (const element of value) next.push(element);
+      else objects.push(value);
+    }
+    for (const value of flatten(objects)) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
       if (segment === ANY_KEY) {
         for (const key of Object.keys(value)) next.push((value as Record<string, unknown>)[key]);

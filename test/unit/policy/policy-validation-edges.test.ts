@@ -64,6 +64,23 @@ describe('field paths', () => {
     expect('path' in path && valuesAtPath(body, path.path)).toEqual(['a', 'b']);
   });
 
+  it.each([
+    ['spec.containers[*].image'], ['spec.containers.*.image'], ['spec.containers.image'],
+  ])('reaches every container\'s image through %s, as kubectl\'s JSONPath does', (text) => {
+    const body = { spec: { containers: [{ name: 'app', image: 'a' }, { name: 'side', image: 'b' }] } };
+    const path = parseFieldPath(text);
+    expect('path' in path && valuesAtPath(body, path.path)).toEqual(['a', 'b']);
+  });
+
+  it('denies a deployment whose image a rule names with a JSONPath [*] path', () => {
+    const match = '{ verbs: [create], resources: [deployments], body: { fields: [{ path: \'spec.template.spec.containers[*].image\', values: ["evil:latest"] }] } }';
+    const policy = policyFrom(`${rule(match)}defaults: { "*": allow }\n`);
+    const req = resourceRequest({ verb: 'create', resource: 'deployments', apiGroup: 'apps', namespace: 'shop' });
+    const withImage = (image: string) => input(req, { body: objectBody({ spec: { template: { spec: { containers: [{ name: 'ok', image: 'fine:1' }, { name: 'x', image }] } } } }) });
+    expect(evaluatePolicy(policy, withImage('evil:latest')).effect).toBe('deny');
+    expect(evaluatePolicy(policy, withImage('fine:2')).effect).toBe('allow');
+  });
+
   it('denies by an annotation whose key has dots and slashes', () => {
     const match = '{ verbs: [create], resources: [deployments], body: { fields: [{ path: \'metadata.annotations["example.com/owner"]\', values: ["team-x"] }] } }';
     const policy = policyFrom(`${rule(match)}defaults: { "*": allow }\n`);
