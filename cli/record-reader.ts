@@ -3,7 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { REPLAY_VIA_BATCH } from '../lambdas/core/replay-batch';
 import { replayKey, type ReplayBlob } from '../lambdas/core/session-record';
-import { ReplayBatchReader } from './replay-batch-reader';
+import { endedAt, recordSessionKey, ReplayBatchReader } from './replay-batch-reader';
 import { checkStreamParts, streamPartKey } from '../lambdas/core/stream-recording';
 import { fromAwsError, UsageError } from './errors';
 import { byStart } from './session-summary';
@@ -79,7 +79,7 @@ async function findHeads(target: Target, index: string, keyName: string, key: st
     ProjectionExpression: 'sessionKey, issuer, #session',
     ExpressionAttributeNames: { '#session': 'session' },
   }, (items) => {
-    for (const item of items) sessions.add(item.sessionKey ?? `session#${item.issuer}#${item.session}`);
+    for (const item of items) sessions.add(recordSessionKey(item));
   });
 }
 
@@ -153,8 +153,7 @@ async function loadBatchedEntry(target: Target, record: RequestRecord, now: () =
   if (intact) return checkedEntry(record, intact.bytes);
   if (lookup.copies.length) return { record, integrity: 'mismatch', actualSha256: lookup.copies[0]!.sha256 };
   if (record.replayMissing) return { record, integrity: 'not-written' };
-  const ended = Date.parse(record.startedAt) + (record.latencyMs ?? 0) + (record.streamDurationMs ?? 0);
-  if (now().getTime() - ended < reader.deliveryWindowMs) return { record, integrity: 'delivering' };
+  if (now().getTime() - endedAt(record) < reader.deliveryWindowMs) return { record, integrity: 'delivering' };
   return { record, integrity: 'missing', ...(lookup.problems.length ? { batchProblems: lookup.problems } : {}) };
 }
 

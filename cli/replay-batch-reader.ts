@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { decodeReplayBatch, REPLAY_BATCH_BUFFER_SECONDS, replayBatchFolder, replayBatchPartition, type ReplayBatchEntry } from '../lambdas/core/replay-batch';
+import { sessionKeyOf } from '../lambdas/core/session-record';
 import { fromAwsError } from './errors';
 import type { Target } from './target';
 import type { RequestRecord } from './types';
@@ -47,8 +48,7 @@ export class ReplayBatchReader {
    * not found, the folder is listed again each second until it appears or `maxWaitMs` has passed.
    */
   async find(record: RequestRecord, maxWaitMs = 15_000): Promise<BatchLookup> {
-    const sessionKey = record.sessionKey ?? `session#${record.issuer}#${record.session}`;
-    const folderName = replayBatchFolder(replayBatchPartition(sessionKey));
+    const folderName = replayBatchFolder(replayBatchPartition(recordSessionKey(record)));
     const key = record.replayKey!;
     const giveUpAt = Math.min(this.now() + maxWaitMs, endedAt(record) + this.deliveryWindowMs);
     for (;;) {
@@ -102,7 +102,12 @@ export class ReplayBatchReader {
   }
 }
 
+/** A record's `sessionKey`, or the one its issuer and session make (what the proxy wrote it from). */
+export function recordSessionKey(record: Pick<RequestRecord, 'sessionKey' | 'issuer' | 'session'>): string {
+  return record.sessionKey ?? sessionKeyOf({ issuer: String(record.issuer), session: String(record.session) });
+}
+
 /** When the request ended (its blob was sent then), as well as the record tells. */
-function endedAt(record: RequestRecord): number {
+export function endedAt(record: RequestRecord): number {
   return Date.parse(record.startedAt) + (record.latencyMs ?? 0) + (record.streamDurationMs ?? 0);
 }

@@ -1,6 +1,5 @@
-import type { RecordCompletion } from '../lambdas/core/session-record';
+import type { RecordCompletion, ReplayBlob } from '../lambdas/core/session-record';
 import type { RecordedUnit } from '../lambdas/core/stream-recording';
-import type { ReplayBlob } from '../lambdas/core/session-record';
 
 /**
  * A records-table item as the CLI reads it (see lambdas/core/session-record.ts for how it is written).
