@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { REPLAY_VIA_BATCH } from './replay-batch';
 import type { StreamRecording } from './stream-recording';
+import type { SessionSummary } from './session-recording';
 import type { AgentIdentity } from './agent-identity';
 import type { RequestInfo } from './request-info';
 
@@ -74,6 +75,8 @@ export interface RecordCompletion {
   readonly streamLastPartSha256?: string;
   readonly streamRecordTruncated?: boolean;
   readonly streamPartsFailed?: number;
+  /** An upgraded session (exec, attach, port-forward): its kind, command, exit code, bytes and how it ended. */
+  readonly session?: SessionSummary;
 }
 
 /** The `sessionKey` of an agent's records: what the by-session index and the replay batches group by. */
@@ -165,6 +168,8 @@ export interface ReplayBlob {
     readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body?: ReplayBody; readonly bodyOmitted?: string;
     /** A watch or follow: its content is in parts next to this blob, unit by unit with times (stream-recording.ts). */
     readonly stream?: StreamRecordingSummary;
+    /** An exec, attach or port-forward session: its frames are the units of `stream` (session-recording.ts). */
+    readonly session?: SessionSummary;
   };
 }
 

@@ -32,8 +32,11 @@ export type SessionFrame = ReplayBody & {
   readonly close?: true;
 };
 
-/** One recorded event of a port-forward session: a connection to a pod port opened or closed, with bytes so far. */
-export interface PortForwardEvent {
+/**
+ * One recorded event of a port-forward session: a connection to a pod port opened or closed, with bytes so far.
+ * Its body is empty (`data: ''`): port-forward content is application traffic and is not kept, only counted.
+ */
+export type PortForwardEvent = ReplayBody & {
   readonly atMs: number;
   readonly channel: 'portforward';
   readonly event: 'open' | 'close';
@@ -44,7 +47,7 @@ export interface PortForwardEvent {
   readonly bytesToPod: number;
   /** Bytes received from the pod on this connection so far. */
   readonly bytesFromPod: number;
-}
+};
 
 /** What a session's record and replay blob say of it once it ended. */
 export interface SessionSummary {

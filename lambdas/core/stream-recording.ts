@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { replayBody, type ReplayBody } from './session-record';
+import type { PortForwardEvent, SessionFrame } from './session-recording';
 
 /**
  * How a watch or a log follow is kept for replay: in parts written to the replay store while the stream flows
@@ -8,8 +9,11 @@ import { replayBody, type ReplayBody } from './session-record';
  * and the record names the last, so a part changed, removed or reordered shows at replay.
  */
 
-/** One unit of a recorded stream: what the client received at `atMs` after the stream opened. */
-export type RecordedUnit = ReplayBody & { readonly atMs: number };
+/**
+ * One unit of a recorded stream: what the client received at `atMs` after the stream opened. A session's units
+ * (exec, attach, port-forward) also name their channel (session-recording.ts).
+ */
+export type RecordedUnit = (ReplayBody & { readonly atMs: number; readonly channel?: undefined }) | SessionFrame | PortForwardEvent;
 
 /** One part of a recorded stream, as stored. */
 export interface StreamPart {
