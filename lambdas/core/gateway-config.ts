@@ -151,4 +151,51 @@ export interface GatewayConfig {
   readonly policyFiles?: readonly string[];
   /** Human approval in Slack for requests policy sends to a person (docs/APPROVALS.md). @default none: such requests are refused */
   readonly approvals?: ApprovalsConfig;
+  /**
+   * A second front for what API Gateway cannot carry (protocol upgrades: kubectl exec, attach, cp, port-forward):
+   * a Fargate service behind a Network Load Balancer (docs in gatehouse.config.example.yaml).
+   * @default none: the stack stays serverless and those commands are refused
+   */
+  readonly sessionFront?: SessionFrontConfig;
+}
+
+/** Fargate CPU units the session front can run with, and the memory sizes (MiB) each allows. */
+export type SessionFrontCpu = 256 | 512 | 1024 | 2048 | 4096;
+
+/** The session front: a long-running HTTPS service for upgraded connections (exec, attach, cp, port-forward). */
+export interface SessionFrontConfig {
+  /** Synthesize the front. `false` keeps the section in the file but deploys nothing. */
+  readonly enabled: boolean;
+  /**
+   * A DNS name for the front, served with `certificateArn` at the load balancer. Both or neither.
+   * @default the load balancer's DNS name, with a certificate from a CA made at deploy (stack output SessionFrontCaPem)
+   */
+  readonly domainName?: string;
+  /** ACM certificate for `domainName`, in the stack's region. Both or neither. @default none */
+  readonly certificateArn?: string;
+  /**
+   * An existing VPC for the front (with `publicSubnetIds`). Given by id, not looked up, so `cdk synth` stays offline.
+   * @default a new VPC: two AZs, public subnets only, no NAT gateway (tasks get public IPs; only the load balancer may reach them)
+   */
+  readonly vpcId?: string;
+  /** With `vpcId`: public subnets for the internet-facing load balancer, at least two (in different AZs). */
+  readonly publicSubnetIds?: readonly string[];
+  /**
+   * With `vpcId`: subnets the tasks run in; they need a route to the internet (NAT) or VPC endpoints for
+   * STS, DynamoDB, S3, Firehose, Secrets Manager, ECR, CloudWatch Logs and the EKS endpoints.
+   * @default `publicSubnetIds`, with public IPs on the tasks
+   */
+  readonly taskSubnetIds?: readonly string[];
+  /** Tasks while idle; autoscaling never goes below. @default 2 */
+  readonly desiredCount?: number;
+  /** Most tasks autoscaling starts. @default 6 */
+  readonly maxCount?: number;
+  /** Fargate CPU units per task. @default 512 */
+  readonly cpu?: SessionFrontCpu;
+  /** Memory per task, MiB; must suit `cpu` (Fargate's table). @default 1024 */
+  readonly memoryMiB?: number;
+  /** Upgraded sessions one agent may hold open at once. @default 5 */
+  readonly maxSessionsPerAgent?: number;
+  /** Client networks allowed to reach the load balancer (IPv4 CIDRs). @default ['0.0.0.0/0'] */
+  readonly allowedCidrs?: readonly string[];
 }

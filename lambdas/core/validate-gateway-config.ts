@@ -12,6 +12,7 @@ import type {
 } from './gateway-config';
 import { configGrantId } from './grant';
 import { readApprovalsConfig } from './approvals/validate-approvals-config';
+import { readSessionFrontConfig } from './validate-session-front-config';
 import { checkCreateRole, readAccessEntry, type DeploymentTarget } from './validate-connection-access';
 
 /** Options of {@link validateGatewayConfig}. */
@@ -41,7 +42,7 @@ export const MAX_CHAINED_SESSION_SECONDS = 3_600;
 
 // Records over every key of each type: adding a field to gateway-config.ts without teaching the validator
 // about it fails to compile here, instead of being rejected as an "unknown key" at synth.
-const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true, policyFiles: true, approvals: true };
+const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true, policyFiles: true, approvals: true, sessionFront: true };
 const ISSUER_KEYS: Record<keyof IssuerConfig, true> = {
   name: true, issuer: true, audience: true, jwksUri: true, agentClaim: true, sessionClaim: true, groupsClaim: true,
 };
@@ -117,6 +118,7 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
       connectionNames: known.connectionNames, allowLocalUrls: options.allowLocalIssuers, upstreamTimeoutMs: limits?.upstreamTimeoutMs,
     })
     : undefined;
+  const sessionFront = top.has('sessionFront') ? readSessionFrontConfig(top.child('sessionFront', top.value('sessionFront')), options.deployment) : undefined;
 
   if (problems.length > 0) throw new ConfigError(source, problems);
   return compact({
@@ -127,6 +129,7 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
     retentionDays,
     policyFiles,
     approvals,
+    sessionFront,
   }) as GatewayConfig;
 }
 
