@@ -75,8 +75,11 @@ export interface RecordCompletion {
   readonly streamLastPartSha256?: string;
   readonly streamRecordTruncated?: boolean;
   readonly streamPartsFailed?: number;
-  /** An upgraded session (exec, attach, port-forward): its kind, command, exit code, bytes and how it ended. */
-  readonly session?: SessionSummary;
+  /**
+   * An upgraded session (exec, attach, port-forward): its kind, command, exit code, bytes and how it ended.
+   * (Not `session`: that is the agent's session the record belongs to.)
+   */
+  readonly upgrade?: SessionSummary;
 }
 
 /** The `sessionKey` of an agent's records: what the by-session index and the replay batches group by. */
@@ -169,7 +172,7 @@ export interface ReplayBlob {
     /** A watch or follow: its content is in parts next to this blob, unit by unit with times (stream-recording.ts). */
     readonly stream?: StreamRecordingSummary;
     /** An exec, attach or port-forward session: its frames are the units of `stream` (session-recording.ts). */
-    readonly session?: SessionSummary;
+    readonly upgrade?: SessionSummary;
   };
 }
 

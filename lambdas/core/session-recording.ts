@@ -5,7 +5,7 @@ import type { ReplayBody } from './session-record';
  * How an upgraded session (exec, attach, cp, port-forward through the session front) is recorded. The frames
  * are kept as the units of a stream recording (stream-recording.ts: chained parts written while the session
  * runs, so a crash loses seconds, not the session), each unit naming the channel it travelled on. The record's
- * completion and the replay blob carry a {@link SessionSummary}.
+ * completion (`upgrade`) and the replay blob (`response.upgrade`) carry a {@link SessionSummary}.
  */
 
 /** The remote-command channels, as `k8s.io/apimachinery/pkg/util/remotecommand` numbers them (v4 and v5). */
