@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { applyImpersonation, authenticateRequest } from './authentication';
 import { ClusterState } from './cluster-state';
 import { sendError, type HandlerContext } from './http-io';
@@ -9,6 +10,9 @@ import { authorizationAttributes, currentDenials, findDenial, rbacForbidden } fr
 import { parseResourcePath } from './request-path';
 import { resolveType, routeResource } from './resource-router';
 import { loadSeed } from './seed-loader';
+import { handlePortForwardUpgrade, portForwardRuntimeFor } from './port-forward';
+import { createPodExecRuntime, handlePodExecUpgrade, resolveExecTarget, spdyNotSupported } from './pod-exec';
+import type { RbacDenial } from './rbac-denials';
 import { pathNotFound } from './status-errors';
 import type { KubeApiSimulator, KubeApiSimulatorOptions, KubeUser, SimulatorRequestRecord } from './types';
 
@@ -27,6 +31,13 @@ function recordedHeaders(req: IncomingMessage): Record<string, string | string[]
 /** Parses the request target; prefixing the origin keeps a `//x` path a path, not a host. */
 function requestUrl(req: IncomingMessage): URL {
   return new URL(`https://simulator.invalid${req.url ?? '/'}`);
+}
+
+/** An `Upgrade:` request (the server's 'upgrade' event): the raw socket, and how to log the 101. */
+interface UpgradeRequest {
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly onUpgraded: () => void;
 }
 
 interface RequestOutcome {
@@ -49,8 +60,40 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
   const shutdown = new AbortController();
   const impersonators = options.impersonators ?? [];
   let serverAddress = '';
+  const execRuntime = createPodExecRuntime(state);
 
-  async function serve(req: IncomingMessage, res: ServerResponse, outcome: RequestOutcome): Promise<void> {
+  /**
+   * Upgrade requests, by subresource: pods/exec and pods/attach (pod-exec.ts), pods/portforward.
+   * Anything else that asks for an upgrade is served as a plain request. False: not handled here.
+   */
+  async function routeUpgrade(req: IncomingMessage, url: URL, upgrade: UpgradeRequest, denials: readonly RbacDenial[], user: KubeUser): Promise<boolean> {
+    const path = parseResourcePath(url.pathname);
+    const sub = path && path.group === '' && path.resource === 'pods' ? path.subresource : undefined;
+    if (!path || (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward')) return false;
+    resolveType(state.catalog, path);
+    const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    // AuthorizePodWebsocketUpgradeCreatePermission (beta, on in 1.35): the WebSocket handshake is a
+    // GET, authorized as `get` by the filter above, and must also be allowed to `create`, as SPDY's POST is.
+    if (websocket && req.method === 'GET' && denials.length) {
+      const attributes = authorizationAttributes('POST', url, user);
+      const denial = findDenial(denials, attributes);
+      if (denial) throw rbacForbidden(attributes, denial.reason);
+    }
+    if (sub === 'portforward') {
+      // PORT-FORWARD: SPDY/3.1 over WebSocket (port-forward.ts); the SPDY fallback POST gets a 400 Status.
+      await handlePortForwardUpgrade(portForwardRuntimeFor(state, shutdown.signal), { req, socket: upgrade.socket, head: upgrade.head, path, onUpgraded: upgrade.onUpgraded });
+      return true;
+    }
+    if (!websocket) {
+      // kubectl falls back to SPDY after a failed WebSocket upgrade: it still learns of a missing pod or container.
+      resolveExecTarget(state, path, url.searchParams);
+      throw spdyNotSupported();
+    }
+    await handlePodExecUpgrade(execRuntime, { req, socket: upgrade.socket, head: upgrade.head, path, query: url.searchParams, onUpgraded: upgrade.onUpgraded });
+    return true;
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse, outcome: RequestOutcome, upgrade?: UpgradeRequest): Promise<void> {
     const url = requestUrl(req);
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     const user = await authenticateRequest(req.headersDistinct, options.authenticate);
@@ -64,6 +107,7 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
       const denial = findDenial(denials, attributes);
       if (denial) throw rbacForbidden(attributes, denial.reason);
     }
+    if (upgrade && (await routeUpgrade(req, url, upgrade, denials, impersonated ?? user))) return;
     if (routeNonResource(req, res, state, url, serverAddress)) return;
     const path = parseResourcePath(url.pathname);
     if (!path) throw pathNotFound();
@@ -84,7 +128,7 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
     await routeResource(ctx);
   }
 
-  const server: Server = createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
+  function handle(req: IncomingMessage, res: ServerResponse, upgradeOf?: Omit<UpgradeRequest, 'onUpgraded'>): void {
     const outcome: RequestOutcome = {};
     const url = requestUrl(req);
     let recorded = false;
@@ -104,9 +148,28 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
     };
     res.on('finish', record);
     res.on('close', record);
-    serve(req, res, outcome).catch((err: unknown) => {
+    const upgrade = upgradeOf && {
+      ...upgradeOf,
+      onUpgraded: () => {
+        res.statusCode = 101;
+        record();
+      },
+    };
+    serve(req, res, outcome, upgrade).catch((err: unknown) => {
       sendError(res, err, req, { protobuf: !outcome.custom });
     });
+  }
+
+  const server: Server = createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => handle(req, res));
+  // An upgrade request has left the HTTP parser: a ServerResponse on its socket answers it when it is
+  // refused (or is not an upgrade the simulator serves), and the socket closes after that answer.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => socket.end());
+    socket.on('error', () => socket.destroy());
+    handle(req, res, { socket, head });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -128,6 +191,7 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
     close: async () => {
       shutdown.abort();
       state.stop();
+      execRuntime.closeAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
