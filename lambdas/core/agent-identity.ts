@@ -13,4 +13,6 @@ export interface AgentIdentity {
   readonly groups: readonly string[];
   /** The identifying claims kept for the record (never the token). */
   readonly claims: Readonly<Record<string, string>>;
+  /** When the token stops being valid (its `exp`), in ms since the epoch: a long session is ended then. */
+  readonly tokenExpiresAtMs?: number;
 }

@@ -31,7 +31,8 @@ export function identifyAgent(claims: Readonly<Record<string, unknown>>, issuer:
     const value = scalar(claims[name]);
     if (value) kept[name] = value;
   }
-  return { issuer: issuer.name, agent: cut(agent), session: cut(session), groups: groupsOf(claims, issuer.groupsClaim), claims: kept };
+  const exp = typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? { tokenExpiresAtMs: claims.exp * 1000 } : {};
+  return { issuer: issuer.name, agent: cut(agent), session: cut(session), groups: groupsOf(claims, issuer.groupsClaim), claims: kept, ...exp };
 }
 
 function groupsOf(claims: Readonly<Record<string, unknown>>, groupsClaim: string | undefined): string[] {

@@ -21,10 +21,10 @@ export function liveLeases(stored: unknown, now: Date): Record<string, number> {
 }
 
 /** The 429 an agent gets for one stream too many; it says what to do. */
-export function tooManyStreamsError(agent: string, cap: number): TooManyRequestsError {
+export function tooManyStreamsError(agent: string, cap: number, what = 'streams (watches and log follows)', setting = 'limits.maxStreamsPerAgent'): TooManyRequestsError {
   return new TooManyRequestsError(
-    `Agent "${agent}" already has ${cap} open streams (watches and log follows), the most this Gatehouse allows one agent `
-      + '(limits.maxStreamsPerAgent); stop one of them, or wait for one to end, and retry.',
+    `Agent "${agent}" already has ${cap} open ${what}, the most this Gatehouse allows one agent `
+      + `(${setting}); stop one of them, or wait for one to end, and retry.`,
     5,
   );
 }

@@ -220,7 +220,7 @@ async function passApproval(
  * `timeout`, read as the API server reads it) passes first: a quarter of it, at most 5 s, is left to answer.
  */
 function holdFor(transport: Transport, settings: HoldSettings, query: URLSearchParams): number {
-  if (transport !== 'streamed') return 0;
+  if (transport !== 'streamed' && transport !== 'session') return 0;
   const configured = (settings.holdSeconds ?? 0) * 1000;
   const clientTimeout = parseGoDuration(query.get('timeout') ?? '');
   if (clientTimeout === undefined || clientTimeout <= 0) return configured;

@@ -8,8 +8,16 @@ import { parseClusterPath } from '../core/safe-cluster-path';
 
 const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
 
-/** How the answer travels: in one piece, or streamed (API Gateway response streaming). */
-export type Transport = 'buffered' | 'streamed';
+/** What the session front upgrades: a pod's exec, attach and port-forward (not `proxy`, which is plain HTTP to a pod). */
+export const SESSION_SUBRESOURCES: ReadonlySet<string> = new Set(['exec', 'attach', 'portforward']);
+
+/**
+ * How the answer travels: in one piece, streamed (API Gateway response streaming), or as an upgraded session on
+ * the session front: `session` for a WebSocket upgrade, `session-fallback` for the SPDY upgrade kubectl tries
+ * after a WebSocket upgrade failed (decided like any request, so kubectl prints the policy's answer, and never
+ * held for approval a second time).
+ */
+export type Transport = 'buffered' | 'streamed' | 'session' | 'session-fallback';
 
 /**
  * True for requests whose answer is a stream that stays open: a watch, or logs with `follow` (read as the server
@@ -29,6 +37,12 @@ export function isOpenStream(req: ProxyRequest, request: RequestInfo): boolean {
  */
 export function refuseUntransportable(req: ProxyRequest, request: RequestInfo, transport: Transport): void {
   const upgrade = req.headers['upgrade']?.[0] ?? req.headers['connection']?.find((v) => /upgrade/i.test(v));
+  if (transport === 'session' || transport === 'session-fallback') {
+    if (request.resource === 'pods' && !request.apiGroup && SESSION_SUBRESOURCES.has(request.subresource) && request.name) return;
+    throw new BadRequestError(
+      `Gatehouse's session front upgrades only pods/exec, pods/attach and pods/portforward; ${request.subresource ? `${request.resource}/${request.subresource}` : 'this request'} cannot be upgraded.`,
+    );
+  }
   if (upgrade || STREAMING_SUBRESOURCES.has(request.subresource)) {
     throw new BadRequestError(
       `${request.subresource || 'Upgraded connections'} cannot go through Gatehouse's API Gateway endpoint (no WebSocket/SPDY streams through API Gateway and Lambda); ` +

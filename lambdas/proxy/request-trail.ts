@@ -5,6 +5,7 @@ import type { ProxyDependencies } from './proxy-request';
 import { ServiceUnavailableError } from '../core/errors';
 import { toKubeStatus } from '../core/kube-status';
 import { encodeReplayBatchLine, replayBatchPartition, REPLAY_VIA_BATCH } from '../core/replay-batch';
+import type { SessionSummary } from '../core/session-recording';
 import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey, sessionKeyOf, type StreamRecordingSummary } from '../core/session-record';
 
 /** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
@@ -86,9 +87,13 @@ export class RequestTrail {
    * where its recording is; the blob keeps the request and the response's status and headers, and points to the
    * recording's parts instead of holding a body.
    */
-  async streamed(status: number, headers: Readonly<Record<string, string>>, maskedCounts: Readonly<Record<string, number>>, unmasked: boolean, stream: StreamRecordingSummary): Promise<void> {
+  async streamed(
+    status: number, headers: Readonly<Record<string, string>>, maskedCounts: Readonly<Record<string, number>>, unmasked: boolean, stream: StreamRecordingSummary,
+    session?: SessionSummary,
+  ): Promise<void> {
     const response: ProxyResponse = { status, headers, body: Buffer.alloc(0) };
     await this.finish(response, {
+      upgrade: session,
       outcome: 'forwarded',
       maskedCounts: nonEmpty(maskedCounts),
       unmasked: unmasked || undefined,
@@ -101,7 +106,12 @@ export class RequestTrail {
       streamLastPartSha256: stream.lastPartSha256,
       streamRecordTruncated: stream.truncated,
       streamPartsFailed: stream.failedParts,
-    }, { response, stream });
+    }, { response, stream, session });
+  }
+
+  /** The request's id, as its record is keyed. */
+  get requestId(): string {
+    return this.intent.requestId;
   }
 
   /** Where this request's replay blob goes; a stream's parts go next to it. */
@@ -213,7 +223,7 @@ export class RequestTrail {
     }
   }
 
-  private blob({ response, bodyOmitted, stream }: Recorded): ReplayBlob {
+  private blob({ response, bodyOmitted, stream, session }: Recorded): ReplayBlob {
     const i = this.intent;
     const headers: Record<string, string> = {};
     for (const name of REPLAY_REQUEST_HEADERS) {
@@ -228,7 +238,7 @@ export class RequestTrail {
       session: i.identity.session,
       connection: i.connection,
       request: { method: i.method, path: i.path, query: i.query, headers, ...this.maskedRequestBody(headers['content-type'] ?? '') },
-      response: responsePart(response, bodyOmitted, stream),
+      response: { ...responsePart(response, bodyOmitted, stream), ...(session ? { upgrade: session } : {}) },
     };
   }
 
@@ -251,6 +261,7 @@ interface Recorded {
   readonly response: ProxyResponse;
   readonly bodyOmitted?: string;
   readonly stream?: StreamRecordingSummary;
+  readonly session?: SessionSummary;
 }
 
 /**

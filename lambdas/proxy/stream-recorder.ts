@@ -1,4 +1,5 @@
 import type { RecordStore, ReplayStore } from '../core/ports';
+import type { SessionChannel } from '../core/session-recording';
 import { encodeStreamPart, recordedUnit, streamPartKey, type RecordedUnit, type StreamRecording } from '../core/stream-recording';
 
 /** When the recorder writes a part. */
@@ -53,15 +54,19 @@ export class StreamRecorder {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   }
 
-  /** Adds what the client just received; writes a part when one is due. */
-  add(unit: Buffer, nowMs: number): void {
-    if (!unit.length) return;
+  /**
+   * Adds what the client just received (for a session, what travelled on `frame.channel`); writes a part when
+   * one is due. An empty unit is only kept when it marks a channel's close.
+   */
+  add(unit: Buffer, nowMs: number, frame?: { readonly channel: SessionChannel; readonly close?: true }): void {
+    if (!unit.length && !frame?.close) return;
     if (this.bytes + unit.length > this.maxBytes) {
       this.truncated = true;
       return;
     }
     if (!this.pending.length) this.firstPendingAt = nowMs;
-    this.pending.push(recordedUnit(unit, nowMs - this.openedAtMs));
+    const recorded = recordedUnit(unit, nowMs - this.openedAtMs);
+    this.pending.push(frame ? { ...recorded, channel: frame.channel, ...(frame.close ? { close: true as const } : {}) } : recorded);
     this.pendingBytes += unit.length;
     this.bytes += unit.length;
     this.units += 1;
