@@ -3,6 +3,8 @@ export const LOCAL_DEFAULTS = {
   host: '127.0.0.1',
   gatewayPort: 8443,
   issuerPort: 8444,
+  /** The session front (exec, attach, cp, port-forward and everything else, lambdas/session-front/). */
+  sessionFrontPort: 8445,
   region: 'us-east-1',
   accountId: '111122223333',
   connection: 'demo',

@@ -7,7 +7,11 @@ import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { grantFromSpec, grantToItem } from '../lambdas/core/grant';
 import { loadGatewayPolicy } from '../lib/config/load-gateway-policy';
 import { validateGatewayConfig } from '../lambdas/core/validate-gateway-config';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { startApiGatewayFront, type ProxyHandler } from './api-gateway-front';
+import { createSessionFrontDependencies } from '../lambdas/session-front/dependencies';
+import { startSessionFront } from '../lambdas/session-front/session-front';
 import { installLambdaStreamingGlobals } from './lambda-response-streaming';
 import { startControlServer } from './control-server';
 import { startCountingProxy } from './counting-proxy';
@@ -33,6 +37,8 @@ export interface LocalStackOptions {
   readonly stateDir: string;
   /** Gateway port; 0 picks a free one. @default 8443 */
   readonly gatewayPort?: number;
+  /** Session front port (exec, attach, cp, port-forward, and every other request); 0 picks a free one. @default 8445 */
+  readonly sessionFrontPort?: number;
   /** Extra configuration (issuers, connections to real clusters, grants) merged over the embedded defaults. */
   readonly config?: Partial<GatewayConfig>;
   /** Directory that `config.policyFiles` are relative to. @default the current directory */
@@ -74,6 +80,8 @@ export function simulatorDenialsDir(stateDir: string): string {
 export interface LocalStack {
   /** `https://127.0.0.1:<port>`; the demo connection is at `${gatewayUrl}/k8s/demo`. */
   readonly gatewayUrl: string;
+  /** The session front, `https://127.0.0.1:<port>`: the same connections, plus exec, attach, cp and port-forward. */
+  readonly sessionFrontUrl: string;
   readonly caPem: string;
   readonly caFile: string;
   readonly kubeconfigFile: string;
@@ -106,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The fixed ports first: a second local mode must stop before it starts anything (DynamoDB Local takes seconds).
   await assertPortFree(options.gatewayPort ?? D.gatewayPort, D.host, { service: 'Gatehouse gateway', option: '--port' });
   await assertPortFree(options.issuerPort ?? D.issuerPort, D.host, { service: 'demo OIDC issuer', option: '--issuer-port' });
+  await assertPortFree(options.sessionFrontPort ?? D.sessionFrontPort, D.host, { service: 'session front', option: '--session-front-port' });
   // With real AWS, every local service accepts the machine's own credentials, since the SDK signs with them.
   const caller = options.realAws ? await machineCredentials() : D.callerCredentials;
   try {
@@ -219,6 +228,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       iamRoutes: { paths: [DOCTOR_ROUTE_PATH], region: D.region, credentials: caller, principalArn: `arn:aws:iam::${D.accountId}:user/local-mode-operator` },
     });
     closers.push(front.close);
+    // The session front: the same dependencies as the handler (same environment), in this process, as its
+    // container runs them; it serves every request of a connection, upgrades included.
+    const sessionFront = await startSessionFront({
+      deps: createSessionFrontDependencies(env, { logger: new Logger({ serviceName: 'gatehouse-session-front' }), metrics: new Metrics({ namespace: 'Gatehouse' }) }),
+      tls, port: options.sessionFrontPort ?? D.sessionFrontPort, host: D.host,
+    });
+    closers.push(sessionFront.close);
+    log(`session front       ${sessionFront.url}`);
 
     const control = await startControlServer({
       upstreamRequests: () => simulator?.requests ?? [],
@@ -230,9 +247,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const kubeconfigFile = path.join(options.stateDir, 'kubeconfig-demo.yaml');
     const token = issuer.mint({ sub: D.demoAgent, aud: D.audience, run_id: `local-${Date.now()}` }, 12 * 3600);
     const connection = simulator ? D.connection : config.connections[0]!.name;
-    fs.writeFileSync(kubeconfigFile, renderKubeconfig({ name: 'gatehouse-demo', server: `${front.url}/k8s/${connection}`, caPem: ca.certPem, user: { token } }), { mode: 0o600 });
+    // The kubeconfig uses the session front, as a deployment with the front enabled does: every kubectl verb works.
+    fs.writeFileSync(kubeconfigFile, renderKubeconfig({ name: 'gatehouse-demo', server: `${sessionFront.url}/k8s/${connection}`, caPem: ca.certPem, user: { token } }), { mode: 0o600 });
     return {
       gatewayUrl: front.url,
+      sessionFrontUrl: sessionFront.url,
       caPem: ca.certPem,
       caFile,
       kubeconfigFile,

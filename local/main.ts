@@ -18,6 +18,7 @@ const USAGE = `Usage:
 Options:
   --port N           gateway port (default ${D.gatewayPort}; 0 = any free port)
   --issuer-port N    demo OIDC issuer port (default ${D.issuerPort})
+  --session-front-port N  session front port: exec, attach, cp, port-forward and all else (default ${D.sessionFrontPort})
   --state-dir DIR    where the CA, keys, data and kubeconfig live (default .gatehouse)
   --config FILE      YAML/JSON with extra issuers, connections and grants (policyFiles relative to it)
   --aws              reach the --config connections (real EKS clusters) with real AWS STS and this
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string' }, 'issuer-port': { type: 'string' }, 'state-dir': { type: 'string' }, config: { type: 'string' },
       'no-persist': { type: 'boolean' }, aws: { type: 'boolean' }, 'upstream-delay-ms': { type: 'string' }, 'ready-file': { type: 'string' },
-      'simulator-port': { type: 'string' }, 'sts-refuse': { type: 'string', multiple: true }, 'unset-slack-secrets': { type: 'boolean' },
+      'simulator-port': { type: 'string' }, 'session-front-port': { type: 'string' }, 'sts-refuse': { type: 'string', multiple: true }, 'unset-slack-secrets': { type: 'boolean' },
       agent: { type: 'string' }, groups: { type: 'string' }, ttl: { type: 'string' }, audience: { type: 'string' }, help: { type: 'boolean' },
     },
   });
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     stateDir,
     gatewayPort: values.port === undefined ? D.gatewayPort : Number(values.port),
     issuerPort: values['issuer-port'] === undefined ? D.issuerPort : Number(values['issuer-port']),
+    sessionFrontPort: values['session-front-port'] === undefined ? D.sessionFrontPort : Number(values['session-front-port']),
     persist: !values['no-persist'],
     realAws: values.aws === true,
     upstreamDelayMs: Number(values['upstream-delay-ms'] ?? 0),
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     log: (line) => console.error(`  ${line}`),
   });
   const ready = {
-    gatewayUrl: stack.gatewayUrl, server: `${stack.gatewayUrl}/k8s/${D.connection}`, issuer: stack.issuer.issuer,
+    gatewayUrl: stack.gatewayUrl, sessionFrontUrl: stack.sessionFrontUrl, server: `${stack.gatewayUrl}/k8s/${D.connection}`, issuer: stack.issuer.issuer,
     audience: D.audience, caFile: stack.caFile, kubeconfigFile: stack.kubeconfigFile, env: stack.env, endpoints: stack.endpoints,
   };
   fs.writeFileSync(path.join(stateDir, 'endpoints.json'), JSON.stringify(ready, null, 2));
@@ -90,9 +92,10 @@ async function main(): Promise<void> {
     fs.renameSync(`${values['ready-file']}.tmp`, values['ready-file']);
   }
   console.error(`
-Gatehouse is running locally at ${stack.gatewayUrl} (${values.aws ? `connections ${stack.config.connections.map((c) => c.name).join(', ')} through real AWS STS` : `connection "${D.connection}" -> built-in Kubernetes API simulator`}).
+Gatehouse is running locally: API Gateway front ${stack.gatewayUrl}, session front ${stack.sessionFrontUrl} (${values.aws ? `connections ${stack.config.connections.map((c) => c.name).join(', ')} through real AWS STS` : `connection "${D.connection}" -> built-in Kubernetes API simulator`}).
 
   kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} get pods -A
+  kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} exec -n default web-0 -- sh -c 'echo hello'
 
 The kubeconfig holds a 12-hour token for agent "${D.demoAgent}". Mint another agent's token with
   npm run -s local -- token --agent my-agent

@@ -34,7 +34,7 @@ async function startLocalMode(root: string, stateDir: string, config: Record<str
   const out = fs.openSync(logFile, 'a');
   const child = spawn(
     path.join(root, 'node_modules/.bin/tsx'),
-    ['local/main.ts', '--port', '0', '--issuer-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile, '--config', configFile],
+    ['local/main.ts', '--port', '0', '--issuer-port', '0', '--session-front-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile, '--config', configFile],
     { cwd: root, stdio: ['ignore', out, out], detached: true, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' } },
   );
   fs.closeSync(out);

@@ -25,6 +25,8 @@ export type Instance = 'main' | 'isolated';
 /** What the global setup wrote about a running local Gatehouse. */
 export interface LocalGatehouse {
   readonly gatewayUrl: string;
+  /** The session front (lambdas/session-front): every request, plus exec, attach, cp and port-forward. */
+  readonly sessionFrontUrl: string;
   readonly server: string;
   readonly issuer: string;
   readonly audience: string;
@@ -53,11 +55,15 @@ export function demoToken(claims: Record<string, unknown> = {}, ttlSeconds = 600
   );
 }
 
-/** Writes a kubeconfig for the given token (and connection) into the state dir and returns its path. */
-export function kubeconfigFor(token: string, connection = 'demo', instance: Instance = 'main'): string {
+/**
+ * Writes a kubeconfig for the given token (and connection) into the state dir and returns its path: through the
+ * API Gateway front (the Lambda's handler) by default, or through the session front.
+ */
+export function kubeconfigFor(token: string, connection = 'demo', instance: Instance = 'main', front: 'gateway' | 'session' = 'gateway'): string {
   const gh = localGatehouse(instance);
   const file = path.join(gh.stateDir, `kubeconfig-${Math.random().toString(36).slice(2)}.yaml`);
-  fs.writeFileSync(file, renderKubeconfig({ name: 'e2e', server: `${gh.gatewayUrl}/k8s/${connection}`, caPem: fs.readFileSync(gh.caFile, 'utf8'), user: { token } }));
+  const base = front === 'session' ? gh.sessionFrontUrl : gh.gatewayUrl;
+  fs.writeFileSync(file, renderKubeconfig({ name: 'e2e', server: `${base}/k8s/${connection}`, caPem: fs.readFileSync(gh.caFile, 'utf8'), user: { token } }));
   return file;
 }
 
@@ -72,6 +78,8 @@ export interface OwnSession {
   readonly headers: Readonly<Record<string, string>>;
   /** A kubeconfig for this session on `connection` (default `demo`). */
   kubeconfig(connection?: string): string;
+  /** The same through the session front (exec, attach, cp, port-forward). */
+  sessionKubeconfig(connection?: string): string;
 }
 
 /** A string no other test (or earlier run) uses. */
@@ -92,6 +100,7 @@ export function ownSession(label: string, options: { readonly agent?: string; re
     agent, runId, session: `${agent}/${runId}`, token,
     headers: { authorization: `Bearer ${token}` },
     kubeconfig: (connection = 'demo') => kubeconfigFor(token, connection, options.instance),
+    sessionKubeconfig: (connection = 'demo') => kubeconfigFor(token, connection, options.instance, 'session'),
   };
 }
 
