@@ -2,6 +2,7 @@ import { BodyCondition, compileBodyCondition } from './body-conditions';
 import { CelCondition, compileCelCondition } from './cel-condition';
 import { compileGlobSet, GlobSet, globSetMatches } from './glob';
 import type { PolicyEffect, PolicyInput, PolicyMatchSpec, PolicyRuleSpec } from './policy-types';
+import { compileExecCondition, compilePortsCondition, ExecCondition, isSessionUpgradeGet, PortsCondition, sessionFactsOf } from './session-match';
 import { RESOURCE_KEYS } from './validate-policy-rule';
 
 /** A `match` (or `except`) block with every glob compiled; null means "not constrained". */
@@ -23,6 +24,10 @@ export interface CompiledMatch {
   readonly nonResourceURLs: GlobSet | null;
   readonly body: BodyCondition | null;
   readonly cel: readonly CelCondition[] | null;
+  /** `match.exec`: conditions on the exec/attach options in the query. */
+  readonly exec: ExecCondition | null;
+  /** `match.ports`: the port-forward ports in the query. */
+  readonly ports: PortsCondition | null;
 }
 
 /** A rule ready for evaluation. */
@@ -61,8 +66,9 @@ function compileMatch(m: PolicyMatchSpec): CompiledMatch {
   const map = (rec: Readonly<Record<string, readonly string[]>> | undefined) =>
     rec ? Object.entries(rec).map(([k, v]) => [k, compileGlobSet(v)] as const) : null;
   const scope = m.nonResourceURLs ? 'nonResource' : RESOURCE_KEYS.some((k) => k in m) ? 'resource' : 'any';
-  // Like RBAC, naming a resource does not cover its subresources: `pods` is not `pods/exec`.
-  const subresources = m.subresources ?? (m.resources ? [''] : undefined);
+  // Like RBAC, naming a resource does not cover its subresources: `pods` is not `pods/exec`. An exec or ports
+  // condition names its subresources itself (it only holds on exec/attach, or portforward).
+  const subresources = m.subresources ?? (m.resources && !m.exec && !m.ports ? [''] : undefined);
   return {
     scope,
     verbs: m.verbs && !m.verbs.includes('*') ? new Set(m.verbs) : null,
@@ -80,6 +86,8 @@ function compileMatch(m: PolicyMatchSpec): CompiledMatch {
     nonResourceURLs: set(m.nonResourceURLs),
     body: m.body ? compileBodyCondition(m.body) : null,
     cel: m.cel ? m.cel.map(compileCelCondition) : null,
+    exec: m.exec ? compileExecCondition(m.exec) : null,
+    ports: m.ports ? compilePortsCondition(m.ports) : null,
   };
 }
 
@@ -96,11 +104,17 @@ export function blockReads(m: CompiledMatch): { readonly object: boolean; readon
 /**
  * True when every condition of the block except the body and CEL holds. Cheap checks on the request come first since
  * most candidates fail on them; identity checks follow.
+ *
+ * A WebSocket GET of pods/exec, attach or portforward also matches `verbs: [create]` (see `isSessionUpgradeGet`).
+ * `portsUnknown` is what a `ports` condition counts as on a port-forward request that names no port yet (the
+ * opening of kubectl's tunnel): `evaluatePolicy` passes true for allow rules and false for deny and approve rules
+ * (the reverse in `except` blocks), so the tunnel opens only where some port could be allowed and each connection,
+ * asked again with its port, gets the decision for that port.
  */
-export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabels = false): boolean {
+export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabels = false, portsUnknown = ignoreLabels): boolean {
   const req = input.request;
   if (m.scope !== 'any' && (m.scope === 'resource') !== req.isResourceRequest) return false;
-  if (m.verbs !== null && !m.verbs.has(req.verb)) return false;
+  if (m.verbs !== null && !m.verbs.has(req.verb) && !(m.verbs.has('create') && isSessionUpgradeGet(req))) return false;
   if (m.resources !== null && !globSetMatches(m.resources, req.resource)) return false;
   if (m.subresources !== null && !globSetMatches(m.subresources, req.subresource)) return false;
   if (m.namespaces !== null && !globSetMatches(m.namespaces, req.namespace)) return false;
@@ -108,6 +122,11 @@ export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabel
   if (m.names !== null && !globSetMatches(m.names, req.name)) return false;
   if (m.nonResourceURLs !== null && !globSetMatches(m.nonResourceURLs, req.path)) return false;
   if (m.connections !== null && !globSetMatches(m.connections, input.connection)) return false;
+  if (m.exec !== null && !m.exec(sessionFactsOf(input))) return false;
+  if (m.ports !== null) {
+    const held = m.ports(sessionFactsOf(input));
+    if (held === false || (held === undefined && !portsUnknown)) return false;
+  }
   const id = input.identity;
   if (m.agents !== null && !globSetMatches(m.agents, id.agent)) return false;
   if (m.issuers !== null && !globSetMatches(m.issuers, id.issuer)) return false;

@@ -3,7 +3,8 @@ import { toCelValue, type CelVariables } from './cel-condition';
 import type { CompiledRule } from './compiled-rule';
 import { matchesRequest } from './compiled-rule';
 import { CompiledPolicy, IMPLICIT_DEFAULT_EFFECT } from './compile-policy';
-import type { PolicyDecision, PolicyInput } from './policy-types';
+import { POLICY_EFFECTS, type PolicyDecision, type PolicyInput } from './policy-types';
+import { sessionFactsOf, withSinglePort } from './session-match';
 
 /**
  * Decides a request: every candidate rule is checked (so the record lists all matches), then the strongest
@@ -16,10 +17,50 @@ import type { PolicyDecision, PolicyInput } from './policy-types';
  * `{ effect: 'deny', reason: 'undecodable-body' }`, which the proxy answers with 415, unless a rule denies
  * anyway. A CEL condition that fails to evaluate counts as true for deny and approve rules (fail closed, as a
  * ValidatingAdmissionPolicy with failurePolicy Fail) and as false for allow rules.
+ *
+ * Sessions: a WebSocket GET of pods/exec, attach or portforward matches rules listing `create` as well as `get`.
+ * A port-forward naming several ports is decided per port (the strongest decision wins); one naming none yet
+ * (kubectl's tunnel, whose ports come per connection) matches `ports` conditions of allow rules only.
  */
 export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): PolicyDecision {
-  const req = input.request;
-  const candidates = policy.index.candidates(req.verb, req.isResourceRequest ? req.resource : '');
+  const candidates = policy.index.candidatesFor(input.request);
+  // A port-forward naming several ports (`ports=8080,9090`) is decided as one request per port, the strongest
+  // decision winning: an allow rule for 8080 must not carry 22 along, nor an except for 8080 lift a deny of 22.
+  if (anyHasPorts(candidates)) {
+    const facts = sessionFactsOf(input);
+    if (facts.subresource === 'portforward' && facts.ports.length > 1) {
+      return strongest(policy, facts.ports.map((port) => evaluateCandidates(policy, candidates, withSinglePort(input, port))));
+    }
+  }
+  return evaluateCandidates(policy, candidates, input);
+}
+
+/** Per candidate list (the index caches them), whether a rule in it reads ports. */
+const listHasPorts = new WeakMap<readonly CompiledRule[], boolean>();
+
+function anyHasPorts(candidates: readonly CompiledRule[]): boolean {
+  let known = listHasPorts.get(candidates);
+  if (known === undefined) {
+    known = candidates.some((rule) => rule.match.ports !== null || rule.except.some((e) => e.ports !== null));
+    listHasPorts.set(candidates, known);
+  }
+  return known;
+}
+
+/** The strongest of several decisions (the first of that effect), listing every rule any of them matched. */
+function strongest(policy: CompiledPolicy, decisions: readonly PolicyDecision[]): PolicyDecision {
+  const rank = (d: PolicyDecision) => POLICY_EFFECTS.indexOf(d.effect);
+  const winner = decisions.reduce((best, d) => (rank(d) < rank(best) ? d : best));
+  const matched = new Set(decisions.flatMap((d) => d.matchedRuleIds));
+  const celErrors = [...new Set(decisions.flatMap((d) => d.celErrors ?? []))];
+  return {
+    ...winner,
+    matchedRuleIds: policy.rules.filter((r) => matched.has(r.id)).map((r) => r.id),
+    ...(celErrors.length > 0 ? { celErrors } : {}),
+  };
+}
+
+function evaluateCandidates(policy: CompiledPolicy, candidates: readonly CompiledRule[], input: PolicyInput): PolicyDecision {
   const matched: string[] = [];
   const celErrors: string[] = [];
   let deny: CompiledRule | undefined;
@@ -29,8 +70,11 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Poli
   let unmask = false;
   const view = new ObjectView(input);
   for (const rule of candidates) {
-    if (!matchesRequest(rule.match, input)) continue;
-    if (rule.except.length > 0 && rule.except.some((e) => matchesRequest(e, input))) continue;
+    // A ports condition on a port-forward that names no port yet may hold for an allow rule, not for a deny or
+    // approve rule (and the reverse in except blocks): see `matchesRequest`.
+    const allowRule = rule.effect === 'allow';
+    if (!matchesRequest(rule.match, input, false, allowRule)) continue;
+    if (rule.except.length > 0 && rule.except.some((e) => matchesRequest(e, input, false, !allowRule))) continue;
     const condition = rule.match.body;
     if (condition !== null || rule.match.cel?.some((c) => c.reads.object)) {
       const facts = view.facts();

@@ -27,7 +27,7 @@ export function policyNeeds(policy: CompiledPolicy, input: PolicyInput): PolicyN
   let liveObject = false;
   let namespace = false;
   const hasBody = input.body.state === 'decoded';
-  for (const rule of policy.index.candidates(req.verb, req.resource)) {
+  for (const rule of policy.index.candidatesFor(req)) {
     if (!matchesRequest(rule.match, input, true)) continue;
     const reads = blockReads(rule.match);
     if (reads.object && hasBody && PATCH_VERBS.has(req.verb)) liveObject = true;

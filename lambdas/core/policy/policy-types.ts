@@ -45,7 +45,10 @@ export interface PolicyInput {
   readonly oldObject?: unknown;
   /** The request's Namespace object, when the proxy read it (`null`: no such namespace, or no namespace). */
   readonly namespaceObject?: unknown;
-  /** The raw query string, for CEL's `request.dryRun`. */
+  /**
+   * The query string (raw, or as `URLSearchParams.toString()` wrote it), for CEL's `request.dryRun` and for the
+   * exec and port-forward conditions (`command`, `container`, `tty`, `stdin`, `ports`).
+   */
   readonly query?: string;
 }
 
@@ -106,6 +109,24 @@ export interface PolicyFieldSpec {
   readonly exists?: true;
 }
 
+/**
+ * Conditions on an exec or attach session, read from the request's query as the server decodes PodExecOptions
+ * (and PodAttachOptions). Every key given must hold.
+ */
+export interface PolicyExecSpec {
+  /** Globs over the command's argv joined by single spaces (white-space runs count as one space). Exec only. */
+  readonly commands?: readonly string[];
+  /** Globs over the container the request names; '' when it names none (the server then picks the default container). */
+  readonly containers?: readonly string[];
+  /** The server's reading of `tty` (`tty=`, `tty=1` are true; absent, `0`, `false` are false). */
+  readonly tty?: boolean;
+  /** The server's reading of `stdin`, as for `tty`. */
+  readonly stdin?: boolean;
+}
+
+/** A port-forward port condition entry: a port (1-65535) or an inclusive range written "low-high". */
+export type PolicyPortSpec = number | string;
+
 /** What a rule matches on. Every key given must match; within a list any entry may match. */
 export interface PolicyMatchSpec {
   readonly agents?: readonly string[];
@@ -124,6 +145,10 @@ export interface PolicyMatchSpec {
   readonly body?: PolicyBodySpec;
   /** CEL conditions (ValidatingAdmissionPolicy's variables, see docs/POLICY.md); all must be true. */
   readonly cel?: readonly string[];
+  /** exec/attach session conditions (see {@link PolicyExecSpec}). */
+  readonly exec?: PolicyExecSpec;
+  /** port-forward: the pod port(s) of the connection, from the `ports` query values; any entry may match. */
+  readonly ports?: readonly PolicyPortSpec[];
 }
 
 /** A validated rule, in the normalized form (every list is a list). */

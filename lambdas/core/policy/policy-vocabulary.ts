@@ -25,12 +25,13 @@ const WELL_KNOWN_RESOURCES = [
 ];
 
 /** The kinds of value a match list can hold; each has its own syntax check. */
-export type ValueKind = 'glob' | 'namespace' | 'resource' | 'subresource' | 'apiGroup' | 'verb' | 'connection' | 'url';
+export type ValueKind = 'glob' | 'namespace' | 'resource' | 'subresource' | 'apiGroup' | 'verb' | 'connection' | 'url' | 'command' | 'container';
 
 /** What is wrong with one entry of a match list, or undefined. */
 export function valueProblem(kind: ValueKind, value: string): string | undefined {
   if (kind === 'verb') return verbProblem(value);
-  if (value === '' && kind !== 'namespace' && kind !== 'subresource' && kind !== 'apiGroup') {
+  if (kind === 'command') return commandProblem(value);
+  if (value === '' && kind !== 'namespace' && kind !== 'subresource' && kind !== 'apiGroup' && kind !== 'container') {
     return 'empty string matches nothing';
   }
   const glob = globProblem(value);
@@ -47,6 +48,9 @@ export function valueProblem(kind: ValueKind, value: string): string | undefined
       if (value === 'core' || value === 'v1') return `"${value}": the core API group is written "" (an empty string)`;
       if (value.includes('/')) return `"${value}": write the group without its version ("${value.split('/')[0]}")`;
       return /^[a-z0-9.*-]*$/.test(value) ? undefined : `"${value}" is not an API group`;
+    case 'container':
+      if (/[A-Z]/.test(value)) return `"${value}": container names are lower-case`;
+      return /^[a-z0-9*-]*$/.test(value) ? undefined : `"${value}" is not a container name or glob ([a-z0-9-]; "" for a request naming none)`;
     case 'connection':
       return /^[a-z0-9*-]+$/.test(value) ? undefined : `"${value}" is not a connection name or glob ([a-z0-9-])`;
     case 'url':
@@ -54,6 +58,16 @@ export function valueProblem(kind: ValueKind, value: string): string | undefined
     default:
       return undefined;
   }
+}
+
+/**
+ * A command glob: `*` is the only wildcard and everything else is literal, including the characters other globs
+ * refuse as regular-expression-looking (`?`, `|`, `(`, `.*`), which commands contain as themselves.
+ */
+function commandProblem(value: string): string | undefined {
+  if (value.trim() === '') return 'an empty command matches nothing (the server refuses an exec without one)';
+  if (value.includes('**')) return `bad glob "${value}": use a single * (it already matches any run of characters)`;
+  return undefined;
 }
 
 function verbProblem(value: string): string | undefined {

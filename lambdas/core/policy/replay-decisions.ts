@@ -12,6 +12,11 @@ export interface ReplayRecord {
   readonly request: RequestInfo;
   readonly body: BodyInput;
   readonly namespaceLabels?: Readonly<Record<string, string>>;
+  /**
+   * The recorded query string (`RequestRecord.query`): exec and port-forward rules read `command`, `container`,
+   * `tty`, `stdin` and `ports` from it, CEL `request.dryRun` too. Without it those rules see no options.
+   */
+  readonly query?: string;
   /** The effect recorded at the time (allow, deny or approve), if known. */
   readonly recordedDecision?: string;
 }

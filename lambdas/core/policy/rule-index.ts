@@ -1,5 +1,7 @@
+import type { RequestInfo } from '../request-info';
 import type { CompiledRule } from './compiled-rule';
 import { globSetHasWildcards } from './glob';
+import { isSessionUpgradeGet } from './session-match';
 
 const ANY = '*';
 /** Bound on cached (verb, resource) pairs: clients choose resource names, so the cache must not grow without limit. */
@@ -30,13 +32,27 @@ export class RuleIndex {
     }
   }
 
+  /**
+   * The rules that can match this request, in policy order: by its verb and resource, and for a WebSocket GET of
+   * pods/exec, attach or portforward also the rules listing `create` (which match it, see `isSessionUpgradeGet`).
+   */
+  candidatesFor(req: RequestInfo): readonly CompiledRule[] {
+    if (isSessionUpgradeGet(req)) return this.lookup([req.verb, 'create'], req.resource);
+    return this.candidates(req.verb, req.isResourceRequest ? req.resource : '');
+  }
+
   /** The rules that can match a request with this verb and resource ('' for non-resource requests), in policy order. */
   candidates(verb: string, resource: string): readonly CompiledRule[] {
-    const key = `${verb}\u0000${resource}`;
+    return this.lookup([verb], resource);
+  }
+
+  private lookup(verbs: readonly string[], resource: string): readonly CompiledRule[] {
+    // Control characters cannot be in an HTTP method, so no client-chosen verb can take another request's key.
+    const key = `${verbs.join('\u0001')}\u0000${resource}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
     const parts: CompiledRule[][] = [];
-    for (const v of verb === ANY ? [ANY] : [verb, ANY]) {
+    for (const v of verbs.includes(ANY) ? [ANY] : [...verbs, ANY]) {
       const byResource = this.buckets.get(v);
       if (!byResource) continue;
       for (const r of resource === ANY ? [ANY] : [resource, ANY]) {
@@ -44,7 +60,8 @@ export class RuleIndex {
         if (list) parts.push(list);
       }
     }
-    const merged = parts.length === 1 ? parts[0] : parts.flat().sort((a, b) => a.order - b.order);
+    // A rule listing several of the verbs sits in several buckets: keep it once.
+    const merged = parts.length === 1 ? parts[0] : [...new Set(parts.flat())].sort((a, b) => a.order - b.order);
     if (this.cache.size < MAX_CACHED_KEYS) this.cache.set(key, merged);
     return merged;
   }

@@ -1,9 +1,11 @@
 import { celProblem } from './cel-condition';
-import { didYouMean } from './closest-match';
+import { closestMatch, didYouMean } from './closest-match';
 import { parseFieldPath } from './field-path';
-import { globProblem } from './glob';
+import { compileGlob, globProblem } from './glob';
 import { BODY_VERBS, ValueKind, valueProblem } from './policy-vocabulary';
-import { POLICY_EFFECTS, PolicyBodySpec, PolicyEffect, PolicyFieldSpec, PolicyMatchSpec, PolicyRuleSpec } from './policy-types';
+import {
+  POLICY_EFFECTS, PolicyBodySpec, PolicyEffect, PolicyExecSpec, PolicyFieldSpec, PolicyMatchSpec, PolicyPortSpec, PolicyRuleSpec,
+} from './policy-types';
 
 const RULE_KEYS = ['id', 'description', 'effect', 'message', 'unmaskSecrets', 'match', 'except'];
 const LIST_KEYS: Readonly<Record<string, ValueKind>> = {
@@ -11,9 +13,12 @@ const LIST_KEYS: Readonly<Record<string, ValueKind>> = {
   resources: 'resource', subresources: 'subresource', namespaces: 'namespace', names: 'glob', nonResourceURLs: 'url',
 };
 const MAP_KEYS = ['claims', 'namespaceLabels'];
-const MATCH_KEYS = [...Object.keys(LIST_KEYS), ...MAP_KEYS, 'body', 'cel'];
+const MATCH_KEYS = [...Object.keys(LIST_KEYS), ...MAP_KEYS, 'body', 'cel', 'exec', 'ports'];
 /** Keys that only make sense for resource requests (cannot be combined with nonResourceURLs). */
-export const RESOURCE_KEYS = ['apiGroups', 'resources', 'subresources', 'namespaces', 'namespaceLabels', 'names', 'body'];
+export const RESOURCE_KEYS = ['apiGroups', 'resources', 'subresources', 'namespaces', 'namespaceLabels', 'names', 'body', 'exec', 'ports'];
+const EXEC_KEYS = ['commands', 'containers', 'tty', 'stdin'];
+/** The verbs exec, attach and port-forward requests arrive with: get (WebSocket) and create (SPDY). */
+const SESSION_VERBS = ['get', 'create', '*'];
 /** Verbs whose requests have a live object before them (CEL's `oldObject`). */
 const OLD_OBJECT_VERBS = ['update', 'patch', 'delete'];
 /** Built-in cluster-scoped resources: a namespace-label condition on these can never match. */
@@ -96,7 +101,12 @@ function validateMatch(raw: unknown, path: string, report: Report, allowBody: bo
     ...Object.fromEntries(Object.entries(raw).filter(([k]) => !shorthand.includes(k))),
     claims: { ...(isRecord(raw.claims) ? raw.claims : {}), ...Object.fromEntries(shorthand.map((k) => [k.slice('claims.'.length), raw[k]])) },
   };
-  checkKeys(block, MATCH_KEYS, path, report, (key) => (RULE_KEYS.includes(key) ? ` ("${key}" belongs beside match:, not under it)` : ''));
+  checkKeys(block, MATCH_KEYS, path, report, (key) => {
+    if (RULE_KEYS.includes(key)) return ` ("${key}" belongs beside match:, not under it)`;
+    // `commands`, `tty`... written straight under match (or misspelt there) belong under exec.
+    const closest = closestMatch(key, [...MATCH_KEYS, ...EXEC_KEYS]);
+    return closest !== undefined && EXEC_KEYS.includes(closest) ? ` ("${closest}" belongs under ${path}.exec:)` : '';
+  });
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(LIST_KEYS)) {
     if (block[key] !== undefined) out[key] = stringList(block[key], `${path}.${key}`, kind, report);
@@ -123,7 +133,81 @@ function validateMatch(raw: unknown, path: string, report: Report, allowBody: bo
     if (!allowBody) report(`${path}.cel`, 'except: cannot have CEL conditions (write the negation into match.cel)');
     else out.cel = validateCel(block.cel, `${path}.cel`, report);
   }
+  if (block.exec !== undefined) out.exec = validateExec(block.exec, `${path}.exec`, report);
+  if (block.ports !== undefined) out.ports = validatePorts(block.ports, `${path}.ports`, report);
+  if (block.exec !== undefined || block.ports !== undefined) checkSessionPlacement(out as PolicyMatchSpec, path, report);
   return out as PolicyMatchSpec;
+}
+
+function validateExec(raw: unknown, path: string, report: Report): PolicyExecSpec {
+  if (!isRecord(raw) || Object.keys(raw).length === 0) {
+    report(path, `must be a mapping with at least one of ${EXEC_KEYS.join(', ')} (e.g. { commands: ["sh", "bash *"] })`);
+    return {};
+  }
+  checkKeys(raw, EXEC_KEYS, path, report, (key) => (MATCH_KEYS.includes(key) ? ` ("${key}" belongs under match:, beside exec)` : ''));
+  const out: Record<string, unknown> = {};
+  if (raw.commands !== undefined) out.commands = stringList(raw.commands, `${path}.commands`, 'command', report);
+  if (raw.containers !== undefined) out.containers = stringList(raw.containers, `${path}.containers`, 'container', report);
+  for (const key of ['tty', 'stdin']) {
+    if (raw[key] === undefined) continue;
+    if (typeof raw[key] === 'boolean') out[key] = raw[key];
+    else report(`${path}.${key}`, `must be true or false${typeof raw[key] === 'string' ? ' (unquoted)' : ''}; leave it out to match either`);
+  }
+  return out as PolicyExecSpec;
+}
+
+/** Ports (1-65535) and ranges "low-high"; numeric text is kept as a number, a range as "low-high". */
+function validatePorts(raw: unknown, path: string, report: Report): PolicyPortSpec[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) report(path, 'an empty list matches nothing; leave the key out to match any port');
+  const out: PolicyPortSpec[] = [];
+  list.forEach((v, i) => {
+    const at = Array.isArray(raw) ? `${path}[${i}]` : path;
+    const problem = portProblem(v);
+    if (problem) {
+      report(at, problem);
+      return;
+    }
+    const [low, high] = String(v).split('-').map(Number);
+    out.push(high === undefined ? low : `${low}-${high}`);
+  });
+  return out;
+}
+
+function portProblem(v: unknown): string | undefined {
+  const isPort = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+  if (typeof v === 'number') return isPort(v) ? undefined : `${v} is not a port (1-65535)`;
+  if (typeof v !== 'string') return 'must be a port (5432) or a range ("8000-8999")';
+  if (v.includes('*')) return `"${v}": ports take no globs; write a range ("1-65535" for any)`;
+  if (v.includes(',')) return `"${v}": list the ports apart ([${v.split(',').map((p) => p.trim()).join(', ')}])`;
+  const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(v.trim() === v ? v : '');
+  if (!m) return `"${v}" is not a port or range (e.g. 5432 or "8000-8999")`;
+  const [low, high] = [Number(m[1]), Number(m[2] ?? m[1])];
+  if (!isPort(low) || !isPort(high)) return `"${v}": ports are 1-65535`;
+  if (low > high) return `"${v}": the range runs backwards (write "${high}-${low}")`;
+  return undefined;
+}
+
+/** exec needs exec/attach requests, ports port-forward ones; says so when the rest of the block rules them out. */
+function checkSessionPlacement(m: PolicyMatchSpec, path: string, report: Report): void {
+  const covers = (list: readonly string[] | undefined, value: string) => list === undefined || list.some((g) => compileGlob(g)(value));
+  const subs = m.subresources;
+  const shown = (list: readonly string[]) => `[${list.map((x) => (x === '' ? '""' : x)).join(', ')}]`;
+  if (m.exec && m.ports) report(path, 'exec and ports cannot both hold: a request is an exec/attach or a port-forward; write two rules');
+  if (m.exec) {
+    if (!covers(subs, 'exec') && !covers(subs, 'attach')) report(`${path}.exec`, `applies only to exec and attach requests; subresources: ${shown(subs!)} has neither`);
+    else if (m.exec.commands) {
+      if (!covers(subs, 'exec')) report(`${path}.exec.commands`, 'applies only to exec (attach runs no command); add exec to subresources or drop commands');
+      else if (subs?.includes('attach')) report(`${path}.exec.commands`, 'never matches attach, which runs no command; write attach in a rule of its own');
+    }
+  }
+  if (m.ports && !covers(subs, 'portforward')) report(`${path}.ports`, `applies only to port-forward requests; subresources: ${shown(subs!)} has no portforward`);
+  if (m.resources && !covers(m.resources, 'pods')) {
+    report(path, `${m.exec ? 'exec' : 'ports'} can never match: only pods have exec, attach and portforward (resources: ${shown(m.resources)})`);
+  }
+  if (m.verbs && !m.verbs.some((v) => SESSION_VERBS.includes(v))) {
+    report(`${path}.verbs`, `exec, attach and port-forward requests are get (WebSocket) or create (SPDY); verbs: [${m.verbs.join(', ')}] never match them`);
+  }
 }
 
 function validateBody(raw: unknown, path: string, report: Report): PolicyBodySpec {

@@ -144,6 +144,8 @@ describe('production-approval pack', () => {
     ['delete the prod namespace itself', r({ verb: 'delete', resource: 'namespaces', namespace: 'prod', name: 'prod' }), undefined, 'approve', 'production-approval/writes-by-name'],
     ['write in a namespace labelled environment=production', r({ verb: 'update', resource: 'services', namespace: 'shop-live', name: 's' }), prodLabels, 'approve', 'production-approval/writes-by-label'],
     ['exec into prod', r({ verb: 'get', resource: 'pods', namespace: 'prod', name: 'p', subresource: 'exec' }), undefined, 'approve', 'production-approval/exec-by-name'],
+    ['exec into prod over SPDY (a create, held as an exec, not as a write)', r({ verb: 'create', resource: 'pods', namespace: 'prod', name: 'p', subresource: 'exec' }), undefined, 'approve', 'production-approval/exec-by-name'],
+    ['port-forward (SPDY POST) in a labelled namespace', r({ verb: 'create', resource: 'pods', namespace: 'shop-live', name: 'p', subresource: 'portforward' }), prodLabels, 'approve', 'production-approval/exec-by-label'],
     ['attach (WebSocket GET) in a labelled namespace', r({ verb: 'get', resource: 'pods', namespace: 'shop-live', name: 'p', subresource: 'attach' }), prodLabels, 'approve', 'production-approval/exec-by-label'],
     ['read in prod', r({ verb: 'list', resource: 'pods', namespace: 'prod' }), undefined, 'allow', 'default'],
     ['write in staging', r({ verb: 'create', resource: 'pods', namespace: 'staging' }), { environment: 'staging' }, 'allow', 'default'],
