@@ -194,6 +194,11 @@ const BUILTINS: Record<string, Builtin> = {
     return 0;
   },
   cat: async (argv, sh, io) => {
+    if (argv.length === 1 || (argv.length === 2 && argv[1] === '-')) {
+      // Streams stdin as it comes, so an interactive `cat` echoes each line before EOF.
+      for (let c = await io.stdin.read(io.signal); c; c = await io.stdin.read(io.signal)) io.stdout(c);
+      return 0;
+    }
     const { data, code } = await inputOf(argv.slice(1), sh, io, 'cat');
     io.stdout(data);
     return code;
