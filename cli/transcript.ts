@@ -1,6 +1,7 @@
 import type { ReplayBody } from '../lambdas/core/session-record';
-import { decisionLabel, formatDuration, formatTime, maskedTotal, statusText } from './format';
+import { decisionLabel, formatDuration, formatTime, maskedTotal, shellQuote, statusText } from './format';
 import { isKubeTable, renderKubeTable } from './kube-table';
+import { isSessionEntry, liveSessionLine, renderSession, sessionCommandLine, sessionJson, sessionKind } from './session-transcript';
 import type { ReplayEntry, RequestRecord } from './types';
 
 /** How a transcript is rendered. */
@@ -23,6 +24,7 @@ const RAW_COMMAND: Readonly<Record<string, string>> = { GET: 'get', POST: 'creat
  */
 export function commandLine(record: RequestRecord): string {
   const pathAndQuery = `${record.path ?? '/'}${record.query ? `?${record.query}` : ''}`;
+  if (sessionKind(record) && record.resource === 'pods') return sessionCommandLine(record);
   if (!record.resource) {
     const raw = RAW_COMMAND[(record.method ?? 'GET').toUpperCase()];
     return raw ? `kubectl ${raw} --raw ${shellQuote(pathAndQuery)}` : `kubectl # ${record.method} ${pathAndQuery}`;
@@ -31,7 +33,6 @@ export function commandLine(record: RequestRecord): string {
   const resource = builtIn ? record.resource : `${record.resource}.${record.apiGroup}`;
   const words = ['kubectl'];
   if (record.subresource === 'log') words.push('logs', record.name ?? '');
-  else if (record.subresource === 'exec' || record.subresource === 'attach' || record.subresource === 'portforward') words.push(record.subresource, record.name ?? '');
   else {
     words.push(VERB_COMMAND[record.verb ?? ''] ?? record.verb ?? 'get', record.name ? `${resource}/${record.name}` : resource);
     if (record.subresource) words.push(`--subresource=${record.subresource}`);
@@ -66,8 +67,9 @@ export function requestLine(record: RequestRecord): string {
 export function renderEntry(entry: ReplayEntry, options: TranscriptOptions = {}): string {
   const { record } = entry;
   const lines = [headerLine(record), requestLine(record)];
-  const problem = integrityLine(entry);
+  const problem = entry.integrity === 'pending' && sessionKind(record) ? liveSessionLine(record) : integrityLine(entry);
   if (problem) return `${[...lines, problem].join('\n')}\n\n`;
+  if (isSessionEntry(entry)) return `${[...lines, ...renderSession(entry, options)].join('\n')}\n\n`;
   const blob = entry.blob;
   if (blob) {
     if (options.requestBodies !== false && blob.request.body) {
@@ -145,6 +147,18 @@ export function integrityLine(entry: ReplayEntry): string | undefined {
   }
 }
 
+/** What failed the integrity check, for the `INTEGRITY FAILURE: request <id>: ...` line on stderr (replay, export). */
+export function integrityProblem(entry: ReplayEntry): string {
+  if (entry.streamProblem) return `recorded stream: ${entry.streamProblem}`;
+  const { record } = entry;
+  return `replay blob ${record.replayKey} ${entry.integrity === 'missing' ? 'is missing' : `has SHA-256 ${entry.actualSha256}, the record says ${record.replaySha256}`}`;
+}
+
+/** Whether an entry failed its integrity check (its blob or its recorded stream changed or gone). */
+export function failedIntegrity(entry: ReplayEntry): boolean {
+  return entry.integrity === 'mismatch' || entry.integrity === 'missing';
+}
+
 function batchProblemsText(entry: ReplayEntry): string {
   const problems = entry.batchProblems ?? [];
   return problems.length ? `; the session's replay batches hold ${problems.length} damaged line(s): ${problems.join('; ')}` : '';
@@ -195,7 +209,7 @@ export function entryJson(entry: ReplayEntry): Record<string, unknown> {
     ...(entry.streamProblem ? { streamProblem: entry.streamProblem } : {}),
     request: entry.blob?.request,
     response: entry.blob?.response,
-    ...(entry.stream ? { stream: entry.stream } : {}),
+    ...(isSessionEntry(entry) ? sessionJson(entry) : entry.stream ? { stream: entry.stream } : {}),
   };
 }
 
@@ -208,8 +222,4 @@ function limitLines(text: string, max: number | undefined): string {
   const lines = text.replace(/\n$/, '').split('\n');
   if (lines.length <= max) return text;
   return `${lines.slice(0, max).join('\n')}\n… ${lines.length - max} more lines (use --max-body-lines 0 for all)\n`;
-}
-
-function shellQuote(text: string): string {
-  return /^[\w./:=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -7,9 +7,12 @@ import type { RecordedUnit } from '../lambdas/core/stream-recording';
  * newer writers may add or drop attributes.
  */
 /** Watches and follows: the stream facts of the record (see lambdas/core/session-record.ts). */
-type StreamFacts = Pick<RecordCompletion, 'streamUnits' | 'streamBytes' | 'streamDurationMs' | 'streamEndedBy' | 'streamParts' | 'streamLastPartSha256'>;
+type StreamFacts = Pick<RecordCompletion, 'streamUnits' | 'streamBytes' | 'streamDurationMs' | 'streamEndedBy' | 'streamParts' | 'streamLastPartSha256' | 'streamRecordTruncated' | 'streamPartsFailed'>;
 
-export interface RequestRecord extends StreamFacts {
+/** Exec, attach and port-forward: the session summary of the completed record (`upgrade`; absent while the session runs). */
+type SessionFacts = Pick<RecordCompletion, 'upgrade'>;
+
+export interface RequestRecord extends StreamFacts, SessionFacts {
   readonly pk: string;
   readonly requestId: string;
   readonly startedAt: string;
@@ -87,7 +90,10 @@ export interface ReplayEntry {
   readonly blob?: ReplayBlob;
   /** SHA-256 actually found, for mismatch reports. */
   readonly actualSha256?: string;
-  /** A watch or follow: what the client received, unit by unit with times (only when its parts check out). */
+  /**
+   * A watch or follow: what the client received, unit by unit with times (only when its parts check out). An exec,
+   * attach or port-forward session: its frames or connection events, each naming its channel (session-recording.ts).
+   */
   readonly stream?: readonly RecordedUnit[];
   /** What is wrong with a stream's recording (a part missing, changed or out of order): integrity is `mismatch`. */
   readonly streamProblem?: string;
