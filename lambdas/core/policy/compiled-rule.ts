@@ -106,12 +106,11 @@ export function blockReads(m: CompiledMatch): { readonly object: boolean; readon
  * most candidates fail on them; identity checks follow.
  *
  * A WebSocket GET of pods/exec, attach or portforward also matches `verbs: [create]` (see `isSessionUpgradeGet`).
- * `portsUnknown` is what a `ports` condition counts as on a port-forward request that names no port yet (the
- * opening of kubectl's tunnel): `evaluatePolicy` passes true for allow rules and false for deny and approve rules
- * (the reverse in `except` blocks), so the tunnel opens only where some port could be allowed and each connection,
- * asked again with its port, gets the decision for that port.
+ * A `ports` condition on a port-forward that names no port yet (the opening of kubectl's tunnel) does not hold,
+ * unless `ignoreLabels` asks whether the block could match (`policyNeeds`); `evaluatePolicy` decides such an
+ * opening port by port instead.
  */
-export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabels = false, portsUnknown = ignoreLabels): boolean {
+export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabels = false): boolean {
   const req = input.request;
   if (m.scope !== 'any' && (m.scope === 'resource') !== req.isResourceRequest) return false;
   if (m.verbs !== null && !m.verbs.has(req.verb) && !(m.verbs.has('create') && isSessionUpgradeGet(req))) return false;
@@ -124,8 +123,8 @@ export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabel
   if (m.connections !== null && !globSetMatches(m.connections, input.connection)) return false;
   if (m.exec !== null && !m.exec(sessionFactsOf(input))) return false;
   if (m.ports !== null) {
-    const held = m.ports(sessionFactsOf(input));
-    if (held === false || (held === undefined && !portsUnknown)) return false;
+    const held = m.ports.holds(sessionFactsOf(input));
+    if (held === false || (held === undefined && !ignoreLabels)) return false;
   }
   const id = input.identity;
   if (m.agents !== null && !globSetMatches(m.agents, id.agent)) return false;

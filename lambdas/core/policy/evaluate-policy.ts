@@ -4,7 +4,7 @@ import type { CompiledRule } from './compiled-rule';
 import { matchesRequest } from './compiled-rule';
 import { CompiledPolicy, IMPLICIT_DEFAULT_EFFECT } from './compile-policy';
 import { POLICY_EFFECTS, type PolicyDecision, type PolicyInput } from './policy-types';
-import { sessionFactsOf, withSinglePort } from './session-match';
+import { PortsCondition, representativePorts, sessionFactsOf, withSinglePort } from './session-match';
 
 /**
  * Decides a request: every candidate rule is checked (so the record lists all matches), then the strongest
@@ -20,36 +20,42 @@ import { sessionFactsOf, withSinglePort } from './session-match';
  *
  * Sessions: a WebSocket GET of pods/exec, attach or portforward matches rules listing `create` as well as `get`.
  * A port-forward naming several ports is decided per port (the strongest decision wins); one naming none yet
- * (kubectl's tunnel, whose ports come per connection) matches `ports` conditions of allow rules only.
+ * (the opening of kubectl's tunnel, whose ports come per connection) gets the most permissive decision any port would get.
  */
 export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): PolicyDecision {
   const candidates = policy.index.candidatesFor(input.request);
-  // A port-forward naming several ports (`ports=8080,9090`) is decided as one request per port, the strongest
-  // decision winning: an allow rule for 8080 must not carry 22 along, nor an except for 8080 lift a deny of 22.
-  if (anyHasPorts(candidates)) {
+  const ports = portConditionsOf(candidates);
+  if (ports.length > 0) {
     const facts = sessionFactsOf(input);
-    if (facts.subresource === 'portforward' && facts.ports.length > 1) {
-      return strongest(policy, facts.ports.map((port) => evaluateCandidates(policy, candidates, withSinglePort(input, port))));
+    if (facts.subresource === 'portforward' && facts.ports.length !== 1) {
+      const per = (list: readonly number[]) => list.map((port) => evaluateCandidates(policy, candidates, withSinglePort(input, port)));
+      // Several ports (`ports=8080,9090`): one request per port, the strongest decision wins, so an allow for
+      // 8080 does not carry 22 along, nor an except for 8080 lift a deny of 22.
+      if (facts.ports.length > 1) return strongest(policy, per(facts.ports));
+      // No port yet (the opening of kubectl's tunnel; each connection is asked again with its port): the most
+      // permissive decision any port would get, so the tunnel opens where some port may be used, and not where none may.
+      return weakest(per(representativePorts(ports)));
     }
   }
   return evaluateCandidates(policy, candidates, input);
 }
 
-/** Per candidate list (the index caches them), whether a rule in it reads ports. */
-const listHasPorts = new WeakMap<readonly CompiledRule[], boolean>();
+/** Per candidate list (the index caches them), the ports conditions in it. */
+const portConditions = new WeakMap<readonly CompiledRule[], readonly PortsCondition[]>();
 
-function anyHasPorts(candidates: readonly CompiledRule[]): boolean {
-  let known = listHasPorts.get(candidates);
+function portConditionsOf(candidates: readonly CompiledRule[]): readonly PortsCondition[] {
+  let known = portConditions.get(candidates);
   if (known === undefined) {
-    known = candidates.some((rule) => rule.match.ports !== null || rule.except.some((e) => e.ports !== null));
-    listHasPorts.set(candidates, known);
+    known = candidates.flatMap((rule) => [rule.match, ...rule.except]).flatMap((m) => (m.ports ? [m.ports] : []));
+    portConditions.set(candidates, known);
   }
   return known;
 }
 
+const rank = (d: PolicyDecision) => POLICY_EFFECTS.indexOf(d.effect);
+
 /** The strongest of several decisions (the first of that effect), listing every rule any of them matched. */
 function strongest(policy: CompiledPolicy, decisions: readonly PolicyDecision[]): PolicyDecision {
-  const rank = (d: PolicyDecision) => POLICY_EFFECTS.indexOf(d.effect);
   const winner = decisions.reduce((best, d) => (rank(d) < rank(best) ? d : best));
   const matched = new Set(decisions.flatMap((d) => d.matchedRuleIds));
   const celErrors = [...new Set(decisions.flatMap((d) => d.celErrors ?? []))];
@@ -58,6 +64,11 @@ function strongest(policy: CompiledPolicy, decisions: readonly PolicyDecision[])
     matchedRuleIds: policy.rules.filter((r) => matched.has(r.id)).map((r) => r.id),
     ...(celErrors.length > 0 ? { celErrors } : {}),
   };
+}
+
+/** The weakest of several decisions (the first of that effect), as it is. */
+function weakest(decisions: readonly PolicyDecision[]): PolicyDecision {
+  return decisions.reduce((best, d) => (rank(d) > rank(best) ? d : best));
 }
 
 function evaluateCandidates(policy: CompiledPolicy, candidates: readonly CompiledRule[], input: PolicyInput): PolicyDecision {
@@ -70,11 +81,8 @@ function evaluateCandidates(policy: CompiledPolicy, candidates: readonly Compile
   let unmask = false;
   const view = new ObjectView(input);
   for (const rule of candidates) {
-    // A ports condition on a port-forward that names no port yet may hold for an allow rule, not for a deny or
-    // approve rule (and the reverse in except blocks): see `matchesRequest`.
-    const allowRule = rule.effect === 'allow';
-    if (!matchesRequest(rule.match, input, false, allowRule)) continue;
-    if (rule.except.length > 0 && rule.except.some((e) => matchesRequest(e, input, false, !allowRule))) continue;
+    if (!matchesRequest(rule.match, input)) continue;
+    if (rule.except.length > 0 && rule.except.some((e) => matchesRequest(e, input))) continue;
     const condition = rule.match.body;
     if (condition !== null || rule.match.cel?.some((c) => c.reads.object)) {
       const facts = view.facts();

@@ -108,20 +108,42 @@ export function compileExecCondition(spec: PolicyExecSpec): ExecCondition {
 }
 
 /**
- * A compiled `match.ports`: true when a port of the request is listed, false when none is (or the request is not
- * a port-forward), undefined when the port-forward request names no port yet (the opening of kubectl's tunnel,
- * whose ports arrive per connection; the session front asks again for each with `ports=<n>`).
+ * A compiled `match.ports`. `holds` is true when a port of the request is listed, false when none is (or the
+ * request is not a port-forward), undefined when the port-forward names no port yet (the opening of kubectl's
+ * tunnel, whose ports arrive per connection; the session front asks again for each with `ports=<n>`).
  */
-export type PortsCondition = (facts: SessionFacts) => boolean | undefined;
+export interface PortsCondition {
+  /** The listed ports and ranges as inclusive [low, high]. */
+  readonly ranges: readonly (readonly [number, number])[];
+  readonly holds: (facts: SessionFacts) => boolean | undefined;
+}
 
 /** Compiles a validated `match.ports`. */
 export function compilePortsCondition(spec: readonly PolicyPortSpec[]): PortsCondition {
   const ranges = spec.map(portRange).filter((r): r is readonly [number, number] => r !== undefined);
-  return (f) => {
-    if (f.subresource !== 'portforward') return false;
-    if (f.ports.length === 0) return undefined;
-    return f.ports.some((p) => ranges.some(([low, high]) => p >= low && p <= high));
+  return {
+    ranges,
+    holds: (f) => {
+      if (f.subresource !== 'portforward') return false;
+      if (f.ports.length === 0) return undefined;
+      return f.ports.some((p) => ranges.some(([low, high]) => p >= low && p <= high));
+    },
   };
+}
+
+/**
+ * One port from each stretch of ports that the given conditions cannot tell apart: every port decides as one of
+ * these does. Used to decide a tunnel's opening as the most permissive decision any port would get.
+ */
+export function representativePorts(conditions: readonly PortsCondition[]): number[] {
+  const starts = new Set<number>([1]);
+  for (const { ranges } of conditions) {
+    for (const [low, high] of ranges) {
+      starts.add(low);
+      if (high < 65535) starts.add(high + 1);
+    }
+  }
+  return [...starts].sort((a, b) => a - b);
 }
 
 /** A port entry as [low, high], or undefined when it is neither a port nor a range (validation reports it). */

@@ -2,7 +2,7 @@ import { compilePolicy, serializePolicy } from '../../../lambdas/core/policy/com
 import { evaluatePolicy } from '../../../lambdas/core/policy/evaluate-policy';
 import { policyNeeds } from '../../../lambdas/core/policy/policy-needs';
 import { replayDecisions } from '../../../lambdas/core/policy/replay-decisions';
-import { portsOfQuery } from '../../../lambdas/core/policy/session-match';
+import { portsOfQuery, representativePorts } from '../../../lambdas/core/policy/session-match';
 import type { CompiledPolicy } from '../../../lambdas/core/policy/compile-policy';
 import { identity, input, policyFrom, problemsOf, resourceRequest } from './policy-test-support';
 
@@ -260,7 +260,7 @@ describe('port-forward ports', () => {
     ['denies a repeated list that includes 22', 'ports=5432&ports=22', 'deny no-ssh'],
     ['does not let a listed port carry an unlisted one along', 'ports=5432,9090', 'deny default'],
     ['judges the port the front adds to a query that named another', 'ports=5432&ports=9090', 'deny default'],
-    ['lets the tunnel open when no port is named yet (an allow rule may hold)', '', 'allow databases-and-apps'],
+    ['lets the tunnel open when no port is named yet (some port would be allowed)', '', 'allow databases-and-apps'],
     ['reads ports the kubelet would refuse as naming none', 'ports=0&ports=70000&ports=ssh', 'allow databases-and-apps'],
   ])('%s (%s)', (_name, query, expected) => {
     expect(outcome(policy, session('portforward'), query)).toBe(expected);
@@ -289,6 +289,22 @@ describe('port-forward ports', () => {
     expect(outcome(open, session('portforward'), '')).toBe('allow default');
     expect(outcome(open, session('portforward'), 'ports=5432')).toBe('approve db-needs-approval');
     expect(outcome(open, session('portforward'), 'ports=22')).toBe('deny no-ssh');
+  });
+
+  it('keeps the tunnel shut when no port may be used', () => {
+    const none = policyOf('  - id: no-ports\n    effect: deny\n    match: { subresources: [portforward], ports: ["1-65535"] }\n');
+    expect(outcome(none, session('portforward'), '')).toBe('deny no-ports');
+  });
+
+  it('holds the opening for approval when approval is the most any port gets', () => {
+    const held = policyOf('  - id: db-needs-approval\n    effect: approve\n    match: { subresources: [portforward], ports: [5432] }\n', '{ "*": deny }');
+    expect(outcome(held, session('portforward'), '')).toBe('approve db-needs-approval');
+    expect(outcome(held, session('portforward'), 'ports=5432')).toBe('approve db-needs-approval');
+    expect(outcome(held, session('portforward'), 'ports=5433')).toBe('deny default');
+  });
+
+  it('decides the opening as the most permissive port, listing only that decision\'s rules', () => {
+    expect(decide(policy, session('portforward'), '').matchedRuleIds).toEqual(['databases-and-apps']);
   });
 
   it('lets an except on ports lift a deny only for the ports it lists', () => {
@@ -324,6 +340,16 @@ describe('port-forward ports', () => {
 
   it('catches the SPDY port-forward (POST) as well', () => {
     expect(outcome(policy, session('portforward', 'prod', 'create'), 'ports=22')).toBe('deny no-ssh');
+  });
+
+  it.each([
+    [[], [1]],
+    [[[22, 22]], [1, 22, 23]],
+    [[[5432, 5432], [8000, 8999]], [1, 5432, 5433, 8000, 9000]],
+    [[[1, 65535]], [1]],
+    [[[1, 1023], [1000, 2000]], [1, 1000, 1024, 2001]],
+  ] as [[number, number][], number[]][])('splits the ports into stretches no condition tells apart (%j)', (ranges, expected) => {
+    expect(representativePorts([{ ranges, holds: () => undefined }])).toEqual(expected);
   });
 
   it.each([
