@@ -10,7 +10,7 @@ import { InputQueue, type ProcessIo } from './process-io';
 import { queryBool } from './query-bool';
 import {
   CHANNEL, encodeFrame, internalErrorStatus, MAX_FRAME_BYTES, nonZeroExitStatus, parseInboundFrame, parseResize,
-  PROTOCOL_V4, PROTOCOL_V5, successStatus, type TerminalSize,
+  PROTOCOL_V4, PROTOCOL_V5, selectProtocol, successStatus, type TerminalSize,
 } from './remote-command-channels';
 import type { ResourcePath } from './request-path';
 import { badRequest } from './status-errors';
@@ -117,19 +117,6 @@ function streamOptions(query: URLSearchParams, exec: boolean): StreamOptions {
   if (!opts.stdin && !opts.stdout && !queryBool(query, 'stderr')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   if (exec && opts.command.length === 0) throw badRequest('you must specify at least one command for the container');
   return opts;
-}
-
-/**
- * The subprotocol the real path would pick from `Sec-WebSocket-Protocol`: any v5 offer goes to the API
- * server's stream translator, which speaks only v5; otherwise the upgrade is proxied to the kubelet,
- * which takes the client's first protocol it knows (v4, the legacy `channel.k8s.io`, or none at all).
- * Undefined: nothing acceptable, which x/net/websocket answers with a bare 403.
- */
-export function selectProtocol(header: string | undefined): string | undefined {
-  if (header === undefined) return '';
-  const offered = header.split(',').map((p) => p.trim()).filter(Boolean);
-  if (offered.includes(PROTOCOL_V5)) return PROTOCOL_V5;
-  return offered.find((p) => p === PROTOCOL_V4 || p === 'channel.k8s.io');
 }
 
 /** One exec or attach request that passed authentication and authorization. */

@@ -1,15 +1,9 @@
-import { FsError, PodFilesystem } from './pod-filesystem';
-import { createArchive, extractArchive } from './pod-tar';
+import { PodFilesystem } from './pod-filesystem';
 import { InputQueue, type ProcessIo } from './process-io';
-import { parseCommandLine, ShellSyntaxError, type SimpleCommand } from './shell-syntax';
+import { errorText, FILE_COMMANDS, type Builtin, type ContainerContext, type ShellState } from './shell-file-commands';
+import { expandWord, parseCommandLine, ShellSyntaxError, type SimpleCommand } from './shell-syntax';
 
-/** The container a command runs in: its files and its environment (from the pod spec). */
-export interface ContainerContext {
-  readonly fs: PodFilesystem;
-  readonly hostname: string;
-  /** The process environment in order, as `env` prints it. */
-  readonly env: ReadonlyArray<readonly [string, string]>;
-}
+export type { ContainerContext } from './shell-file-commands';
 
 /** How a process ended: an exit code, or the runtime could not find the executable at all. */
 export type ProcessResult = { readonly kind: 'exited'; readonly code: number } | { readonly kind: 'not-found'; readonly executable: string };
@@ -21,16 +15,6 @@ class ExitRequest {
   constructor(readonly code: number) {}
 }
 
-/** One shell's state: variables, working directory, last exit code. */
-interface ShellState {
-  readonly ctx: ContainerContext;
-  readonly vars: Map<string, string>;
-  cwd: string;
-  last: number;
-}
-
-type Builtin = (argv: readonly string[], sh: ShellState, io: ProcessIo) => Promise<number> | number;
-
 const SHELLS = new Set(['sh', 'bash', 'ash']);
 
 function programName(argv0: string): string | undefined {
@@ -38,10 +22,6 @@ function programName(argv0: string): string | undefined {
   if (!argv0.includes('/')) return argv0;
   const m = /^\/(?:usr\/)?bin\/([^/]+)$/.exec(argv0);
   return m?.[1];
-}
-
-function errorText(error: unknown): string {
-  return error instanceof FsError ? error.message : String(error);
 }
 
 function unescapePrintf(text: string): string {
@@ -102,29 +82,8 @@ function testExpression(args: readonly string[], sh: ShellState): boolean {
   return false;
 }
 
-async function inputOf(files: readonly string[], sh: ShellState, io: ProcessIo, name: string): Promise<{ data: Buffer; code: number }> {
-  if (files.length === 0 || (files.length === 1 && files[0] === '-')) return { data: await io.stdin.readAll(io.signal), code: 0 };
-  const parts: Buffer[] = [];
-  let code = 0;
-  for (const file of files) {
-    try {
-      parts.push(sh.ctx.fs.readFile(PodFilesystem.resolve(sh.cwd, file)));
-    } catch (error) {
-      io.stderr(`${name}: ${file}: ${errorText(error)}\n`);
-      code = 1;
-    }
-  }
-  return { data: Buffer.concat(parts), code };
-}
-
-function lines(data: Buffer): string[] {
-  const text = data.toString('utf8');
-  const all = text.split('\n');
-  if (all[all.length - 1] === '') all.pop();
-  return all;
-}
-
 const BUILTINS: Record<string, Builtin> = {
+  ...FILE_COMMANDS,
   true: () => 0,
   false: () => 1,
   ':': () => 0,
@@ -193,96 +152,6 @@ const BUILTINS: Record<string, Builtin> = {
     io.stdout(argv.includes('-a') ? `Linux ${sh.ctx.hostname} 6.1.0-simulated #1 SMP x86_64 GNU/Linux\n` : 'Linux\n');
     return 0;
   },
-  cat: async (argv, sh, io) => {
-    if (argv.length === 1 || (argv.length === 2 && argv[1] === '-')) {
-      // Streams stdin as it comes, so an interactive `cat` echoes each line before EOF.
-      for (let c = await io.stdin.read(io.signal); c; c = await io.stdin.read(io.signal)) io.stdout(c);
-      return 0;
-    }
-    const { data, code } = await inputOf(argv.slice(1), sh, io, 'cat');
-    io.stdout(data);
-    return code;
-  },
-  head: async (argv, sh, io) => {
-    const n = argv[1] === '-n' ? Number(argv[2]) : 10;
-    const { data, code } = await inputOf(argv.slice(argv[1] === '-n' ? 3 : 1), sh, io, 'head');
-    io.stdout(lines(data).slice(0, n).map((l) => `${l}\n`).join(''));
-    return code;
-  },
-  tail: async (argv, sh, io) => {
-    // `tail -c+N` is how kubectl cp --retries resumes a copy; `-n N` for the last lines.
-    const bytes = /^-c\+?(\d+)$/.exec(argv[1] ?? '') ?? (argv[1] === '-c' ? /^\+?(\d+)$/.exec(argv[2] ?? '') : null);
-    const fileArgs = argv.slice(bytes ? (argv[1] === '-c' ? 3 : 2) : argv[1] === '-n' ? 3 : 1);
-    const { data, code } = await inputOf(fileArgs, sh, io, 'tail');
-    if (bytes) io.stdout(data.subarray(Math.max(0, Number(bytes[1]) - 1)));
-    else io.stdout(lines(data).slice(-(argv[1] === '-n' ? Number(argv[2]) : 10)).map((l) => `${l}\n`).join(''));
-    return code;
-  },
-  wc: async (argv, sh, io) => {
-    const { data, code } = await inputOf(argv.slice(argv[1]?.startsWith('-') ? 2 : 1), sh, io, 'wc');
-    io.stdout(`${argv[1] === '-c' ? data.length : lines(data).length}\n`);
-    return code;
-  },
-  grep: async (argv, sh, io) => {
-    if (!argv[1]) {
-      io.stderr('Usage: grep PATTERN [FILE]...\n');
-      return 2;
-    }
-    const { data } = await inputOf(argv.slice(2), sh, io, 'grep');
-    const found = lines(data).filter((l) => l.includes(argv[1]!));
-    io.stdout(found.map((l) => `${l}\n`).join(''));
-    return found.length ? 0 : 1;
-  },
-  ls: (argv, sh, io) => {
-    const targets = argv.slice(1).filter((a) => !a.startsWith('-'));
-    let code = 0;
-    for (const t of targets.length ? targets : ['.']) {
-      try {
-        const names = sh.ctx.fs.list(PodFilesystem.resolve(sh.cwd, t));
-        if (targets.length > 1) io.stdout(`${t}:\n`);
-        io.stdout(names.map((n) => `${n}\n`).join(''));
-      } catch (error) {
-        io.stderr(`ls: ${t}: ${errorText(error)}\n`);
-        code = 1;
-      }
-    }
-    return code;
-  },
-  mkdir: (argv, sh, io) => {
-    let code = 0;
-    for (const d of argv.slice(1).filter((a) => !a.startsWith('-'))) {
-      const p = PodFilesystem.resolve(sh.cwd, d);
-      if (!argv.includes('-p') && sh.ctx.fs.stat(p)) {
-        io.stderr(`mkdir: can't create directory '${d}': File exists\n`);
-        code = 1;
-      } else sh.ctx.fs.mkdirp(p);
-    }
-    return code;
-  },
-  touch: (argv, sh) => {
-    for (const f of argv.slice(1)) {
-      const p = PodFilesystem.resolve(sh.cwd, f);
-      const existing = sh.ctx.fs.stat(p);
-      if (existing) existing.mtime = Math.floor(Date.now() / 1000);
-      else sh.ctx.fs.writeFile(p, Buffer.alloc(0));
-    }
-    return 0;
-  },
-  rm: (argv, sh, io) => {
-    const force = argv.some((a) => /^-[a-z]*f/.test(a));
-    let code = 0;
-    for (const f of argv.slice(1).filter((a) => !a.startsWith('-'))) {
-      try {
-        sh.ctx.fs.remove(PodFilesystem.resolve(sh.cwd, f));
-      } catch (error) {
-        if (!force) {
-          io.stderr(`rm: can't remove '${f}': ${errorText(error)}\n`);
-          code = 1;
-        }
-      }
-    }
-    return code;
-  },
   test: (argv, sh) => (testExpression(argv.slice(1), sh) ? 0 : 1),
   '[': (argv, sh, io) => {
     if (argv[argv.length - 1] !== ']') {
@@ -309,28 +178,6 @@ const BUILTINS: Record<string, Builtin> = {
     if (argv[1] === 'size') io.stdout(`${size?.height ?? 24} ${size?.width ?? 80}\n`);
     return 0;
   },
-  tar: async (argv, sh, io) => {
-    // Flags as kubectl cp sends them: `tar cf - <path>` out, `tar [-]xmf - [-C dir]` in.
-    const args = argv.slice(1).filter((a) => a !== '--no-same-permissions' && a !== '--no-same-owner');
-    const flags = (args[0] ?? '').replace(/^-/, '');
-    const cIndex = args.indexOf('-C');
-    const dir = cIndex >= 0 ? PodFilesystem.resolve(sh.cwd, args[cIndex + 1] ?? '.') : sh.cwd;
-    const rest = args.slice(1).filter((_, i) => i + 1 !== cIndex && i + 1 !== cIndex + 1);
-    if (!flags.includes('f') || rest[0] !== '-') {
-      io.stderr('tar: the simulated tar reads and writes archives on stdin/stdout only (f -)\n');
-      return 2;
-    }
-    let result;
-    if (flags.includes('c')) result = await createArchive(sh.ctx.fs, dir, rest.slice(1));
-    else if (flags.includes('x')) result = await extractArchive(sh.ctx.fs, dir, await io.stdin.readAll(io.signal));
-    else {
-      io.stderr('tar: You must specify one of the \'-Acdtrux\' options\n');
-      return 2;
-    }
-    io.stdout(result.stdout);
-    if (result.stderr) io.stderr(result.stderr);
-    return result.code;
-  },
 };
 
 /** Redirects a command's output into files (`>`, `>>`, `2>`, `2>&1`). */
@@ -353,7 +200,14 @@ function redirected(cmd: SimpleCommand, sh: ShellState, io: ProcessIo): { io: Pr
   return { io: { ...io, stdout, stderr, terminalSize: io.terminalSize }, flush: () => { out?.flush(); err?.flush(); } };
 }
 
-async function runSimple(cmd: SimpleCommand, sh: ShellState, io: ProcessIo): Promise<number> {
+async function runSimple(parsed: SimpleCommand, sh: ShellState, io: ProcessIo): Promise<number> {
+  const expand = (w: string): string => expandWord(w, (name) => (name === '?' ? String(sh.last) : sh.vars.get(name) ?? ''));
+  const cmd: SimpleCommand = {
+    ...parsed,
+    argv: parsed.argv.map(expand),
+    stdoutTo: parsed.stdoutTo && { ...parsed.stdoutTo, path: expand(parsed.stdoutTo.path) },
+    stderrTo: parsed.stderrTo && { ...parsed.stderrTo, path: expand(parsed.stderrTo.path) },
+  };
   const [first, ...rest] = cmd.argv;
   const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(first!);
   if (assignment && rest.length === 0) {
@@ -384,7 +238,7 @@ async function runSimple(cmd: SimpleCommand, sh: ShellState, io: ProcessIo): Pro
 }
 
 async function runLine(line: string, sh: ShellState, io: ProcessIo): Promise<void> {
-  const items = parseCommandLine(line, (name) => (name === '?' ? String(sh.last) : sh.vars.get(name) ?? ''));
+  const items = parseCommandLine(line);
   for (const item of items) {
     if (item.op === '&&' && sh.last !== 0) continue;
     if (item.op === '||' && sh.last === 0) continue;

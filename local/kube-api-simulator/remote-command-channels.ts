@@ -25,6 +25,19 @@ export const SUPPORTED_PROTOCOLS: readonly string[] = [PROTOCOL_V5, PROTOCOL_V4]
  */
 export const MAX_FRAME_BYTES = 32 << 20;
 
+/**
+ * The subprotocol the real path would pick from `Sec-WebSocket-Protocol`: any v5 offer goes to the API
+ * server's stream translator, which speaks only v5; otherwise the upgrade is proxied to the kubelet,
+ * which takes the client's first protocol it knows (v4, the legacy `channel.k8s.io`, or none at all).
+ * Undefined: nothing acceptable, which x/net/websocket answers with a bare 403.
+ */
+export function selectProtocol(header: string | undefined): string | undefined {
+  if (header === undefined) return '';
+  const offered = header.split(',').map((p) => p.trim()).filter(Boolean);
+  if (offered.includes(PROTOCOL_V5)) return PROTOCOL_V5;
+  return offered.find((p) => p === PROTOCOL_V4 || p === 'channel.k8s.io');
+}
+
 /** One binary message: the channel byte, then the data. */
 export function encodeFrame(channel: number, data: Buffer | string = Buffer.alloc(0)): Buffer {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;

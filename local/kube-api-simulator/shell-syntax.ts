@@ -33,8 +33,17 @@ type Token = { readonly kind: 'word'; readonly text: string } | { readonly kind:
 
 const OPERATORS = ['&&', '||', '2>>', '2>&1', '1>&2', '>&2', '>>', '2>', ';', '|', '>', '\n'];
 
-/** Splits a command line into words and operators, expanding variables with `lookup`. */
-export function tokenize(line: string, lookup: (name: string) => string): Token[] {
+// A variable reference inside a word, expanded when its command runs (not when the line is parsed),
+// so `X=1; echo $X` and `false; echo $?` see the values of the moment. NUL cannot occur in an argv.
+const REF = /\0([^\0]*)\0/g;
+
+/** Expands the variable references the parser left in a word. */
+export function expandWord(word: string, lookup: (name: string) => string): string {
+  return word.replace(REF, (_, name: string) => lookup(name));
+}
+
+/** Splits a command line into words (variable references kept for {@link expandWord}) and operators. */
+export function tokenize(line: string): Token[] {
   const tokens: Token[] = [];
   let word = '';
   let inWord = false;
@@ -55,7 +64,7 @@ export function tokenize(line: string, lookup: (name: string) => string): Token[
       i += 1;
       return;
     }
-    word += lookup(m[1]!);
+    word += `\0${m[1]!}\0`;
     i += 1 + m[0].length;
   };
   while (i < line.length) {
@@ -110,8 +119,8 @@ export function tokenize(line: string, lookup: (name: string) => string): Token[
 }
 
 /** Parses a command line into a list of pipelines; an empty line is an empty list. */
-export function parseCommandLine(line: string, lookup: (name: string) => string): ListItem[] {
-  const tokens = tokenize(line, lookup);
+export function parseCommandLine(line: string): ListItem[] {
+  const tokens = tokenize(line);
   const items: ListItem[] = [];
   let op: ListItem['op'] = ';';
   let pipeline: SimpleCommand[] = [];
