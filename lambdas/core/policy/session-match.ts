@@ -21,11 +21,6 @@ export function isSessionUpgradeGet(req: RequestInfo): boolean {
   return req.isResourceRequest && req.verb === 'get' && req.apiGroup === '' && req.resource === 'pods' && SESSION_SUBRESOURCES.includes(req.subresource);
 }
 
-/** The verbs a request counts as for matching: its own, plus `create` for a session upgrade GET. */
-export function matchVerbsOf(req: RequestInfo): readonly string[] {
-  return isSessionUpgradeGet(req) ? [req.verb, 'create'] : [req.verb];
-}
-
 /** What the exec and port-forward conditions look at, computed once per input. */
 export interface SessionFacts {
   readonly subresource: string;
