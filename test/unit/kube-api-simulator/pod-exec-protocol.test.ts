@@ -207,6 +207,12 @@ describe('refusals before the upgrade', () => {
     expect(codes[codes.length - 1]).toBe(401);
   });
 
+  it('serves an upgrade asked of any other path as a plain request', async () => {
+    const r = await refusal('/api/v1/namespaces/default/pods/nginx');
+    expect(r.refused).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ kind: 'Pod', metadata: { name: 'nginx' } });
+  });
+
   it('answers the SPDY fallback with a 400 that says WebSocket only', async () => {
     const r = await f.request('POST', execPath('nginx', `${cmd('true')}&stdout=true`), { headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'v4.channel.k8s.io' } });
     expect(r.status).toBe(400);
