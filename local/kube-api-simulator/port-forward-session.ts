@@ -27,6 +27,8 @@ interface Stream {
   /** We sent FIN. */
   localFin: boolean;
   reset: boolean;
+  /** What the client sent before the pod connection was up (spdystream buffers it in the stream too). */
+  readonly early: Buffer[];
 }
 
 interface Pair {
@@ -130,7 +132,7 @@ export class PortForwardSession {
       return;
     }
     const type = headerValue(headers, 'streamType') as 'error' | 'data';
-    const stream: Stream = { id, type, port: Number(headerValue(headers, 'port')), remoteFin: fin, localFin: false, reset: false };
+    const stream: Stream = { id, type, port: Number(headerValue(headers, 'port')), remoteFin: fin, localFin: false, reset: false, early: [] };
     this.streams.set(id, stream);
     this.send(() => this.deflater.compress({}).then((headerBlock) => encodeSynReply({ streamId: id, headerBlock })));
     // Clients without a requestID (pre-1.6) get kubelet's guess from the stream ids.
@@ -197,6 +199,7 @@ export class PortForwardSession {
       return;
     }
     socketsOf.set(data, socket);
+    for (const chunk of data.early.splice(0)) socket.write(chunk);
     socket.on('data', (chunk: Buffer) => {
       for (let at = 0; at < chunk.length; at += DATA_CHUNK) {
         const part = chunk.subarray(at, at + DATA_CHUNK);
@@ -215,7 +218,10 @@ export class PortForwardSession {
     // spdystream drops DATA for a stream it does not know (already gone): so do we.
     if (!stream) return;
     const socket = socketsOf.get(stream);
-    if (stream.type === 'data' && payload.length && socket && !socket.destroyed) socket.write(payload);
+    if (stream.type === 'data' && payload.length) {
+      if (!socket) stream.early.push(payload);
+      else if (!socket.destroyed) socket.write(payload);
+    }
     if (fin) {
       stream.remoteFin = true;
       // The client will send no more (its local connection hit EOF): half-close towards the pod.
