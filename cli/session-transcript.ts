@@ -1,3 +1,4 @@
+import { exitCodeOf } from '../lambdas/core/remote-command';
 import { execOptionsOf, type PortForwardEvent, type SessionChannel, type SessionFrame, type SessionKind, type SessionSummary } from '../lambdas/core/session-recording';
 import type { RecordedUnit } from '../lambdas/core/stream-recording';
 import { formatBytes, formatDuration, shellQuote } from './format';
@@ -111,27 +112,22 @@ export function resizeOf(text: string): { readonly width: number; readonly heigh
   }
 }
 
-/** What the error channel's final Status says: success, an exit code, or another failure (kubectl prints it as `error: ...`). */
+/** What the error channel's final Status says: an exit code (read as the front reads it), or a failure kubectl prints as `error: ...`. */
 export function statusOf(text: string): { readonly exitCode?: number; readonly error?: string } | undefined {
+  const exitCode = exitCodeOf(text);
+  if (exitCode !== undefined) return { exitCode };
   try {
-    const status = JSON.parse(text) as { status?: string; reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; message?: string }> } };
-    if (status.status === 'Success') return { exitCode: 0 };
-    if (status.reason === 'NonZeroExitCode') {
-      const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
-      const code = Number(cause?.message);
-      return Number.isInteger(code) ? { exitCode: code } : { error: status.message ?? 'non-zero exit code' };
-    }
+    const status = JSON.parse(text) as { status?: string; reason?: string; message?: string };
     return status.status === 'Failure' ? { error: status.message ?? status.reason ?? 'failure' } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The exit code: the summary's, else the error channel's Status. */
-export function exitCodeOf(summary: SessionSummary | undefined, frames: readonly DecodedFrame[]): number | undefined {
+/** The exit code: the summary's, else the error channel's Status (which may come in more than one frame). */
+export function sessionExitCode(summary: SessionSummary | undefined, frames: readonly DecodedFrame[]): number | undefined {
   if (summary?.exitCode !== undefined) return summary.exitCode;
-  const status = frames.filter((f) => f.channel === 'error').map((f) => statusOf(f.text)).find((s) => s?.exitCode !== undefined);
-  return status?.exitCode;
+  return statusOf(frames.filter((f) => f.channel === 'error').map((f) => f.text).join(''))?.exitCode;
 }
 
 /** Text a pager or a terminal can be trusted with. `real`: for a terminal at pace (cursor moves and modes kept). */
@@ -196,6 +192,7 @@ export function terminalChunks(frames: readonly DecodedFrame[], tty: boolean, re
     chunks.push({ atMs, text: out });
   };
   const note = (atMs: number, text: string) => emit(atMs, `${text}\n`, undefined);
+  let errorText = '';
   for (const frame of frames) {
     if (frame.channel === 'resize') {
       const size = resizeOf(frame.text);
@@ -203,7 +200,10 @@ export function terminalChunks(frames: readonly DecodedFrame[], tty: boolean, re
       continue;
     }
     if (frame.channel === 'error') {
-      const status = statusOf(frame.text);
+      // The Status may span frames: it is shown once it parses.
+      errorText += frame.text;
+      const status = statusOf(errorText);
+      if (status) errorText = '';
       if (status?.error) note(frame.atMs, `error: ${safeTerminalText(status.error)}`);
       else if (status?.exitCode) note(frame.atMs, `command terminated with exit code ${status.exitCode}`);
       continue;
@@ -229,7 +229,7 @@ export function sessionEndLine(entry: ReplayEntry, frames: readonly DecodedFrame
   const recording = recordingNote(entry);
   if (!summary) return `(session still open, or its front stopped before completing the record: what passed until then${recording})`;
   const sum = (channel: SessionChannel) => summary.bytes[channel] ?? frames.filter((f) => f.channel === channel).reduce((n, f) => n + f.bytes, 0);
-  const code = exitCodeOf(summary, frames);
+  const code = sessionExitCode(summary, frames);
   return `(${code === undefined ? 'no exit code: the session ended before the cluster reported one' : `exit code ${code}`}, ${formatDuration(summary.durationMs)}, `
     + `${formatBytes(sum('stdin'))} in, ${formatBytes(sum('stdout') + sum('stderr'))} out, ended by ${summary.endedBy}${recording})`;
 }
