@@ -135,10 +135,11 @@ export function safeTerminalText(text: string, real = false): string {
   return text
     // One pass over escape sequences. OSC, DCS, SOS, PM, APC strings (titles, clipboard writes as OSC 52, terminal
     // queries) never pass; of CSI, colours (SGR) always, cursor moves, erases and modes only to a real terminal,
-    // never reports or window operations; a lone ESC or any other sequence is dropped.
-    .replace(/\u001b(?:[\]PX^_][\s\S]*?(?:\u0007|\u001b\\|$)|\[[0-?]*[ -/]*[@-~]|[78]|[^[\]PX^_]?)/g, (seq) => {
+    // never reports or window operations; character set choices (`ESC ( B`, line drawing) and cursor save/restore
+    // only to a real terminal; a lone ESC or any other sequence is dropped.
+    .replace(/\u001b(?:[\]PX^_][\s\S]*?(?:\u0007|\u001b\\|$)|\[[0-?]*[ -/]*[@-~]|[ -/]+[0-~]|[78]|[^[\]PX^_]?)/g, (seq) => {
       if (seq.startsWith('\u001b[')) return seq.endsWith('m') || (real && /[A-HJKSTdfhlr]$/.test(seq)) ? seq : '';
-      return real && /^\u001b[78]$/.test(seq) ? seq : '';
+      return real && /^\u001b(?:[78]|[()][0-~])$/.test(seq) ? seq : '';
     })
     // Other C0 controls (bell, ...) and the 8-bit C1 controls some terminals obey; DEL erases like a backspace.
     .replace(/[\u0000-\u0007\u000b\u000c\u000e-\u001a\u001c-\u001f\u007f-\u009f]/g, (c) => (c === '\u007f' ? '\b' : ''));

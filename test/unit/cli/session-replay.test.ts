@@ -429,6 +429,8 @@ describe('terminal text in a transcript', () => {
     ['keeps cursor moves only for a real terminal', 'a\u001b[2Jb\u001b[Hc', false, 'abc'],
     ['keeps cursor moves for a real terminal', 'a\u001b[2Jb', true, 'a\u001b[2Jb'],
     ['drops bells and 8-bit controls', 'a\u0007b\u009bc', false, 'abc'],
+    ['drops a character set choice, whole, from a transcript', 'a\u001b(B\u001b[mb', false, 'a\u001b[mb'],
+    ['keeps a character set choice for a real terminal', '\u001b(0q\u001b(B', true, '\u001b(0q\u001b(B'],
   ])('%s', (_case, input, real, expected) => {
     // Act / Assert
     expect(safeTerminalText(input, real)).toBe(expected);
