@@ -201,10 +201,13 @@ function redirected(cmd: SimpleCommand, sh: ShellState, io: ProcessIo): { io: Pr
 }
 
 async function runSimple(parsed: SimpleCommand, sh: ShellState, io: ProcessIo): Promise<number> {
-  const expand = (w: string): string => expandWord(w, (name) => (name === '?' ? String(sh.last) : sh.vars.get(name) ?? ''));
+  const lookup = (name: string): string => (name === '?' ? String(sh.last) : sh.vars.get(name) ?? '');
+  const expand = (w: string): string => expandWord(w, lookup) ?? '';
+  const argv = parsed.argv.map((w) => expandWord(w, lookup)).filter((w): w is string => w !== undefined);
+  if (argv.length === 0) return 0;
   const cmd: SimpleCommand = {
     ...parsed,
-    argv: parsed.argv.map(expand),
+    argv,
     stdoutTo: parsed.stdoutTo && { ...parsed.stdoutTo, path: expand(parsed.stdoutTo.path) },
     stderrTo: parsed.stderrTo && { ...parsed.stderrTo, path: expand(parsed.stderrTo.path) },
   };

@@ -34,12 +34,15 @@ type Token = { readonly kind: 'word'; readonly text: string } | { readonly kind:
 const OPERATORS = ['&&', '||', '2>>', '2>&1', '1>&2', '>&2', '>>', '2>', ';', '|', '>', '\n'];
 
 // A variable reference inside a word, expanded when its command runs (not when the line is parsed),
-// so `X=1; echo $X` and `false; echo $?` see the values of the moment. NUL cannot occur in an argv.
-const REF = /\0([^\0]*)\0/g;
+// so `X=1; echo $X` and `false; echo $?` see the values of the moment. NUL and SOH cannot occur in an
+// argv; SOH marks a reference outside quotes, whose empty expansion leaves no word at all.
+const REF = /[\0\x01]([^\0\x01]*)[\0\x01]/g;
+const UNQUOTED_ONLY = /^(?:\x01[^\0\x01]*\x01)+$/;
 
-/** Expands the variable references the parser left in a word. */
-export function expandWord(word: string, lookup: (name: string) => string): string {
-  return word.replace(REF, (_, name: string) => lookup(name));
+/** Expands the variable references the parser left in a word; undefined when the word vanishes (`$UNSET`). */
+export function expandWord(word: string, lookup: (name: string) => string): string | undefined {
+  const expanded = word.replace(REF, (_, name: string) => lookup(name));
+  return expanded === '' && UNQUOTED_ONLY.test(word) ? undefined : expanded;
 }
 
 /** Splits a command line into words (variable references kept for {@link expandWord}) and operators. */
@@ -53,7 +56,7 @@ export function tokenize(line: string): Token[] {
     word = '';
     inWord = false;
   };
-  const expand = (): void => {
+  const expand = (quoted: boolean): void => {
     // Called with line[i] === '$'.
     const rest = line.slice(i + 1);
     const braced = /^\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(rest);
@@ -64,7 +67,8 @@ export function tokenize(line: string): Token[] {
       i += 1;
       return;
     }
-    word += `\0${m[1]!}\0`;
+    const mark = quoted ? '\0' : '\x01';
+    word += `${mark}${m[1]!}${mark}`;
     i += 1 + m[0].length;
   };
   while (i < line.length) {
@@ -97,7 +101,7 @@ export function tokenize(line: string): Token[] {
         if (line[i] === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) {
           word += line[i + 1];
           i += 2;
-        } else if (line[i] === '$') expand();
+        } else if (line[i] === '$') expand(true);
         else {
           word += line[i];
           i += 1;
@@ -108,7 +112,7 @@ export function tokenize(line: string): Token[] {
     } else if (c === '\\') {
       if (i + 1 < line.length && line[i + 1] !== '\n') word += line[i + 1];
       i += 2;
-    } else if (c === '$') expand();
+    } else if (c === '$') expand(false);
     else {
       word += c;
       i += 1;

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixture, TOKENS, type SimulatorFixture } from './simulator-fixture';
@@ -158,6 +158,20 @@ describe('kubectl cp', () => {
     const out = await run(['cp', 'nginx:/tmp/blob.bin', back]);
     expect(out.code).toBe(0);
     expect(readFileSync(back).equals(bytes)).toBe(true);
+  });
+
+  it('copies a directory in and out, keeping its tree', async () => {
+    const local = join(dir, 'tree');
+    mkdirSync(join(local, 'sub'), { recursive: true });
+    writeFileSync(join(local, 'a.txt'), 'A\n');
+    writeFileSync(join(local, 'sub', 'b.txt'), 'B\n');
+    expect((await run(['cp', local, 'nginx:/srv'])).code).toBe(0);
+    const listed = await run(['exec', 'nginx', '--', 'sh', '-c', 'ls /srv /srv/sub && cat /srv/sub/b.txt']);
+    expect(listed.stdout).toBe('/srv:\na.txt\nsub\n/srv/sub:\nb.txt\nB\n');
+    const back = join(dir, 'tree-back');
+    expect((await run(['cp', 'nginx:/srv', back])).code).toBe(0);
+    expect(readFileSync(join(back, 'sub', 'b.txt'), 'utf8')).toBe('B\n');
+    expect(readFileSync(join(back, 'a.txt'), 'utf8')).toBe('A\n');
   });
 
   it('copies a seeded file out of the pod', async () => {

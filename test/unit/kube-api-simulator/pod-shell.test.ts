@@ -30,6 +30,7 @@ describe('simulated sh -c', () => {
     ['true && echo "$GREETING" \'$GREETING\'', 'hello world $GREETING\n', 0],
     ['printf "%s=%d\\n" a 1 b 2', 'a=1\nb=2\n', 0],
     ['X=5; echo ${X}$?', '50\n', 0],
+    ['echo $UNSET x "$UNSET" y', 'x  y\n', 0],
     ['exit 7; echo never', '', 7],
     ['cat /etc/hostname | wc -l', '1\n', 0],
     ['echo data > /tmp/f && echo more >> /tmp/f && cat /tmp/f', 'data\nmore\n', 0],
