@@ -61,6 +61,7 @@ export class PortForwardSession {
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
   private lastStreamId = 0;
+  private nextStreamId = 0;
   private closed = false;
 
   constructor(private readonly ws: WebSocket, private readonly pod: PortForwardPod, private readonly ports: PodPortServers) {
@@ -120,11 +121,12 @@ export class PortForwardSession {
   }
 
   private accept(id: number, headers: SpdyHeaders, fin: boolean): void {
-    if (id <= this.lastStreamId || (id & 1) === 0) {
-      // spdystream's validateStreamId: a client stream id must be odd and increasing.
+    if (id < this.nextStreamId) {
+      // spdystream's validateStreamId: each new stream id must be at least the last one + 2.
       this.send(() => encodeRstStream(id, RST_STATUS.PROTOCOL_ERROR));
       return;
     }
+    this.nextStreamId = id + 2;
     this.lastStreamId = id;
     if (streamProblem(headers)) {
       // The handler refused the stream: spdystream resets it (Stream.Reset sends CANCEL).

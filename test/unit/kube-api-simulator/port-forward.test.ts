@@ -286,8 +286,9 @@ describe('PortForwardSession (the SPDY server kubelet would be)', () => {
     ['without a port header', 1, { streamtype: ['data'] }, RST_STATUS.CANCEL],
     ['with port 0', 1, pf('data', 0), RST_STATUS.CANCEL],
     ['with an unknown stream type', 1, pf('stdin', 80), RST_STATUS.CANCEL],
-    ['on an even (server-side) stream id', 2, pf('data', 80), RST_STATUS.PROTOCOL_ERROR],
+    ['whose id is below the previous one + 2', 3, pf('data', 80), RST_STATUS.PROTOCOL_ERROR],
   ])('resets a stream %s', async (_name, id, headers, status) => {
+    if (status === RST_STATUS.PROTOCOL_ERROR) await open(5, pf('error', 80, '9'));
     await open(id, headers);
     const frames = await sock.until((fs) => fs.some(on(id)));
     expect(frames.filter(on(id))).toEqual([{ kind: 'rst_stream', streamId: id, status }]);
