@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { PortForwardEvent } from '../../../../lambdas/core/session-recording';
 import { PortForwardObserver } from '../../../../lambdas/core/spdy/port-forward-observer';
 import {
-  encodeData, encodeGoAway, encodePing, encodeRstStream, encodeSettings, encodeSynReply, encodeSynStream, RST_STATUS,
+  encodeData, encodeGoAway, encodePing, encodeRstStream, encodeSettings, encodeSynReply, encodeSynStream, RST_STATUS, SpdyFrameReader,
 } from '../../../../lambdas/core/spdy/spdy-frames';
 import { HeaderCompressor, type SpdyHeaders } from '../../../../lambdas/core/spdy/spdy-headers';
 
@@ -135,11 +135,14 @@ describe('PortForwardObserver', () => {
   });
 
   // Recorded from kubectl 1.35 through the simulator (test/unit/kube-api-simulator/port-forward.test.ts's
-  // setup): the binary WebSocket messages of both directions, two HTTP requests in turn, then kubectl stopped.
+  // setup): the binary WebSocket messages of both directions, two HTTP requests in turn, a ping, kubectl's GOAWAY.
   const recordedPath = join(__dirname, 'fixtures', 'kubectl-1.35-port-forward.json');
   it('reads a recorded kubectl 1.35 exchange: two connections to 8080 with their byte counts', async () => {
     const recorded = JSON.parse(readFileSync(recordedPath, 'utf8')) as { messages: Array<[Dir, string]>; expected: unknown[] };
     const chunks = recorded.messages.map(([dir, b64]) => [dir, Buffer.from(b64, 'base64')] as const);
+    const readers = { client: new SpdyFrameReader(), server: new SpdyFrameReader() };
+    const kinds = chunks.flatMap(([dir, b]) => readers[dir].push(b).map((fr) => `${dir} ${fr.kind}`));
+    expect(kinds).toEqual(expect.arrayContaining(['client ping', 'server ping', 'client goaway', 'client rst_stream']));
     expect(summary(await observe(chunks))).toEqual(recorded.expected);
     // The same bytes cut at every 3rd byte regardless of message boundaries give the same events.
     expect(summary(await observe(chunks, 3))).toEqual(recorded.expected);
