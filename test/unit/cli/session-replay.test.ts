@@ -320,6 +320,21 @@ describe('replay --pace real', () => {
     expect(sleeps.at(-1)).toBe(2_000);
   });
 
+  it('plays nothing and exits 4 when the session fails its integrity check', async () => {
+    // Arrange: the blob was changed after it was written.
+    const store = emptyStore();
+    ttyExec(store);
+    const key = 'replay/2026/12/02/e2-tty.json';
+    store.objects.set(key, Buffer.from(store.objects.get(key)!.toString().replace('"endedBy":"client"', '"endedBy":"cluster"')));
+    // Act
+    const { code, out, err, sleeps } = await gatehouse(store, ['replay', 'run-42', '--issuer', 'github', '--request', 'e2', '--pace', 'real']);
+    // Assert
+    expect(code).toBe(EXIT.integrity);
+    expect(err).toMatch(/INTEGRITY FAILURE: request e2-tty: replay blob replay\/2026\/12\/02\/e2-tty.json has SHA-256 [0-9a-f]{64}, the record says [0-9a-f]{64}/);
+    expect(sleeps).toEqual([]);
+    expect(out).not.toContain('bin  etc');
+  });
+
   it('prints at once without --pace', async () => {
     // Arrange
     const store = emptyStore();
