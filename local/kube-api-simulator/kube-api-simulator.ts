@@ -13,7 +13,7 @@ import { loadSeed } from './seed-loader';
 import { handlePortForwardUpgrade, portForwardRuntimeFor } from './port-forward';
 import { createPodExecRuntime, handlePodExecUpgrade, resolveExecTarget, spdyNotSupported } from './pod-exec';
 import type { RbacDenial } from './rbac-denials';
-import { pathNotFound } from './status-errors';
+import { badRequest, pathNotFound } from './status-errors';
 import type { KubeApiSimulator, KubeApiSimulatorOptions, KubeUser, SimulatorRequestRecord } from './types';
 
 // Credentials never enter the request log, whatever a test later does with it.
@@ -112,6 +112,11 @@ export async function startKubeApiSimulator(options: KubeApiSimulatorOptions): P
     const path = parseResourcePath(url.pathname);
     if (!path) throw pathNotFound();
     const type = resolveType(state.catalog, path);
+    if (!upgrade && type.group === '' && type.resource === 'pods' && (path.subresource === 'exec' || path.subresource === 'attach')) {
+      // The exec/attach proxy handler requires an upgrade, after the registry found pod and container.
+      resolveExecTarget(state, path, url.searchParams);
+      throw badRequest('Upgrade request required');
+    }
     outcome.custom = type.custom;
     const ctx: HandlerContext = {
       state,

@@ -213,6 +213,13 @@ describe('refusals before the upgrade', () => {
     expect(JSON.parse(r.body)).toMatchObject({ kind: 'Pod', metadata: { name: 'nginx' } });
   });
 
+  it('answers a plain (not upgraded) request with the proxy handler\'s 400, after the pod checks', async () => {
+    const plain = await f.request('POST', execPath('nginx', `${cmd('true')}&stdout=true`));
+    expect(plain.status).toBe(400);
+    expect(plain.json()).toMatchObject({ reason: 'BadRequest', message: 'Upgrade request required' });
+    expect((await f.request('GET', execPath('ghost', `${cmd('true')}&stdout=true`))).status).toBe(404);
+  });
+
   it('answers the SPDY fallback with a 400 that says WebSocket only', async () => {
     const r = await f.request('POST', execPath('nginx', `${cmd('true')}&stdout=true`), { headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'v4.channel.k8s.io' } });
     expect(r.status).toBe(400);
