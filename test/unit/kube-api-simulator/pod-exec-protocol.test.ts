@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import type { RbacDenial } from '../../../local/kube-api-simulator';
 import { startFixture, TOKENS, type SimulatorFixture } from './simulator-fixture';
 
 // The remote-command wire protocol as a WebSocket client (Gatehouse's session front) sees it.
@@ -20,9 +21,9 @@ interface Session {
 
 type Refused = { readonly refused: number; readonly body: string; readonly headers: Record<string, unknown> };
 
-function open(path: string, protocols: string[] | undefined, token: string | undefined = TOKENS.alice): Promise<Session | Refused> {
+function open(path: string, protocols: string[] | undefined, token: string | undefined = TOKENS.alice, extra: Record<string, string> = {}): Promise<Session | Refused> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+    const headers: Record<string, string> = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
     const ws = new WebSocket(`${f.sim.url.replace('https', 'wss')}${path}`, protocols, { ca: f.ca.certPem, headers });
     const frames: Buffer[] = [];
     const listeners: Array<() => void> = [];
@@ -67,8 +68,10 @@ const execPath = (pod: string, query: string, ns = 'default'): string => `/api/v
 const cmd = (...argv: string[]): string => argv.map((a) => `command=${encodeURIComponent(a)}`).join('&');
 const statusOf = (s: Session): Record<string, any> => JSON.parse(s.data(3));
 
+const denials: RbacDenial[] = [];
+
 beforeAll(async () => {
-  f = await startFixture();
+  f = await startFixture({ rbacDenials: () => denials });
   await f.request('POST', '/api/v1/namespaces/default/pods', {
     body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'two' }, spec: { containers: [{ name: 'main', image: 'busybox' }, { name: 'sidecar', image: 'busybox' }] } },
   });
@@ -218,6 +221,22 @@ describe('refusals before the upgrade', () => {
     expect(plain.status).toBe(400);
     expect(plain.json()).toMatchObject({ reason: 'BadRequest', message: 'Upgrade request required' });
     expect((await f.request('GET', execPath('ghost', `${cmd('true')}&stdout=true`))).status).toBe(404);
+  });
+
+  it('acts as the impersonated user, whose RBAC denials apply to the GET as get and as create', async () => {
+    const as = { 'Impersonate-User': 'gatehouse:demo:agent', 'Impersonate-Group': 'agents' };
+    const ok = await open(execPath('nginx', `${cmd('id')}&stdout=true`), ['v5.channel.k8s.io'], TOKENS.gateway, as);
+    if ('refused' in ok) throw new Error(`refused ${ok.refused}`);
+    await ok.closed;
+    expect(f.sim.requests[f.sim.requests.length - 1]).toMatchObject({ code: 101, user: 'gatehouse-proxy', impersonatedUser: 'gatehouse:demo:agent', impersonatedGroups: ['agents', 'system:authenticated'] });
+    for (const verb of ['get', 'create']) {
+      denials.splice(0, denials.length, { group: 'agents', verbs: [verb], resources: ['pods/exec'] });
+      const refused = await open(execPath('nginx', `${cmd('id')}&stdout=true`), ['v5.channel.k8s.io'], TOKENS.gateway, as);
+      expect(refused).toMatchObject({ refused: 403 });
+      if (!('refused' in refused)) continue;
+      expect(JSON.parse(refused.body).message).toBe(`pods "nginx" is forbidden: User "gatehouse:demo:agent" cannot ${verb} resource "pods/exec" in API group "" in the namespace "default"`);
+    }
+    denials.length = 0;
   });
 
   it('answers the SPDY fallback with a 400 that says WebSocket only', async () => {
