@@ -21,6 +21,8 @@ export interface PodExecRuntime {
   readonly state: ClusterState;
   readonly filesystems: PodFilesystems;
   readonly mainProcesses: MainProcesses;
+  /** The open sessions' sockets. */
+  readonly sockets: Set<WebSocket>;
   /** Ends every open session (the simulator is closing). */
   closeAll(): void;
 }
@@ -28,7 +30,7 @@ export interface PodExecRuntime {
 /** Creates the exec/attach runtime of a simulator over its cluster state. */
 export function createPodExecRuntime(state: ClusterState): PodExecRuntime {
   const sockets = new Set<WebSocket>();
-  const runtime: PodExecRuntime & { sockets: Set<WebSocket> } = {
+  return {
     state,
     filesystems: new PodFilesystems(),
     mainProcesses: new MainProcesses(),
@@ -37,7 +39,6 @@ export function createPodExecRuntime(state: ClusterState): PodExecRuntime {
       for (const ws of sockets) ws.terminate();
     },
   };
-  return runtime;
 }
 
 /** The pod and container an exec or attach request is about, checked as the API server checks them. */
@@ -163,11 +164,10 @@ export async function handlePodExecUpgrade(runtime: PodExecRuntime, upgrade: Pod
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, handleProtocols: () => protocol || false, perMessageDeflate: false });
   const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(req, socket, head, resolve));
   upgrade.onUpgraded(protocol);
-  const sockets = (runtime as PodExecRuntime & { sockets?: Set<WebSocket> }).sockets;
-  sockets?.add(ws);
+  runtime.sockets.add(ws);
   const ended = new AbortController();
   ws.on('close', () => {
-    sockets?.delete(ws);
+    runtime.sockets.delete(ws);
     ended.abort();
   });
   // A frame over the limit or a broken frame: ws closes the connection, as the real server ends it.
@@ -214,7 +214,8 @@ export async function handlePodExecUpgrade(runtime: PodExecRuntime, upgrade: Pod
   ws.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
     const message = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
     const frame = parseInboundFrame(message, protocol);
-    if (frame.kind === 'fatal') ws.close();
+    // x/net/websocket's Close after the read loop gives up: a normal close frame.
+    if (frame.kind === 'fatal') ws.close(1000);
     else if (frame.kind === 'half-close' && frame.channel === CHANNEL.stdin) stdin.end();
     else if (frame.kind === 'data' && frame.channel === CHANNEL.stdin) onStdin(frame.data);
     else if (frame.kind === 'data' && frame.channel === CHANNEL.resize) size = parseResize(frame.data) ?? size;
