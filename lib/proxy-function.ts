@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -99,10 +99,7 @@ export class ProxyFunction extends Construct {
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup: this.logGroup,
       environment: {
-        GATEHOUSE_GRANTS_TABLE: props.grantsTable.tableName,
-        GATEHOUSE_RECORDS_TABLE: props.recordsTable.tableName,
-        GATEHOUSE_REPLAY_BUCKET: props.replayBucket.bucketName,
-        ...(props.replayStream ? { GATEHOUSE_REPLAY_STREAM: props.replayStream.deliveryStreamName } : {}),
+        ...proxyStoreEnvironment(props),
         POWERTOOLS_SERVICE_NAME: 'gatehouse',
         POWERTOOLS_METRICS_NAMESPACE: 'Gatehouse',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -114,17 +111,7 @@ export class ProxyFunction extends Construct {
       bundling: lambdaBundling(configBanner(config, props.policy)),
     });
 
-    props.grantsTable.grantReadGrants(this.function);
-    props.recordsTable.grantWriteRecords(this.function);
-    props.recordsTable.grantStreamLeases(this.function);
-    props.replayBucket.grantPutReplay(this.function);
-    props.replayStream?.grantPutRecords(this.function);
-    this.function.addToRolePolicy(new PolicyStatement({
-      sid: 'AssumeConnectionRoles',
-      // TagSession and SetSourceIdentity carry the agent's identity into CloudTrail and the EKS audit log.
-      actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
-      resources: connectionRoleArns(config),
-    }));
+    grantProxyAccess(this.function, config, props);
     this.suppressFindings(tracing);
   }
 
@@ -150,6 +137,43 @@ export class ProxyFunction extends Construct {
   }
 }
 
+/** The stores the proxy (and the session front, which serves the same requests) reads and writes. */
+export interface ProxyStores {
+  readonly grantsTable: GrantsTable;
+  readonly recordsTable: RecordsTable;
+  readonly replayBucket: ReplayBucket;
+  readonly replayStream?: ReplayDeliveryStream;
+}
+
+/** The stores' names, as the proxy reads them (`GATEHOUSE_GRANTS_TABLE`, ...; lambdas/proxy/dependencies.ts). */
+export function proxyStoreEnvironment(stores: ProxyStores): Record<string, string> {
+  return {
+    GATEHOUSE_GRANTS_TABLE: stores.grantsTable.tableName,
+    GATEHOUSE_RECORDS_TABLE: stores.recordsTable.tableName,
+    GATEHOUSE_REPLAY_BUCKET: stores.replayBucket.bucketName,
+    ...(stores.replayStream ? { GATEHOUSE_REPLAY_STREAM: stores.replayStream.deliveryStreamName } : {}),
+  };
+}
+
+/**
+ * What serving agents' requests needs, for the proxy function and anything else that serves them (the session
+ * front's task role): read grants, write records and stream leases, put replay blobs and lines, and assume
+ * exactly the configured connection roles.
+ */
+export function grantProxyAccess(grantee: IGrantable, config: GatewayConfig, stores: ProxyStores): void {
+  stores.grantsTable.grantReadGrants(grantee);
+  stores.recordsTable.grantWriteRecords(grantee);
+  stores.recordsTable.grantStreamLeases(grantee);
+  stores.replayBucket.grantPutReplay(grantee);
+  stores.replayStream?.grantPutRecords(grantee);
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    sid: 'AssumeConnectionRoles',
+    // TagSession and SetSourceIdentity carry the agent's identity into CloudTrail and the EKS audit log.
+    actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+    resources: connectionRoleArns(config),
+  }));
+}
+
 /** esbuild passes the banner as one command-line argument, which Linux caps at 128 KiB. */
 const MAX_EMBEDDED_CONFIG_CHARS = 120_000;
 
@@ -159,7 +183,7 @@ const MAX_EMBEDDED_CONFIG_CHARS = 120_000;
  * table, and editing one must not redeploy the function.
  */
 export function configBanner(config: GatewayConfig, policy: string): string {
-  const json = JSON.stringify({ ...config, grants: undefined });
+  const json = embeddedConfigJson(config);
   if (json.length + policy.length > MAX_EMBEDDED_CONFIG_CHARS) {
     throw new Error(
       `The configuration without grants (${json.length} characters) and the policy (${policy.length}) together exceed the ` +
@@ -168,6 +192,11 @@ export function configBanner(config: GatewayConfig, policy: string): string {
   }
   // JSON.stringify of a string is a valid JS string literal.
   return `process.env.GATEHOUSE_CONFIG=${JSON.stringify(json)};process.env.GATEHOUSE_POLICY=${JSON.stringify(policy)};`;
+}
+
+/** The configuration as the proxy reads it from `GATEHOUSE_CONFIG`: everything but the grants (they are in the table). */
+export function embeddedConfigJson(config: GatewayConfig): string {
+  return JSON.stringify({ ...config, grants: undefined });
 }
 
 /** The distinct role ARNs of the configured connections, sorted so that synth output is stable. */
