@@ -6,6 +6,7 @@ import { ServiceUnavailableError, UpstreamTimeoutError } from '../core/errors';
 
 /** How the cluster answered a session's upgrade. */
 export type DialResult =
+  /** Upgraded: the socket is paused (nothing the cluster sent is lost before the relay listens; it resumes it). */
   | { readonly kind: 'open'; readonly socket: WebSocket; readonly protocol: string; readonly latencyMs: number }
   /** Not upgraded: the cluster's answer (a Status, usually), to pass on as it is. */
   | { readonly kind: 'refused'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: Buffer; readonly latencyMs: number };
@@ -56,7 +57,11 @@ export function createWebSocketSessionDialer(): SessionDialer {
           socket.terminate();
           settle(new UpstreamTimeoutError(`The cluster did not open the session within ${Math.round(timeoutMs / 1000)} s; retry, or check the cluster's health.`));
         }, timeoutMs);
-        socket.once('open', () => settle({ kind: 'open', socket, protocol: socket.protocol, latencyMs: performance.now() - started }));
+        socket.once('open', () => {
+          // Paused until the relay listens: a command's first output can arrive with the 101 itself.
+          socket.pause();
+          settle({ kind: 'open', socket, protocol: socket.protocol, latencyMs: performance.now() - started });
+        });
         socket.once('unexpected-response', (_req, res) => {
           const chunks: Buffer[] = [];
           let size = 0;

@@ -138,6 +138,8 @@ export function relaySession(client: WebSocket, session: AcceptedSession, deps: 
   upstream.on('close', () => end('cluster'));
   client.on('error', () => end('error'));
   upstream.on('error', () => end('error'));
+  // The dialer hands the socket over paused; everything the cluster sent so far flows now that it is heard.
+  upstream.resume();
 
   const deadline = started + deps.sessionLimits.maxSessionSeconds * 1000;
   const checks = setInterval(() => {
