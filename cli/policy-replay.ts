@@ -39,7 +39,12 @@ export function replayRecordOf(record: RequestRecord, blob?: ReplayBlob): Replay
       ? ({ state: 'undecodable', contentType: blob.request.headers['content-type'] ?? 'unknown' } as const)
       : ({ state: 'none' } as const);
   const recordedDecision = record.decision && record.decision !== 'reject' ? record.decision : undefined;
-  return { requestId: record.requestId, identity, connection: record.connection, request, body, ...(recordedDecision ? { recordedDecision } : {}) };
+  // The query carries what exec and port-forward rules match on (command, container, tty, stdin, ports).
+  return {
+    requestId: record.requestId, identity, connection: record.connection, request, body,
+    ...(record.query !== undefined ? { query: record.query } : {}),
+    ...(recordedDecision ? { recordedDecision } : {}),
+  };
 }
 
 const WORDS: Readonly<Record<string, string>> = { allow: 'allowed', deny: 'denied', approve: 'held' };
