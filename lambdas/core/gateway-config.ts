@@ -196,6 +196,8 @@ export interface SessionFrontConfig {
   readonly memoryMiB?: number;
   /** Upgraded sessions one agent may hold open at once. @default 5 */
   readonly maxSessionsPerAgent?: number;
+  /** Longest an upgraded session may last; the front then ends it with a message. @default 14400 (4 hours) */
+  readonly maxSessionSeconds?: number;
   /** Client networks allowed to reach the load balancer (IPv4 CIDRs). @default ['0.0.0.0/0'] */
   readonly allowedCidrs?: readonly string[];
 }

@@ -5,7 +5,7 @@ import type { DeploymentTarget } from './validate-connection-access';
 // Records over every key: adding a field to SessionFrontConfig without teaching the validator fails to compile.
 const SESSION_FRONT_KEYS: Record<keyof SessionFrontConfig, true> = {
   enabled: true, domainName: true, certificateArn: true, vpcId: true, publicSubnetIds: true, taskSubnetIds: true,
-  desiredCount: true, maxCount: true, cpu: true, memoryMiB: true, maxSessionsPerAgent: true, allowedCidrs: true,
+  desiredCount: true, maxCount: true, cpu: true, memoryMiB: true, maxSessionsPerAgent: true, maxSessionSeconds: true, allowedCidrs: true,
 };
 
 /** What an absent key of the section means (the CDK constructs and the front read these too). */
@@ -15,6 +15,7 @@ export const SESSION_FRONT_DEFAULTS = {
   cpu: 512,
   memoryMiB: 1024,
   maxSessionsPerAgent: 5,
+  maxSessionSeconds: 4 * 3600,
   allowedCidrs: ['0.0.0.0/0'],
 } as const satisfies Partial<SessionFrontConfig>;
 
@@ -89,6 +90,7 @@ export function readSessionFrontConfig(s: Section, deployment?: DeploymentTarget
 
   const maxSessionsPerAgent = s.integer('maxSessionsPerAgent', 1, 1000,
     'each session holds a connection to the front and one to the cluster for as long as it lasts');
+  const maxSessionSeconds = s.integer('maxSessionSeconds', 60, 24 * 3600, 'an exec or port-forward holds a task and a cluster connection while it lasts; a day at most');
   const allowedCidrs = s.strings('allowedCidrs', false);
   if (allowedCidrs?.length === 0) s.problem('allowedCidrs is empty, which would let nobody in; omit it to allow every address, or list at least one CIDR');
   allowedCidrs?.forEach((cidr, i) => {
@@ -98,7 +100,7 @@ export function readSessionFrontConfig(s: Section, deployment?: DeploymentTarget
 
   if (!s.clean) return undefined;
   return compact({
-    enabled, domainName, certificateArn, vpcId, publicSubnetIds, taskSubnetIds, desiredCount, maxCount, cpu, memoryMiB, maxSessionsPerAgent, allowedCidrs,
+    enabled, domainName, certificateArn, vpcId, publicSubnetIds, taskSubnetIds, desiredCount, maxCount, cpu, memoryMiB, maxSessionsPerAgent, maxSessionSeconds, allowedCidrs,
   }) as SessionFrontConfig;
 }
 

@@ -45,7 +45,7 @@ describe('the sessionFront section', () => {
     const section = {
       enabled: true, domainName: 'kube.example.com', certificateArn: CERT,
       vpcId: 'vpc-0123456789abcdef0', publicSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], taskSubnetIds: ['subnet-0123456789abcdef2'],
-      desiredCount: 3, maxCount: 10, cpu: 1024, memoryMiB: 2048, maxSessionsPerAgent: 8, allowedCidrs: ['203.0.113.0/24', '198.51.100.7/32'],
+      desiredCount: 3, maxCount: 10, cpu: 1024, memoryMiB: 2048, maxSessionsPerAgent: 8, maxSessionSeconds: 3600, allowedCidrs: ['203.0.113.0/24', '198.51.100.7/32'],
     };
     expect(validateGatewayConfig(config(section), 'test.yaml', STACK).sessionFront).toEqual(section);
   });
@@ -93,6 +93,8 @@ describe('the sessionFront section', () => {
       'sessionFront: memoryMiB 4096 does not go with cpu 256; Fargate accepts 512, 1024, 2048'],
     ['no session per agent', { enabled: true, maxSessionsPerAgent: 0 },
       'sessionFront: maxSessionsPerAgent 0 must be an integer from 1 to 1000 (each session holds a connection to the front and one to the cluster for as long as it lasts)'],
+    ['sessions of more than a day', { enabled: true, maxSessionSeconds: 86_401 },
+      'sessionFront: maxSessionSeconds 86401 must be an integer from 60 to 86400 (an exec or port-forward holds a task and a cluster connection while it lasts; a day at most)'],
     ['an empty CIDR list', { enabled: true, allowedCidrs: [] },
       'sessionFront: allowedCidrs is empty, which would let nobody in; omit it to allow every address, or list at least one CIDR'],
     ['an address without a prefix', { enabled: true, allowedCidrs: ['203.0.113.7'] },
