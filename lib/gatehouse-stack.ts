@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
@@ -14,6 +14,8 @@ import { ProxyFunction } from './proxy-function';
 import { RecordsTable } from './records-table';
 import { ReplayBucket } from './replay-bucket';
 import { ReplayDeliveryStream } from './replay-delivery-stream';
+import { SessionFrontCertificate } from './session-front-certificate';
+import { importSessionFrontNetwork, SessionFrontService } from './session-front-service';
 
 /** Props of {@link GatehouseStack}. */
 export interface GatehouseStackProps extends StackProps {
@@ -109,6 +111,29 @@ export class GatehouseStack extends Stack {
       });
     }
 
+    // exec, attach, cp and port-forward: a Fargate front behind a Network Load Balancer, with the proxy's access.
+    let front: SessionFrontService | undefined;
+    const sessionFront = config.sessionFront;
+    if (sessionFront?.enabled) {
+      front = new SessionFrontService(this, 'SessionFront', {
+        config, policy: props.policy, front: sessionFront, grantsTable, recordsTable, replayBucket, replayStream,
+        network: sessionFront.vpcId ? importSessionFrontNetwork(this, { ...sessionFront, vpcId: sessionFront.vpcId }) : undefined,
+        environment: approvalWorkflow?.proxyEnvironment, logLevel: props.logLevel, logRemovalPolicy: props.removalPolicy,
+      });
+      approvalWorkflow?.grantStartExecution(front.taskRole);
+      for (const role of new Set(access.createdRoles.values())) front.trustConnectionRole(role);
+      const tls = new SessionFrontCertificate(this, 'SessionFrontTls', { dnsName: front.dnsName, encryptionKey: props.encryptionKey, logRemovalPolicy: props.removalPolicy });
+      front.serveCertificate(tls);
+      new CfnOutput(this, 'SessionFrontUrl', { value: front.url, description: 'kubectl exec/attach/cp/port-forward go to <SessionFrontUrl>/k8s/<connection>' });
+      new CfnOutput(this, 'SessionFrontTaskRoleArn', { value: front.taskRole.roleArn, description: 'The session front\'s task role: every connection role must trust it too (see TrustPolicy<Connection>)' });
+      if (front.terminatesTls) {
+        new CfnOutput(this, 'SessionFrontDomain', { value: sessionFront.domainName!, description: `Point this name at SessionFrontLoadBalancerDnsName (CNAME or alias); served with ${sessionFront.certificateArn}` });
+        new CfnOutput(this, 'SessionFrontLoadBalancerDnsName', { value: front.loadBalancer.loadBalancerDnsName });
+      } else {
+        new CfnOutput(this, 'SessionFrontCaPem', { value: Fn.base64(tls.caPem), description: 'certificate-authority-data for the session front (base64 of the PEM of a CA made at deploy)' });
+      }
+    }
+
     // The doctor runs with the proxy's role and environment, behind an IAM-authorized route (docs/DOCTOR.md).
     const doctor = new DoctorFunction(this, 'Doctor', {
       config, proxyRole, approvals: approvalWorkflow, logRemovalPolicy: props.removalPolicy,
@@ -154,7 +179,7 @@ export class GatehouseStack extends Stack {
       });
       if (!created) {
         new CfnOutput(this, `TrustPolicy${id}`, {
-          value: this.toJsonString(connectionTrustPolicy(proxyRole.roleArn)),
+          value: this.toJsonString(front ? front.connectionTrustPolicy(proxyRole) : connectionTrustPolicy(proxyRole.roleArn)),
           description: `Trust policy for ${connection.roleArn}: aws iam update-assume-role-policy --role-name <name> --policy-document '<this>'`,
         });
       }
@@ -162,6 +187,11 @@ export class GatehouseStack extends Stack {
     new CfnOutput(this, 'GrantsTableName', { value: grantsTable.tableName });
     new CfnOutput(this, 'RecordsTableName', { value: recordsTable.tableName });
     new CfnOutput(this, 'ReplayBucketName', { value: replayBucket.bucketName });
+  }
+
+  /** Two AZs by position (`Fn::GetAZs`), never a context lookup: the session front's VPC synthesizes offline. */
+  override get availabilityZones(): string[] {
+    return [0, 1].map((i) => Fn.select(i, Fn.getAzs()));
   }
 }
 
