@@ -42,7 +42,11 @@ export function createWebSocketSessionDialer(): SessionDialer {
           if (result instanceof Error) reject(result);
           else resolve(result);
         };
-        const socket = new WebSocket(url, [...protocols], {
+        // Kubernetes' `SPDY/3.1+portforward.k8s.io` is not an RFC 6455 token (the "/"), which ws refuses in a
+        // subprotocol list: Gatehouse sends the offer as a header itself and reads the answer in 'upgrade'.
+        headers['sec-websocket-protocol'] = protocols.join(', ');
+        let negotiated = '';
+        const socket = new WebSocket(url, [], {
           // Node's http takes repeated headers (Impersonate-Group) as arrays; ws's types say strings only.
           headers: headers as Record<string, string>,
           ca: Buffer.from(connection.certificateAuthorityData, 'base64').toString('utf8'),
@@ -57,10 +61,19 @@ export function createWebSocketSessionDialer(): SessionDialer {
           socket.terminate();
           settle(new UpstreamTimeoutError(`The cluster did not open the session within ${Math.round(timeoutMs / 1000)} s; retry, or check the cluster's health.`));
         }, timeoutMs);
+        socket.once('upgrade', (res) => {
+          negotiated = String(res.headers['sec-websocket-protocol'] ?? '').trim();
+          delete res.headers['sec-websocket-protocol'];
+        });
         socket.once('open', () => {
+          if (!protocols.includes(negotiated)) {
+            socket.terminate();
+            settle(new ServiceUnavailableError(`The cluster answered the session with subprotocol "${negotiated}", which was not offered; Gatehouse did not open it.`));
+            return;
+          }
           // Paused until the relay listens: a command's first output can arrive with the 101 itself.
           socket.pause();
-          settle({ kind: 'open', socket, protocol: socket.protocol, latencyMs: performance.now() - started });
+          settle({ kind: 'open', socket, protocol: negotiated, latencyMs: performance.now() - started });
         });
         socket.once('unexpected-response', (_req, res) => {
           const chunks: Buffer[] = [];

@@ -9,7 +9,7 @@ import type { IndexHeads } from '../core/index-heads';
 import type { GrantStore, RecordStore, ReplayBatchSink, ReplayStore, RoleAssumer, StreamLeases, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
 import type { Grant } from '../core/grant';
-import type { GuardDecision, GuardVerdict, RequestGuard } from './request-guard';
+import type { ClusterFacts, GuardDecision, GuardVerdict, RequestGuard } from './request-guard';
 import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
 import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError } from '../core/errors';
@@ -78,6 +78,8 @@ export interface PreparedForward {
   readonly decision: GuardVerdict;
   /** Exactly what to send: the canonical path, Gatehouse's headers (EKS token, impersonation), the body. */
   readonly upstream: UpstreamRequest;
+  /** What was read from the cluster for policy (the session front decides each forwarded port with it too). */
+  readonly facts: ClusterFacts;
 }
 
 /**
@@ -137,7 +139,7 @@ export async function prepareForward(
     const credentials = await deps.roles.credentialsFor(session);
     return mintEksToken({ credentials, clusterName: connection.clusterName, region: connection.region, now: deps.now() }).token;
   };
-  let facts = {};
+  let facts: ClusterFacts = {};
   if (inspection.needs.liveObject || inspection.needs.namespace) {
     token = await mint();
     facts = await deps.clusterFacts.read(inspection.needs, {
@@ -171,7 +173,7 @@ export async function prepareForward(
     // The cluster's audit log then carries Gatehouse's request id, so the two can be joined.
     auditId: req.requestId,
   });
-  return { connection, request, query, decision, upstream: { method: req.method, pathAndQuery: target, headers, body } };
+  return { connection, request, query, decision, facts, upstream: { method: req.method, pathAndQuery: target, headers, body } };
 }
 
 /**

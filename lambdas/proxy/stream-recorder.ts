@@ -73,6 +73,15 @@ export class StreamRecorder {
     this.tick(nowMs);
   }
 
+  /** Adds a unit that is an event rather than bytes (a port-forward connection opened or closed). */
+  addEvent(unit: RecordedUnit, nowMs: number): void {
+    if (!this.pending.length) this.firstPendingAt = nowMs;
+    this.pending.push(unit);
+    this.pendingBytes += 128;
+    this.units += 1;
+    this.tick(nowMs);
+  }
+
   /** Writes a part if the oldest waiting unit is old enough or enough bytes wait (also called on idle ticks). */
   tick(nowMs: number): void {
     if (this.pending.length && (this.pendingBytes >= this.flushBytes || nowMs - this.firstPendingAt >= this.flushMs)) this.flush();

@@ -72,9 +72,11 @@ export async function startSessionFront(options: SessionFrontOptions): Promise<S
       await outcome.trail.refused(new ServiceUnavailableError('The client went away before the session opened.'));
       return;
     }
-    // kubectl gets the subprotocol the cluster chose (from kubectl's own offer). ws reads this option
-    // synchronously inside handleUpgrade, so setting it per upgrade cannot race another one.
-    sockets.options.handleProtocols = () => outcome.protocol;
+    // kubectl gets the subprotocol the cluster chose (from kubectl's own offer). Gatehouse writes that header
+    // itself: ws refuses `SPDY/3.1+portforward.k8s.io` (not an RFC 6455 token), which Kubernetes uses anyway.
+    // The 'headers' event fires synchronously inside handleUpgrade, so the listener cannot catch another upgrade.
+    delete req.headers['sec-websocket-protocol'];
+    sockets.once('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${outcome.protocol}`));
     sockets.handleUpgrade(req, socket, head, (client) => {
       const session = relaySession(client, outcome, deps);
       live.set(session.requestId, session);

@@ -5,9 +5,10 @@ import { exitCodeOf, gatehouseEndMessage, readClientMessage, readServerMessage }
 import { execOptionsOf, type SessionChannel, type SessionKind, type SessionSummary } from '../core/session-recording';
 import { StreamRecorder } from '../proxy/stream-recorder';
 import type { AcceptedSession, SessionFrontDependencies } from './open-session';
+import { portForwardTunnel, type PortDecision } from './port-forward-tunnel';
 
 /** Why a session ended, for the record. */
-export type SessionEnd = 'cluster' | 'client' | 'revoked' | 'token-expired' | 'operator' | 'time-limit' | 'protocol' | 'error';
+export type SessionEnd = 'cluster' | 'client' | 'revoked' | 'token-expired' | 'operator' | 'time-limit' | 'protocol' | 'policy' | 'error';
 
 /** Over this many bytes waiting for a slow peer, the other side is paused (backpressure, bounded memory). */
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -81,6 +82,7 @@ export function relaySession(client: WebSocket, session: AcceptedSession, deps: 
       if (rest.length) recorder.add(rest, deps.now().getTime(), { channel });
     }
     await session.release();
+    const connections = tunnel ? await tunnel.end() : undefined;
     const recording = await recorder.finish();
     const durationMs = deps.now().getTime() - started;
     const options = kind === 'exec' || kind === 'attach' ? execOptionsOf(prepared.query) : undefined;
@@ -91,6 +93,7 @@ export function relaySession(client: WebSocket, session: AcceptedSession, deps: 
       ...(options?.container ? { container: options.container } : {}),
       ...(options ? { tty: options.tty, stdin: options.stdin } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}),
+      ...(connections ? { connections } : {}),
     };
     deps.metric(`session_end_${ended}`, 1, 'Count');
     const masked: Record<string, number> = {};
@@ -111,12 +114,24 @@ export function relaySession(client: WebSocket, session: AcceptedSession, deps: 
     }
   };
 
+  const tunnel = kind === 'portforward' ? portForwardTunnel({
+    now: () => deps.now().getTime(),
+    decidePort: (port) => decidePort(port, session, deps),
+    record: (event) => recorder.addEvent({ ...event, atMs: deps.now().getTime() - started }, deps.now().getTime()),
+    refuse: (message) => {
+      deps.log('info', 'port-forward tunnel refused', { message });
+      end('policy', message);
+    },
+  }) : undefined;
+
   client.on('message', (raw, isBinary) => {
     const data = toBuffer(raw);
     if (!isBinary) return end('protocol', 'Gatehouse relays binary messages only on this session; the client sent text.');
-    if (kind === 'portforward') {
+    if (tunnel) {
       bytes.toPod = (bytes.toPod ?? 0) + data.length;
-      return relay(upstream, client, data);
+      // Passed on only once read: a connection to a port policy refuses never reaches the cluster.
+      void tunnel.fromClient(data).then((ok) => { if (ok && !ended) relay(upstream, client, data); });
+      return;
     }
     const message = readClientMessage(data, protocol);
     if (!message.ok) return end('protocol', `Gatehouse ended the session: the client sent ${message.problem}.`);
@@ -125,8 +140,9 @@ export function relaySession(client: WebSocket, session: AcceptedSession, deps: 
   });
   upstream.on('message', (raw) => {
     const data = toBuffer(raw);
-    if (kind === 'portforward') {
+    if (tunnel) {
       bytes.fromPod = (bytes.fromPod ?? 0) + data.length;
+      tunnel.fromServer(data);
       return relay(client, upstream, data);
     }
     const message = readServerMessage(data);
@@ -162,6 +178,27 @@ export function relaySession(client: WebSocket, session: AcceptedSession, deps: 
   }, deps.sessionLimits.checkSeconds * 1000);
 
   return { requestId: trail.requestId, end: (by, message) => end(by, message), finished };
+}
+
+/**
+ * Policy for one port-forward connection: the session's own request with the port added (`ports=<n>`), decided
+ * with what was read from the cluster when the session opened. A port that needs a person is allowed only when
+ * a person approved this session; otherwise it ends the tunnel with what to do.
+ */
+function decidePort(port: number, session: AcceptedSession, deps: SessionFrontDependencies): PortDecision {
+  const { prepared, identity } = session;
+  const query = new URLSearchParams(prepared.query);
+  query.append('ports', String(port));
+  const decision = deps.guard
+    .inspect({ identity, connection: prepared.connection.name, request: prepared.request, contentType: '', body: Buffer.alloc(0), query: query.toString() })
+    .decide(prepared.facts);
+  if (decision.effect === 'allow' || (decision.effect === 'approve' && prepared.decision.effect === 'approve')) return { allowed: true };
+  return {
+    allowed: false,
+    message: decision.effect === 'deny'
+      ? `Port ${port} is denied by rule ${decision.ruleId}: ${decision.message}`
+      : `Port ${port} needs a person's approval (rule ${decision.ruleId}); forward only that port (kubectl port-forward <pod> ${port}) to ask for it.`,
+  };
 }
 
 function toBuffer(raw: WebSocket.RawData): Buffer {
