@@ -1,5 +1,6 @@
 import type { ConnectionConfig } from '../lambdas/core/gateway-config';
 import type { GrantItem } from '../lambdas/core/grant';
+import type { LiveSessionEntry } from '../lambdas/core/ports';
 import { decisionLabel, formatBytes, formatDuration, formatTime, list, maskedSummary, statusText, truncate } from './format';
 import { fateOf, FATE_LABELS, refusedByCluster, type SessionSummary } from './session-summary';
 import { renderFields, renderTable } from './table';
@@ -15,6 +16,14 @@ export function grantsTable(items: readonly GrantItem[], now: Date): string {
       g.expiresAt ? `${formatTime(g.expiresAt)}${Date.parse(g.expiresAt) <= now.getTime() ? ' (expired)' : ''}` : 'never',
       g.source, g.createdBy, formatTime(g.createdAt),
     ]),
+  );
+}
+
+/** `gatehouse sessions live`. */
+export function liveSessionsTable(entries: readonly LiveSessionEntry[], now: Date): string {
+  return renderTable(
+    [{ header: 'request' }, { header: 'agent' }, { header: 'connection' }, { header: 'what' }, { header: 'since' }, { header: 'open for' }, { header: 'end asked by' }],
+    entries.map((e) => [e.requestId, e.agent, e.connection, truncate(e.summary, 80), formatTime(e.startedAt), formatDuration(now.getTime() - Date.parse(e.startedAt)), e.endRequestedBy ?? '']),
   );
 }
 

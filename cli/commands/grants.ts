@@ -1,5 +1,5 @@
+import { operatorName } from '../operator-name';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import { grantFromSpec, grantToItem, type GrantItem } from '../../lambdas/core/grant';
 import type { GrantSpec } from '../../lambdas/core/gateway-config';
 import { printJson, required, str, type CommandContext, type GroupSpec } from '../command';
@@ -150,14 +150,6 @@ function checkConnection(target: Target, connection: string): void {
 
 function splitList(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function operatorName(ctx: CommandContext): string {
-  try {
-    return ctx.io.env.GATEHOUSE_OPERATOR ?? os.userInfo().username;
-  } catch {
-    return ctx.io.env.USER ?? 'unknown';
-  }
 }
 
 /** The grant without its table keys. */

@@ -1,15 +1,19 @@
-import { printJson, type CommandContext, type GroupSpec } from '../command';
+import { createDynamoDbLiveSessions } from '../../lambdas/adapters/dynamodb-live-sessions';
+import type { LiveSessionRegistry } from '../../lambdas/core/ports';
+import { printJson, str, type CommandContext, type GroupSpec } from '../command';
+import { operatorName } from '../operator-name';
+import type { Target } from '../target';
 import { EXIT, NotFoundError } from '../errors';
 import { withProgress } from '../io';
 import { findRecords, getRecord, loadEntry } from '../record-reader';
 import { summarizeSessions } from '../session-summary';
 import { describeRange } from '../time-range';
-import { recordDetails, requestsTable, sessionsTable } from '../views';
+import { liveSessionsTable, recordDetails, requestsTable, sessionsTable } from '../views';
 import { describeFilters, FILTER_OPTIONS, recordFilters } from './record-filters';
 
 const DEFAULT_SINCE = '24h';
 
-/** `gatehouse sessions list|requests|show`. */
+/** `gatehouse sessions list|requests|live|end|show`. */
 export const sessionsGroup: GroupSpec = {
   name: 'sessions',
   summary: 'what agents did: sessions, their requests, one request in detail',
@@ -37,6 +41,28 @@ not as allowed; that column appears when a listed session has one. Without --ses
       run: listRequests,
     },
     {
+      name: 'live',
+      summary: 'exec, attach and port-forward sessions open on the session front right now',
+      usage: '',
+      description: 'Lists the upgraded sessions the session fronts hold open: request id (for `end`, `show`, `replay --request`), agent, connection, what runs, since when.',
+      options: {},
+      examples: ['gatehouse --local sessions live', 'gatehouse --stack Gatehouse sessions live --json'],
+      run: listLiveSessions,
+    },
+    {
+      name: 'end',
+      summary: 'end a live exec, attach or port-forward session (the agent is told who ended it)',
+      usage: '<request-id> [--reason <text>] [--by <name>]',
+      description: 'Marks the session; the front holding it ends it within its check interval (5 s), tells the agent, and completes its record with "ended by operator".',
+      options: {
+        reason: { type: 'string', placeholder: 'text', description: 'why, shown to the agent' },
+        by: { type: 'string', placeholder: 'name', description: 'who is ending it (default: your OS user name)' },
+      },
+      positionals: { min: 1, max: 1 },
+      examples: ['gatehouse --local sessions end 3c1d0e9a-… --reason "runaway debug shell"'],
+      run: endLiveSession,
+    },
+    {
       name: 'show',
       summary: 'one request: classification, decision, rule, approver, masking, timings, status',
       usage: '<request-id>',
@@ -48,6 +74,30 @@ not as allowed; that column appears when a listed session has one. Without --ses
     },
   ],
 };
+
+function liveRegistry(target: Target): LiveSessionRegistry {
+  return createDynamoDbLiveSessions({ client: target.documents, tableName: target.recordsTable });
+}
+
+async function listLiveSessions(ctx: CommandContext): Promise<void> {
+  const target = await ctx.target();
+  const entries = await withProgress(ctx.io, 'Reading live sessions', () => liveRegistry(target).list(ctx.now()));
+  if (ctx.json) return printJson(ctx, entries);
+  if (!entries.length) {
+    ctx.io.stderr.write('No exec, attach or port-forward session is open.\n');
+    return;
+  }
+  ctx.io.stdout.write(liveSessionsTable(entries, ctx.now()));
+}
+
+async function endLiveSession(ctx: CommandContext): Promise<void> {
+  const requestId = ctx.positionals[0]!;
+  const target = await ctx.target();
+  const by = str(ctx, 'by') ?? operatorName(ctx);
+  const marked = await liveRegistry(target).requestEnd(requestId, by, str(ctx, 'reason'));
+  if (!marked) throw new NotFoundError(`No live session ${requestId}; \`gatehouse sessions live\` lists the open ones.`);
+  ctx.io.stdout.write(`${requestId}: asked to end (by ${by}); the session front ends it within seconds.\n`);
+}
 
 async function listSessions(ctx: CommandContext): Promise<void> {
   const filters = recordFilters(ctx, DEFAULT_SINCE);

@@ -109,3 +109,32 @@ export interface UpstreamClient {
    */
   open?(connection: ConnectionConfig, request: UpstreamRequest, options: { readonly timeoutMs: number; readonly idleTimeoutMs: number }): Promise<UpstreamStream>;
 }
+
+/** An upgraded session (exec, attach, port-forward) that is open on a session front right now. */
+export interface LiveSessionEntry {
+  readonly requestId: string;
+  readonly issuer: string;
+  readonly agent: string;
+  /** The agent session the request belongs to (records and replay name it). */
+  readonly session: string;
+  readonly connection: string;
+  readonly kind: string;
+  /** What it is, e.g. `exec pods/web-0 in namespace prod: sh -c ...`. */
+  readonly summary: string;
+  readonly startedAt: string;
+  /** Unix seconds after which the entry is stale (a front that died without removing it). */
+  readonly expiresAt: number;
+  /** Set by an operator (`gatehouse sessions end`): the front ends the session at its next check. */
+  readonly endRequestedBy?: string;
+  readonly endReason?: string;
+}
+
+/** Where session fronts list their open sessions, and where operators ask for one to end. */
+export interface LiveSessionRegistry {
+  register(entry: LiveSessionEntry): Promise<void>;
+  unregister(requestId: string): Promise<void>;
+  /** The entries that have not expired. */
+  list(now: Date): Promise<readonly LiveSessionEntry[]>;
+  /** Marks a live session to be ended; false when no such session is open. */
+  requestEnd(requestId: string, by: string, reason?: string): Promise<boolean>;
+}

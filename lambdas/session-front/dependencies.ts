@@ -1,5 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDbLiveSessions } from '../adapters/dynamodb-live-sessions';
 import { createWebSocketSessionDialer } from '../adapters/websocket-session-dialer';
 import type { GatewayConfig } from '../core/gateway-config';
 import { createProxyDependencies, type ProxyEnvironment } from '../proxy/dependencies';
@@ -19,6 +22,12 @@ export function createSessionFrontDependencies(env: ProxyEnvironment, telemetry:
     ...proxy,
     annotate: () => undefined,
     dialer: createWebSocketSessionDialer(),
+    liveSessions: createDynamoDbLiveSessions({
+      client: DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 }, maxAttempts: 3 }), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: env.GATEHOUSE_RECORDS_TABLE ?? '',
+    }),
     sessionLimits: {
       ...SESSION_LIMIT_DEFAULTS,
       ...(front.maxSessionsPerAgent ? { maxSessionsPerAgent: front.maxSessionsPerAgent } : {}),

@@ -7,6 +7,7 @@ import { relayableProtocols } from '../core/remote-command';
 import type { RequestInfo } from '../core/request-info';
 import { streamLeaseKey, tooManyStreamsError } from '../core/stream-lease';
 import type { SessionDialer } from '../adapters/websocket-session-dialer';
+import type { LiveSessionRegistry } from '../core/ports';
 import { beginRequest, prepareForward, type PreparedForward, type ProxyDependencies } from '../proxy/prepare-forward';
 import type { RequestTrail } from '../proxy/request-trail';
 
@@ -27,6 +28,8 @@ export const SESSION_LIMIT_DEFAULTS: SessionLimits = { maxSessionsPerAgent: 5, m
 export interface SessionFrontDependencies extends ProxyDependencies {
   readonly dialer: SessionDialer;
   readonly sessionLimits: SessionLimits;
+  /** Where open sessions are listed for operators (`gatehouse sessions live`, `end`); absent, they are not. */
+  readonly liveSessions?: LiveSessionRegistry;
 }
 
 /** A session the cluster accepted: the relay takes it from here. */

@@ -8,7 +8,7 @@ import type { ProxyRequest } from '../core/api-gateway-event';
 import { GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../core/errors';
 import { MAX_SESSION_MESSAGE_BYTES } from '../core/remote-command';
 import { streamRequest } from '../proxy/stream-request';
-import { openSession, refusal, type RefusedSession, type SessionFrontDependencies } from './open-session';
+import { openSession, refusal, type AcceptedSession, type RefusedSession, type SessionFrontDependencies } from './open-session';
 import { relaySession, type LiveSession } from './session-relay';
 
 /** Options of {@link startSessionFront}. */
@@ -80,9 +80,26 @@ export async function startSessionFront(options: SessionFrontOptions): Promise<S
     sockets.handleUpgrade(req, socket, head, (client) => {
       const session = relaySession(client, outcome, deps);
       live.set(session.requestId, session);
-      void session.finished.finally(() => live.delete(session.requestId));
+      const listed = listLive(outcome, deps);
+      void session.finished.finally(async () => {
+        live.delete(session.requestId);
+        await listed;
+        await deps.liveSessions?.unregister(session.requestId).catch((error: unknown) => deps.log('warn', 'live session not unlisted', { error: errorName(error) }));
+      });
     });
   }
+
+  // An operator's `gatehouse sessions end` marks the entry; the front that holds the session ends it here.
+  const operatorChecks = setInterval(() => {
+    if (!live.size || !deps.liveSessions) return;
+    deps.liveSessions.list(deps.now()).then((entries) => {
+      for (const entry of entries) {
+        if (!entry.endRequestedBy) continue;
+        live.get(entry.requestId)?.end('operator', `A Gatehouse operator (${entry.endRequestedBy}) ended this session${entry.endReason ? `: ${entry.endReason}` : ''}.`);
+      }
+    }, (error: unknown) => deps.log('warn', 'live sessions not read', { error: errorName(error) }));
+  }, deps.sessionLimits.checkSeconds * 1000);
+  operatorChecks.unref();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -98,6 +115,7 @@ export async function startSessionFront(options: SessionFrontOptions): Promise<S
     port,
     live,
     async close() {
+      clearInterval(operatorChecks);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const session of live.values()) session.end('operator', 'Gatehouse\'s session front is shutting down; start the session again.');
@@ -107,6 +125,32 @@ export async function startSessionFront(options: SessionFrontOptions): Promise<S
       server.closeAllConnections();
     },
   };
+}
+
+/**
+ * Lists an open session for operators. A registry that cannot be written does not stop the session (its intent
+ * record is durable and a revoked grant still ends it); the gap is logged and counted.
+ */
+async function listLive(session: AcceptedSession, deps: SessionFrontDependencies): Promise<void> {
+  if (!deps.liveSessions) return;
+  const { identity, prepared, trail } = session;
+  const { request } = prepared;
+  const command = prepared.query.getAll('command').join(' ');
+  const now = deps.now();
+  try {
+    await deps.liveSessions.register({
+      requestId: trail.requestId, issuer: identity.issuer, agent: identity.agent, session: identity.session, connection: prepared.connection.name,
+      kind: request.subresource, summary: `${request.subresource} pods/${request.name} in namespace ${request.namespace}${command ? `: ${command.slice(0, 200)}` : ''}`,
+      startedAt: now.toISOString(), expiresAt: Math.ceil(now.getTime() / 1000 + deps.sessionLimits.maxSessionSeconds + 60),
+    });
+  } catch (error) {
+    deps.log('warn', 'live session not listed', { error: errorName(error) });
+    deps.metric('live_session_list_failed', 1, 'Count');
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
 }
 
 /** One plain request: the Lambda's path, with the same Status answers. */

@@ -6,6 +6,7 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
 import type { RecordedUnit } from '../../lambdas/core/stream-recording';
 import { streamPartKey } from '../../lambdas/core/stream-recording';
+import { gatehouse } from './support/cli-helpers';
 import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, ownSession, replayBlobOf, s3, sessionRecords, type KubectlResult } from './support/local-gatehouse';
 
 jest.setTimeout(90_000);
@@ -147,6 +148,42 @@ describe('live control', () => {
     expect(stderr).toMatch(/was revoked or expired; Gatehouse ended this session/);
     const record = await eventually(async () => (await sessionRecords(`${agent}/revoke`)).find((r) => r.subresource === 'exec' && r.phase === 'complete'));
     expect(record.upgrade).toMatchObject({ endedBy: 'revoked' });
+  });
+});
+
+describe('operators and live sessions', () => {
+  it('lists a live exec session and ends it on an operator\'s word, telling the agent who and why', async () => {
+    // Arrange: a command that would run for a minute.
+    const s = ownSession('operator-end');
+    const child = spawn(KUBECTL, ['--kubeconfig', s.sessionKubeconfig(), 'exec', '-n', 'default', 'nginx', '--', 'sleep', '60'], { env: { PATH: process.env.PATH ?? '', HOME: localGatehouse().stateDir } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const requestId = (await eventually(async () => (await sessionRecords(s.session, { settleMs: 0 })).find((r) => r.subresource === 'exec'))).requestId as string;
+    const listed = await eventually(async () => {
+      const live = await gatehouse(['sessions', 'live', '--json']);
+      return (JSON.parse(live.stdout || '[]') as Array<{ requestId: string; agent: string; summary: string }>).find((e) => e.requestId === requestId);
+    });
+    // Act
+    const ended = await gatehouse(['sessions', 'end', requestId, '--reason', 'runaway sleep', '--by', 'oncall-ana']);
+    const code = await exited;
+    // Assert
+    expect(listed).toMatchObject({ agent: 'demo-agent', summary: 'exec pods/nginx in namespace default: sleep 60' });
+    expect(ended).toMatchObject({ code: 0, stdout: expect.stringContaining(`${requestId}: asked to end (by oncall-ana)`) });
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/A Gatehouse operator \(oncall-ana\) ended this session: runaway sleep/);
+    const record = await eventually(async () => (await sessionRecords(s.session)).find((r) => r.requestId === requestId && r.phase === 'complete'));
+    expect(record.upgrade).toMatchObject({ endedBy: 'operator' });
+    const after = await gatehouse(['sessions', 'live', '--json']);
+    expect((JSON.parse(after.stdout || '[]') as Array<{ requestId: string }>).map((e) => e.requestId)).not.toContain(requestId);
+  });
+
+  it('says so when asked to end a session that is not open', async () => {
+    // Act
+    const result = await gatehouse(['sessions', 'end', 'no-such-request']);
+    // Assert
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/No live session no-such-request/);
   });
 });
 
