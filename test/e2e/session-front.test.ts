@@ -151,6 +151,28 @@ describe('live control', () => {
   });
 });
 
+describe('replay of sessions', () => {
+  it('replays an exec session as a terminal transcript and exports it as asciicast v2', async () => {
+    // Arrange
+    const s = ownSession('replay-exec');
+    await kubectl(s.sessionKubeconfig(), ['exec', '-n', 'default', 'nginx', '--', 'sh', '-c', 'echo replayed line; exit 2']);
+    const record = (await sessionRecords(s.session)).find((r) => r.subresource === 'exec' && r.phase === 'complete')!;
+    const cast = path.join(localGatehouse().stateDir, `${s.runId}.cast`);
+    // Act
+    const replay = await gatehouse(['replay', s.session, '--no-pager']);
+    const exported = await gatehouse(['export', s.session, '--request', record.requestId, '--format', 'asciicast', '-o', cast]);
+    // Assert
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/\$ kubectl exec nginx -n default -c nginx -- sh -c 'echo replayed line; exit 2'/);
+    expect(replay.stdout).toContain('replayed line');
+    expect(replay.stdout).toMatch(/exit code 2/);
+    expect(exported.code).toBe(0);
+    const [header, ...events] = fs.readFileSync(cast, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(header).toMatchObject({ version: 2, width: 80, height: 24 });
+    expect(events).toContainEqual([expect.any(Number), 'o', expect.stringContaining('replayed line')]);
+  });
+});
+
 describe('operators and live sessions', () => {
   it('lists a live exec session and ends it on an operator\'s word, telling the agent who and why', async () => {
     // Arrange: a command that would run for a minute.
