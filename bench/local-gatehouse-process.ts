@@ -19,7 +19,7 @@ export async function startLocalGatehouse(): Promise<{ ready: LocalEndpoints; st
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
   const readyFile = path.join(stateDir, 'ready.json');
   const log = fs.openSync(path.join(stateDir, 'gatehouse.log'), 'a');
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['local/main.ts', '--port', '0', '--issuer-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile], {
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['local/main.ts', '--port', '0', '--issuer-port', '0', '--session-front-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile], {
     cwd: root, stdio: ['ignore', log, log], detached: true, // INFO, as deployed: the cost model counts the log bytes CloudWatch would ingest.
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' },
   });

@@ -66,6 +66,8 @@ export const sdkFactory: AwsFactory = {
 /** What local mode writes to `<state-dir>/endpoints.json`. */
 interface LocalEndpoints {
   readonly gatewayUrl: string;
+  /** The session front (written since it exists; older state dirs lack it). */
+  readonly sessionFrontUrl?: string;
   readonly caFile?: string;
   readonly env: Readonly<Record<string, string>>;
 }
@@ -123,7 +125,8 @@ function localTarget(stateDir: string, aws: AwsFactory): Target {
     replayBucket: need('GATEHOUSE_REPLAY_BUCKET'),
     replayBatchBufferSeconds: e.GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS ? Number(e.GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS) : undefined,
     approvalsTable: e.GATEHOUSE_APPROVALS_TABLE,
-    servers: new Map(connections.map((c) => [c.name, `${endpoints.gatewayUrl}/k8s/${c.name}`])),
+    // Local mode runs the session front: it serves every request, exec, cp and port-forward included.
+    servers: new Map(connections.map((c) => [c.name, `${endpoints.sessionFrontUrl ?? endpoints.gatewayUrl}/k8s/${c.name}`])),
     endpointUrl: endpoints.gatewayUrl,
     outputs: {},
     connections,
@@ -165,6 +168,11 @@ async function stackTarget(stackName: string, region: string | undefined, aws: A
   const config = configJson ? (JSON.parse(configJson) as { connections?: ConnectionConfig[]; issuers?: IssuerConfig[] }) : undefined;
   const endpointUrl = need('EndpointUrl').replace(/\/$/, '');
   for (const c of config?.connections ?? []) if (!servers.has(c.name)) servers.set(c.name, `${endpointUrl}/k8s/${c.name}`);
+  // With the session front deployed, it serves every request of every connection (exec, cp and port-forward
+  // included), so kubeconfigs point there, trusting the CA it was given at deploy (unless it has a domain).
+  const frontUrl = output('SessionFrontUrl')?.replace(/\/$/, '');
+  if (frontUrl) for (const name of servers.keys()) servers.set(name, `${frontUrl}/k8s/${name}`);
+  const frontCa = output('SessionFrontCaPem');
   // Without --region the SDK found one (profile, AWS_REGION): the tables live in the stack's region.
   const configured = cloudFormation.config?.region;
   const resolvedRegion = region ?? String(typeof configured === 'function' ? await (configured as () => Promise<string>)() : configured ?? 'us-east-1');
@@ -182,6 +190,7 @@ async function stackTarget(stackName: string, region: string | undefined, aws: A
     connections: config?.connections,
     issuers: config?.issuers,
     configSource: config ? `stack ${stackName} outputs` : undefined,
+    ...(frontCa ? { caPem: Buffer.from(frontCa, 'base64').toString('utf8') } : {}),
     documents: DynamoDBDocumentClient.from(aws.dynamoDb({ region: resolvedRegion, maxAttempts: 5 }), { marshallOptions: { removeUndefinedValues: true } }),
     s3: aws.s3({ region: resolvedRegion, maxAttempts: 5 }),
   };

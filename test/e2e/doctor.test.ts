@@ -51,7 +51,7 @@ describe('gatehouse doctor against local mode', () => {
     const readyFile = path.join(stateDir, 'ready.json');
     const out = fs.openSync(path.join(stateDir, 'gatehouse.log'), 'a');
     child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [
-      'local/main.ts', '--port', '0', '--issuer-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile, '--config', configFile,
+      'local/main.ts', '--port', '0', '--issuer-port', '0', '--session-front-port', '0', '--state-dir', stateDir, '--no-persist', '--ready-file', readyFile, '--config', configFile,
       '--simulator-port', String(simulatorPort), '--sts-refuse', `${REFUSED_ROLE}=sts:AssumeRole`, '--sts-refuse', `${UNTAGGED_ROLE}=sts:TagSession`, '--unset-slack-secrets',
     ], { cwd: ROOT, stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);

@@ -39,6 +39,17 @@ describe('resolveTarget for a deployed stack', () => {
     expect(aws.regions).toEqual(['eu-west-1']);
   });
 
+  it('points every connection at the session front, trusting its deploy-time CA, when the stack has one', async () => {
+    const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const front = [{ OutputKey: 'SessionFrontUrl', OutputValue: 'https://front.example:443/' }, { OutputKey: 'SessionFrontCaPem', OutputValue: Buffer.from(caPem).toString('base64') }];
+    const aws = fakeAws(async () => ({ Stacks: [{ Outputs: [...outputs, ...front] }] }));
+
+    const target = await resolveTarget({ stack: 'Gatehouse', region: 'eu-west-1' }, {}, '/', aws);
+
+    expect([...target.servers.values()]).toEqual(['https://front.example:443/k8s/prod-eu', 'https://front.example:443/k8s/staging']);
+    expect(target.caPem).toBe(caPem);
+  });
+
   it('takes the stack from GATEHOUSE_STACK and the region from AWS_REGION', async () => {
     const aws = fakeAws(async () => ({ Stacks: [{ Outputs: outputs }] }));
 
