@@ -6,6 +6,7 @@ import path from 'node:path';
 /** What local mode wrote once it was ready. */
 export interface LocalEndpoints {
   readonly gatewayUrl: string;
+  readonly sessionFrontUrl: string;
   readonly issuer: string;
   readonly audience: string;
   readonly caFile: string;

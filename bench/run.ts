@@ -12,6 +12,7 @@ import { runPolicyAndMaskingBench } from './policy-and-masking';
 import { runColdStartBench } from './cold-start';
 import { runCostModel } from './cost-model';
 import { runRequestPathBench } from './request-paths';
+import { runSessionBench } from './sessions';
 import { runStreamingBench } from './streaming';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
@@ -56,6 +57,11 @@ async function main(): Promise<void> {
       );
     }
     rows.push(...(await runStreamingBench({ agent, gateway, gatewayToken, direct, directToken: eksToken })));
+    rows.push(...(await runSessionBench({
+      frontUrl: ready.sessionFrontUrl, simulatorUrl: ready.endpoints.simulator, directToken: eksToken, caPem: ca.toString('utf8'),
+      tokenFor: (runId, agentName) => demoToken(local.stateDir, ready, { runId, agent: agentName }),
+      dynamodbEndpoint: ready.endpoints.dynamodb, recordsTable: ready.env.GATEHOUSE_RECORDS_TABLE!, stateDir: local.stateDir,
+    })));
     rows.push({ name: 'peak RSS of local mode (handler, simulator, stand-ins)', value: peakRssMiB(local.child.pid!), unit: 'MiB' });
     rows.push(...(await runRequestPathBench()));
     rows.push(...runColdStartBench());
@@ -120,10 +126,12 @@ async function seedPods(agent: https.Agent, gateway: (p: string) => string, toke
   }
 }
 
-function demoToken(stateDir: string, ready: { issuer: string; audience: string }): string {
+function demoToken(stateDir: string, ready: { issuer: string; audience: string }, who: { runId?: string; agent?: string } = {}): string {
   const key = createPrivateKey(fs.readFileSync(path.join(stateDir, 'demo-issuer-key.pem')));
   const now = Math.floor(Date.now() / 1000);
-  return signJwt({ iss: ready.issuer, aud: ready.audience, sub: D.demoAgent, iat: now, exp: now + 3600, run_id: 'bench' }, { alg: 'RS256', key, kid: 'gatehouse-demo-1' });
+  // Agents other than demo-agent are granted through the demo ops group.
+  const groups = who.agent && who.agent !== D.demoAgent ? { groups: ['gatehouse-demo-ops'] } : {};
+  return signJwt({ iss: ready.issuer, aud: ready.audience, sub: who.agent ?? D.demoAgent, iat: now, exp: now + 3600, run_id: who.runId ?? 'bench', ...groups }, { alg: 'RS256', key, kid: 'gatehouse-demo-1' });
 }
 
 /** The baseline's credentials: what an agent holding the connection role directly would send. */
