@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ProxyRequest } from '../core/api-gateway-event';
-import { GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../core/errors';
+import { BadRequestError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../core/errors';
 import { MAX_SESSION_MESSAGE_BYTES } from '../core/remote-command';
 import { streamRequest } from '../proxy/stream-request';
 import { openSession, refusal, type AcceptedSession, type RefusedSession, type SessionFrontDependencies } from './open-session';
@@ -76,8 +76,11 @@ export async function startSessionFront(options: SessionFrontOptions): Promise<S
     // itself: ws refuses `SPDY/3.1+portforward.k8s.io` (not an RFC 6455 token), which Kubernetes uses anyway.
     // The 'headers' event fires synchronously inside handleUpgrade, so the listener cannot catch another upgrade.
     delete req.headers['sec-websocket-protocol'];
-    sockets.once('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${outcome.protocol}`));
+    const addProtocol = (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${outcome.protocol}`);
+    sockets.on('headers', addProtocol);
+    let upgraded = false;
     sockets.handleUpgrade(req, socket, head, (client) => {
+      upgraded = true;
       const session = relaySession(client, outcome, deps);
       live.set(session.requestId, session);
       const listed = listLive(outcome, deps);
@@ -87,6 +90,13 @@ export async function startSessionFront(options: SessionFrontOptions): Promise<S
         await deps.liveSessions?.unregister(session.requestId).catch((error: unknown) => deps.log('warn', 'live session not unlisted', { error: errorName(error) }));
       });
     });
+    sockets.off('headers', addProtocol);
+    if (!upgraded) {
+      // ws refused kubectl's handshake (a bad key or version) and answered 400 itself: close what was opened.
+      outcome.upstream.terminate();
+      await outcome.release();
+      await outcome.trail.refused(new BadRequestError('The WebSocket handshake was invalid (Sec-WebSocket-Key or Sec-WebSocket-Version).'));
+    }
   }
 
   // An operator's `gatehouse sessions end` marks the entry; the front that holds the session ends it here.

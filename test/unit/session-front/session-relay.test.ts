@@ -1,3 +1,4 @@
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { SessionDialer } from '../../../lambdas/adapters/websocket-session-dialer';
@@ -236,6 +237,31 @@ describe('the session relay', () => {
     // Assert
     expect(client.opened).toBe(400);
     expect(cluster.socket()).toBeUndefined();
+  });
+
+  it('closes the cluster\'s side of a handshake kubectl got wrong, and serves the next session normally', async () => {
+    // Arrange: an upgrade with a WebSocket version ws refuses (after Gatehouse opened the cluster's side).
+    const { front, cluster, h } = await setup();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(`${front.url}${EXEC}`, {
+        ca: ca.certPem,
+        headers: { authorization: 'Bearer agent-jwt', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '7', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'v5.channel.k8s.io' },
+      });
+      req.on('response', (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end();
+    });
+    const firstCluster = cluster.socket();
+    // Act
+    const client = await connect(front);
+    // Assert
+    expect(status).toBe(400);
+    expect(firstCluster?.readyState).not.toBe(WebSocket.OPEN);
+    expect(Object.values(h.records).some((r) => r.outcome === 'failed')).toBe(true);
+    expect(client.opened).toBe(true);
+    expect(client.socket.protocol).toBe('v5.channel.k8s.io');
+    client.socket.close();
+    await client.closed;
   });
 
   it('ends live sessions with a message when the front shuts down, and completes their records', async () => {
