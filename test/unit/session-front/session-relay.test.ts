@@ -266,13 +266,14 @@ describe('the session relay', () => {
 
   it('ends live sessions with a message when the front shuts down, and completes their records', async () => {
     // Arrange
-    const { front, h } = await setup();
+    const { front, cluster, h } = await setup();
     const client = await connect(front);
     // Act
     const closing = front.close();
     const closed = await client.closed;
     await closing;
     open = open.filter((s) => s.front !== front);
+    await cluster.close();
     // Assert
     expect(closed.code).toBe(1000);
     expect(JSON.parse(channel(client.messages, 3)).message).toMatch(/shutting down/);
