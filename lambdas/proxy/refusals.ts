@@ -46,7 +46,7 @@ export function refuseUntransportable(req: ProxyRequest, request: RequestInfo, t
   if (upgrade || STREAMING_SUBRESOURCES.has(request.subresource)) {
     throw new BadRequestError(
       `${request.subresource || 'Upgraded connections'} cannot go through Gatehouse's API Gateway endpoint (no WebSocket/SPDY streams through API Gateway and Lambda); ` +
-        'use kubectl get/describe/logs instead.',
+        'use the session front\'s server URL instead (sessionFront.enabled in the Gatehouse configuration; `gatehouse kubeconfig` writes a kubeconfig for it).',
     );
   }
   if (transport === 'streamed') return;
