@@ -35,6 +35,8 @@ export interface PortForwardTunnel {
 export function portForwardTunnel(options: PortForwardTunnelOptions): PortForwardTunnel {
   let refused = false;
   let reading: Promise<unknown> = Promise.resolve();
+  /** Chunks held for a decision (and the ones behind them). */
+  let waiting = 0;
   const byPort = new Map<number, { count: number; bytesToPod: number; bytesFromPod: number }>();
   const observer = new PortForwardObserver({
     now: options.now,
@@ -63,12 +65,18 @@ export function portForwardTunnel(options: PortForwardTunnelOptions): PortForwar
   };
   return {
     fromClient(data) {
-      const read = reading.then(() => observer.fromClient(data)).then(() => !refused, () => { fail(); return false; });
+      if (refused) return Promise.resolve(false);
+      const { opensStream, done } = observer.readClient(data);
+      const read = done.then(() => !refused, () => { fail(); return false; });
       reading = read;
-      return read;
+      // Only a chunk that opens a connection waits for its port's decision; the rest (data of connections already
+      // allowed) goes on at once, unless an earlier chunk is still waiting, so bytes keep their order.
+      if (!opensStream && waiting === 0) return Promise.resolve(true);
+      waiting += 1;
+      return read.finally(() => { waiting -= 1; });
     },
     fromServer(data) {
-      reading = reading.then(() => observer.fromServer(data)).catch(fail);
+      reading = observer.fromServer(data).catch(fail);
     },
     async end() {
       await reading.catch(() => undefined);

@@ -2,12 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
 import type { RecordedUnit } from '../../lambdas/core/stream-recording';
 import { streamPartKey } from '../../lambdas/core/stream-recording';
+import { addGrant, eventually } from './support/agent-grants';
 import { gatehouse } from './support/cli-helpers';
-import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, ownSession, replayBlobOf, s3, sessionRecords, type KubectlResult } from './support/local-gatehouse';
+import { demoToken, kubectl, kubeconfigFor, localGatehouse, ownSession, replayBlobOf, s3, sessionRecords, type KubectlResult } from './support/local-gatehouse';
 
 jest.setTimeout(90_000);
 
@@ -130,7 +129,7 @@ describe('live control', () => {
   it('ends a live exec session within seconds of its grant being revoked, telling the agent', async () => {
     // Arrange: an agent with a grant of its own, running a command that would go on for a minute.
     const agent = `exec-revoked-${Date.now().toString(36)}`;
-    const grant = await addGrant(agent);
+    const grant = await addGrant(agent, { front: 'session' });
     const token = demoToken({ sub: agent, run_id: 'revoke' });
     const kubeconfig = kubeconfigFor(token, 'demo', 'main', 'session');
     const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'exec', '-n', 'default', 'nginx', '--', 'sleep', '60'], { env: { PATH: process.env.PATH ?? '', HOME: localGatehouse().stateDir } });
@@ -238,23 +237,4 @@ function kubectlEnv(kubeconfig: string, args: readonly string[], env: Record<str
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
     child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
-}
-
-async function addGrant(agent: string): Promise<{ revoke(): Promise<void> }> {
-  const item = grantToItem(grantFromSpec({ connection: 'demo', agent, issuer: 'demo' }, { grantId: `g-${agent}`, createdAt: new Date().toISOString(), createdBy: 'e2e', source: 'cli' }));
-  await documents().send(new PutCommand({ TableName: 'gatehouse-grants', Item: item }));
-  // New grants are seen within the 5 s grant cache.
-  const probe = kubeconfigFor(demoToken({ sub: agent, run_id: 'probe' }), 'demo', 'main', 'session');
-  await eventually(async () => ((await kubectl(probe, ['get', 'pods', '-n', 'default', '-o', 'name'])).code === 0 ? true : undefined), 15_000);
-  return { revoke: async () => { await documents().send(new DeleteCommand({ TableName: 'gatehouse-grants', Key: { pk: item.pk, sk: item.sk } })); } };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -105,9 +105,10 @@ describe('attach and port-forward', () => {
   });
 
   it('forwards a pod port: an HTTP request through it reaches the pod, and the connection is recorded', async () => {
-    // Arrange
+    // Arrange: a pod of the test's own, serving on 8080.
     const s = ownSession('port-forward');
-    const forward = start(s.sessionKubeconfig(), ['port-forward', '-n', 'prod', `pod/${PROD_POD}`, ':8080']);
+    const pod = await podWithPort(s.sessionKubeconfig(), `pf-${s.runId}`);
+    const forward = start(s.sessionKubeconfig(), ['port-forward', '-n', 'staging', `pod/${pod}`, ':8080']);
     const [, port] = await forward.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
     // Act
     const answer = await get(`http://127.0.0.1:${port}/hello`);
@@ -115,7 +116,7 @@ describe('attach and port-forward', () => {
     await forward.exited;
     // Assert
     expect(answer.status).toBe(200);
-    expect(answer.body).toContain(PROD_POD);
+    expect(answer.body).toContain(pod);
     const record = await eventuallyRecord(s.session, (r) => r.subresource === 'portforward' && r.phase === 'complete');
     expect(record.upgrade).toMatchObject({ kind: 'portforward', protocol: 'SPDY/3.1+portforward.k8s.io' });
     expect(record.upgrade.connections).toEqual([expect.objectContaining({ port: 8080, count: 1 })]);
@@ -125,7 +126,8 @@ describe('attach and port-forward', () => {
   it('ends a tunnel when the agent connects to a port policy denies, and records why', async () => {
     // Arrange
     const s = ownSession('db-port', { agent: `session-db-${Date.now().toString(36)}` });
-    const forward = start(s.sessionKubeconfig(), ['port-forward', '-n', 'prod', `pod/${PROD_POD}`, ':5432']);
+    const pod = await podWithPort(s.sessionKubeconfig(), `pf-${s.runId}`);
+    const forward = start(s.sessionKubeconfig(), ['port-forward', '-n', 'staging', `pod/${pod}`, ':5432']);
     const [, port] = await forward.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 5432/);
     // Act
     await get(`http://127.0.0.1:${port}/`).catch(() => undefined);
@@ -136,6 +138,17 @@ describe('attach and port-forward', () => {
     expect(record.upgrade).toMatchObject({ endedBy: 'policy' });
   });
 });
+
+/** Creates a pod of the test's own in staging that declares port 8080 (the simulator serves an HTTP echo there). */
+async function podWithPort(kubeconfig: string, name: string): Promise<string> {
+  const manifest = JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: name.slice(0, 63).replace(/[^a-z0-9-]/g, '-').replace(/-+$/, ''), namespace: 'staging' },
+    spec: { containers: [{ name: 'web', image: 'ghcr.io/example/web:2.1.0', ports: [{ containerPort: 8080 }] }] },
+  });
+  const created = await kubectl(kubeconfig, ['apply', '-f', '-', '-o', 'name'], manifest);
+  if (created.code !== 0) throw new Error(`pod not created: ${created.stderr}`);
+  return created.stdout.trim().replace(/^pod\//, '');
+}
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { addGrant, eventually } from './support/agent-grants';
 import { gatehouse } from './support/cli-helpers';
 import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, rawRequest, withIsolatedGatehouse, type Instance } from './support/local-gatehouse';
 
@@ -210,7 +210,7 @@ describe('the cap on open streams per agent', () => {
     await withIsolatedGatehouse(async () => {
       // Arrange: an agent of its own, with two kubectl watches open.
       const s = { agent: `cap-agent-${run}`, runId: `cap-${run}` };
-      const grant = await addGrant(s.agent, 'isolated');
+      const grant = await addGrant(s.agent, { instance: 'isolated' });
       const kubeconfig = kubeconfigFor(tokenFor(s, [], 'isolated'), 'demo', 'isolated');
       const watches = [0, 1].map(() => start(kubeconfig, ['get', 'configmaps', '-n', 'staging', '--watch-only']));
       await eventually(async () => ((await records(s, 'isolated')).filter((r) => r.verb === 'watch').length === 2 ? true : undefined));
@@ -255,20 +255,3 @@ async function waitForOpenWatch(s: { agent: string; runId: string }): Promise<vo
   await eventually(async () => (await records(s)).find((r) => r.verb === 'watch'));
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function addGrant(agent: string, instance: Instance = 'main'): Promise<{ revoke(): Promise<void> }> {
-  const item = grantToItem(grantFromSpec({ connection: 'demo', agent, issuer: 'demo' }, { grantId: `g-${agent}`, createdAt: new Date().toISOString(), createdBy: 'e2e', source: 'cli' }));
-  await documents(instance).send(new PutCommand({ TableName: 'gatehouse-grants', Item: item }));
-  // New grants are seen within the 5 s grant cache.
-  await eventually(async () => ((await rawRequest('/k8s/demo/api/v1/namespaces/staging/pods', { headers: { authorization: `Bearer ${demoToken({ sub: agent, run_id: 'probe' }, 600, instance)}` }, instance })).status === 200 ? true : undefined), 15_000);
-  return { revoke: async () => { await documents(instance).send(new DeleteCommand({ TableName: 'gatehouse-grants', Key: { pk: item.pk, sk: item.sk } })); } };
-}

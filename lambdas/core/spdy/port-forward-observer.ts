@@ -82,12 +82,20 @@ export class PortForwardObserver {
 
   /** Bytes the client (kubectl) sent towards the server, in order. */
   fromClient(chunk: Buffer | Uint8Array): Promise<void> {
+    return this.feed('client', chunk).done;
+  }
+
+  /**
+   * {@link fromClient}, also saying at once (framing is synchronous) whether the chunk opens a stream: a relay
+   * that must decide new connections before passing them on can pass every other chunk on without waiting.
+   */
+  readClient(chunk: Buffer | Uint8Array): { readonly opensStream: boolean; readonly done: Promise<void> } {
     return this.feed('client', chunk);
   }
 
   /** Bytes the server sent back towards the client, in order. */
   fromServer(chunk: Buffer | Uint8Array): Promise<void> {
-    return this.feed('server', chunk);
+    return this.feed('server', chunk).done;
   }
 
   /** The tunnel ended: emits `close` for every connection still open (also after a failure), frees zlib. */
@@ -101,16 +109,16 @@ export class PortForwardObserver {
     this.inflaters.server.close();
   }
 
-  private feed(side: Side, chunk: Buffer | Uint8Array): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.ended) return Promise.reject(new Error('port-forward observer already ended'));
+  private feed(side: Side, chunk: Buffer | Uint8Array): { readonly opensStream: boolean; readonly done: Promise<void> } {
+    if (this.failure) return { opensStream: false, done: Promise.reject(this.failure) };
+    if (this.ended) return { opensStream: false, done: Promise.reject(new Error('port-forward observer already ended')) };
     let frames: SpdyFrame[];
     try {
       // Framing is synchronous, so the order of calls is the order of bytes, whatever awaits follow.
       frames = this.readers[side].push(chunk);
     } catch (err) {
       this.failure = err as Error;
-      return Promise.reject(this.failure);
+      return { opensStream: false, done: Promise.reject(this.failure) };
     }
     const step = this.queue.then(async () => {
       if (this.failure) throw this.failure;
@@ -119,7 +127,7 @@ export class PortForwardObserver {
     this.queue = step.catch((err: unknown) => {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
     });
-    return step;
+    return { opensStream: frames.some((f) => f.kind === 'syn_stream'), done: step };
   }
 
   private async handle(side: Side, frame: SpdyFrame): Promise<void> {
