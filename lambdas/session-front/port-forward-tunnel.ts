@@ -67,6 +67,14 @@ export function portForwardTunnel(options: PortForwardTunnelOptions): PortForwar
     fromClient(data) {
       if (refused) return Promise.resolve(false);
       const { opensStream, done } = observer.readClient(data);
+      // Framing failed at once (an oversized or malformed frame): nothing of it goes on.
+      if (observer.error) {
+        done.catch(() => undefined);
+        fail();
+        return Promise.resolve(false);
+      }
+      // A frame split over messages goes on in parts: the cluster can act on none of it before its last part,
+      // which is held here like any chunk that opens a connection.
       const read = done.then(() => !refused, () => { fail(); return false; });
       reading = read;
       // Only a chunk that opens a connection waits for its port's decision; the rest (data of connections already
