@@ -143,6 +143,21 @@ describe('the session relay', () => {
     expect(record.upgrade.bytes).toMatchObject({ stdin: 6, stdout: 12 });
   });
 
+  it('keeps a session whose client never sends open until the cluster ends it', async () => {
+    // Arrange: kubectl connects and says nothing (a command that only prints).
+    const { front, cluster, h } = await setup();
+    const client = await connect(front);
+    // Act: the cluster ends the command.
+    await new Promise<void>((resolve) => { const poll = () => (cluster.socket() ? resolve() : setImmediate(poll)); poll(); });
+    cluster.socket()!.send(Buffer.concat([Buffer.from([3]), Buffer.from('{"metadata":{},"status":"Success"}')]));
+    cluster.socket()!.close(1000);
+    const closed = await client.closed;
+    // Assert
+    expect(closed.code).toBe(1000);
+    expect(channel(client.messages, 1)).toBe('ready\n');
+    expect((await recordOf(h)).upgrade).toMatchObject({ endedBy: 'cluster', exitCode: 0 });
+  });
+
   it.each([
     ['a frame on a channel that does not exist', Buffer.from([9, 1, 2]), /channel 9/],
     ['a frame on stdout, which only the cluster writes', Buffer.concat([Buffer.from([1]), Buffer.from('x')]), /channel 1/],
