@@ -1,7 +1,7 @@
 import { ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { STREAM_LEASE_KEY_PREFIX } from '../lambdas/core/stream-lease';
+import { LIVE_SESSIONS_KEY_PREFIX, STREAM_LEASE_KEY_PREFIX } from '../lambdas/core/stream-lease';
 import { stringKey, tableDefaults, type StoreOptions } from './store-options';
 
 /** Props of {@link RecordsTable}. */
@@ -65,6 +65,20 @@ export class RecordsTable extends Construct {
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${STREAM_LEASE_KEY_PREFIX}*`] } },
+    });
+  }
+
+  /**
+   * Lets the grantee list and end open sessions (the `live#` item, see dynamodb-live-sessions.ts): GetItem and
+   * UpdateItem limited by `dynamodb:LeadingKeys` to it, so the read never reaches a record. For the session front.
+   */
+  grantLiveSessions(grantee: IGrantable): Grant {
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LIVE_SESSIONS_KEY_PREFIX}*`] } },
     });
   }
 

@@ -140,6 +140,8 @@ export class SessionFrontService extends Construct {
       description: 'Gatehouse session front: the tasks\' role (the proxy\'s data access and the connection roles, nothing else)',
     });
     grantProxyAccess(this.taskRole, props.config, props);
+    // Open sessions are listed for operators (gatehouse sessions live / end) in one item of the records table.
+    props.recordsTable.grantLiveSessions(this.taskRole);
 
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: front.cpu ?? SESSION_FRONT_DEFAULTS.cpu,

@@ -1,8 +1,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LiveSessionEntry, LiveSessionRegistry } from '../core/ports';
+import { LIVE_SESSIONS_KEY_PREFIX } from '../core/stream-lease';
 
 /** The one item, in the records table, that lists every open session (records are `req#...`, leases `lease#...`). */
-export const LIVE_SESSIONS_KEY = 'live#sessions';
+export const LIVE_SESSIONS_KEY = `${LIVE_SESSIONS_KEY_PREFIX}sessions`;
 
 const ATTRIBUTE_PREFIX = 's_';
 

@@ -4,6 +4,9 @@ import { TooManyRequestsError } from './errors';
 /** Partition key prefix of lease items in the records table (records are `req#...`). */
 export const STREAM_LEASE_KEY_PREFIX = 'lease#';
 
+/** Partition key prefix of the live-sessions item in the records table (the session front's open sessions). */
+export const LIVE_SESSIONS_KEY_PREFIX = 'live#';
+
 /** Whose streams are counted together: one agent of one issuer, across its connections and sessions. */
 export function streamLeaseKey(identity: Pick<AgentIdentity, 'issuer' | 'agent'>): string {
   return `${identity.issuer}:${identity.agent}`;

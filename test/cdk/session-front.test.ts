@@ -185,14 +185,18 @@ describe('the session front', () => {
       expect(sts.Resource).toEqual([CREATED_ROLE, 'arn:aws:iam::222222222222:role/teams/gatehouse-prod']);
       expect(statements.flatMap((s) => [s.Resource].flat())).not.toContain('*');
       expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual([
-        'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:UpdateItem',
-        'firehose:PutRecord', 'firehose:PutRecordBatch', 's3:PutObject', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+        'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:UpdateItem',
+        'dynamodb:UpdateItem', 'firehose:PutRecord', 'firehose:PutRecordBatch', 's3:PutObject', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
         'sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession',
       ]);
-      // The same statements as the proxy function's (one helper), besides the secret.
+      // The live-sessions item only (gatehouse sessions live / end): a read that never reaches a record.
+      const live = statements.find((s) => JSON.stringify(s.Condition ?? {}).includes('live#*'))!;
+      expect([live.Action].flat().sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+      expect(live.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['live#*'] } });
+      // Otherwise the same statements as the proxy function's (one helper), besides the secret.
       const proxyRole = logicalId('defaults', (stacks.defaults.node.findChild('Proxy') as any).function.role);
       const proxyStatements = statementsOfRole('defaults', proxyRole);
-      expect(statements.filter((s) => ![s.Action].flat()[0]!.startsWith('secretsmanager:'))).toEqual(proxyStatements);
+      expect(statements.filter((s) => ![s.Action].flat()[0]!.startsWith('secretsmanager:') && s !== live)).toEqual(proxyStatements);
     });
 
     it('lets only ECS tasks of this account assume the task role', () => {
