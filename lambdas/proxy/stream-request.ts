@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ProxyRequest, ProxyResponse } from '../core/api-gateway-event';
 import type { AgentIdentity } from '../core/agent-identity';
-import { GatehouseError, ServiceUnavailableError, UpstreamIdleError, UpstreamResponseError } from '../core/errors';
+import { GatehouseError, UpstreamIdleError, UpstreamResponseError } from '../core/errors';
 import type { RequestInfo } from '../core/request-info';
-import { streamLeaseKey, tooManyStreamsError } from '../core/stream-lease';
 import { toKubeStatus } from '../core/kube-status';
 import { matchGrant } from '../core/match-grant';
 import { createStreamMasker, type StreamMasker } from '../core/masking/stream-masker';
@@ -14,6 +13,7 @@ import { beginRequest, prepareForward, type PreparedForward, type ProxyDependenc
 import { isOpenStream } from './refusals';
 import type { RequestTrail } from './request-trail';
 import { StreamRecorder } from './stream-recorder';
+import { takeAgentLease, type AgentLease } from './agent-lease';
 import { capWatchTimeout, STREAM_LIMIT_DEFAULTS, type StreamLimits } from './stream-limits';
 
 /** A response whose body is either whole or a stream that is still flowing. */
@@ -45,9 +45,9 @@ export async function streamRequest(req: ProxyRequest, deps: ProxyDependencies):
   const limits: StreamLimits = deps.streamLimits ?? STREAM_LIMIT_DEFAULTS;
   const { identity, trail } = await beginRequest(req, deps);
   let prepared: PreparedForward;
-  let lease: StreamLease | undefined;
+  let lease: AgentLease | undefined;
   const admit = async (request: RequestInfo) => {
-    if (isOpenStream(req, request)) lease = await takeLease(identity, req.requestId, deps, limits);
+    if (isOpenStream(req, request)) lease = await takeAgentLease(identity, req.requestId, deps, { kind: 'stream', cap: limits.maxStreamsPerAgent, maxSeconds: limits.maxStreamSeconds });
   };
   try {
     prepared = await prepareForward(req, identity, trail, deps, 'streamed', admit);
@@ -64,42 +64,6 @@ export async function streamRequest(req: ProxyRequest, deps: ProxyDependencies):
     await trail.refused(error);
     throw error;
   }
-}
-
-/** One open stream counted against its agent's cap, until released. */
-interface StreamLease {
-  release(): Promise<void>;
-}
-
-/**
- * Counts this stream against the agent's `maxStreamsPerAgent`: one over is a 429, a count that cannot be read is
- * a 503 (the cap is the operator's control, so it fails closed). The lease outlives the longest stream by a
- * minute, so a Lambda that dies mid-stream frees its place by itself.
- */
-async function takeLease(identity: AgentIdentity, requestId: string, deps: ProxyDependencies, limits: StreamLimits): Promise<StreamLease | undefined> {
-  const leases = deps.streamLeases;
-  if (!leases) return undefined;
-  const key = streamLeaseKey(identity);
-  const expiresAt = new Date(deps.now().getTime() + (limits.maxStreamSeconds + 60) * 1000);
-  let taken: Awaited<ReturnType<typeof leases.acquire>>;
-  try {
-    taken = await leases.acquire(key, requestId, expiresAt, limits.maxStreamsPerAgent);
-  } catch (error) {
-    deps.log('error', 'stream lease failed', { error: error instanceof Error ? error.name : 'Error' });
-    throw new ServiceUnavailableError('Gatehouse could not count your open streams, so it cannot tell whether this one is within your limit; retry shortly.', 2);
-  }
-  if (!taken.acquired) {
-    deps.metric('stream_cap_refused', 1, 'Count');
-    throw tooManyStreamsError(identity.agent, limits.maxStreamsPerAgent);
-  }
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      await leases.release(key, requestId).catch((error: unknown) => deps.log('warn', 'stream lease release failed', { error: error instanceof Error ? error.name : 'Error' }));
-    },
-  };
 }
 
 /** Any answer that is not an open stream: read whole, masked, recorded, as the buffered path does. */
@@ -120,7 +84,7 @@ async function whole(prepared: PreparedForward, trail: RequestTrail, deps: Proxy
 
 async function open(
   req: ProxyRequest, identity: AgentIdentity, prepared: PreparedForward, trail: RequestTrail, deps: ProxyDependencies, limits: StreamLimits,
-  lease: StreamLease | undefined,
+  lease: AgentLease | undefined,
 ): Promise<StreamedResponse> {
   const { connection, request, decision } = prepared;
   if (!deps.upstream.open) throw new GatehouseError(501, 'NotImplemented', 'This Gatehouse cannot stream answers from this connection; run the command without --watch/-f.');
@@ -203,7 +167,7 @@ interface FlowContext {
   readonly timers: NodeJS.Timeout[];
   /** Set when the client went away before the stream ended. */
   readonly clientGone: { value: boolean };
-  readonly lease: StreamLease | undefined;
+  readonly lease: AgentLease | undefined;
   /** A fresh masker of this stream, with or without Secrets unmasked. */
   readonly maskerFor: (unmaskSecrets: boolean) => StreamMasker;
   /** Called once the stream's record is complete. */

@@ -1,13 +1,13 @@
 import type WebSocket from 'ws';
 import type { ProxyRequest } from '../core/api-gateway-event';
 import type { AgentIdentity } from '../core/agent-identity';
-import { BadRequestError, ServiceUnavailableError } from '../core/errors';
+import { BadRequestError } from '../core/errors';
 import { toKubeStatus } from '../core/kube-status';
 import { relayableProtocols } from '../core/remote-command';
 import type { RequestInfo } from '../core/request-info';
-import { streamLeaseKey, tooManyStreamsError } from '../core/stream-lease';
 import type { SessionDialer } from '../adapters/websocket-session-dialer';
 import type { LiveSessionRegistry } from '../core/ports';
+import { takeAgentLease } from '../proxy/agent-lease';
 import { beginRequest, prepareForward, type PreparedForward, type ProxyDependencies } from '../proxy/prepare-forward';
 import type { RequestTrail } from '../proxy/request-trail';
 
@@ -86,7 +86,8 @@ export async function openSession(req: ProxyRequest, deps: SessionFrontDependenc
           : 'Gatehouse relays exec and attach over the v5.channel.k8s.io and v4.channel.k8s.io WebSocket protocols; this client offered neither. Use kubectl 1.31 or newer.',
       );
     }
-    release = await takeSessionLease(identity, req.requestId, deps);
+    const lease = await takeAgentLease(identity, req.requestId, deps, { kind: 'session', cap: deps.sessionLimits.maxSessionsPerAgent, maxSeconds: deps.sessionLimits.maxSessionSeconds });
+    if (lease) release = () => lease.release();
   };
   let prepared: PreparedForward;
   try {
@@ -111,35 +112,6 @@ export async function openSession(req: ProxyRequest, deps: SessionFrontDependenc
     await trail.refused(error);
     return refusal(error, req.requestId);
   }
-}
-
-/**
- * Counts the session against the agent's cap with the stream leases (one lease per session, outliving the
- * longest session by a minute so a front that dies frees its places); a count that cannot be read is a 503.
- */
-async function takeSessionLease(identity: AgentIdentity, requestId: string, deps: SessionFrontDependencies): Promise<() => Promise<void>> {
-  const leases = deps.streamLeases;
-  if (!leases) return async () => undefined;
-  const key = `session#${streamLeaseKey(identity)}`;
-  const cap = deps.sessionLimits.maxSessionsPerAgent;
-  const expiresAt = new Date(deps.now().getTime() + (deps.sessionLimits.maxSessionSeconds + 60) * 1000);
-  let taken: Awaited<ReturnType<typeof leases.acquire>>;
-  try {
-    taken = await leases.acquire(key, requestId, expiresAt, cap);
-  } catch (error) {
-    deps.log('error', 'session lease failed', { error: error instanceof Error ? error.name : 'Error' });
-    throw new ServiceUnavailableError('Gatehouse could not count your open sessions, so it cannot tell whether this one is within your limit; retry shortly.', 2);
-  }
-  if (!taken.acquired) {
-    deps.metric('session_cap_refused', 1, 'Count');
-    throw tooManyStreamsError(identity.agent, cap, 'sessions (exec, attach, port-forward)', 'sessionFront.maxSessionsPerAgent');
-  }
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    await leases.release(key, requestId).catch((error: unknown) => deps.log('warn', 'session lease release failed', { error: error instanceof Error ? error.name : 'Error' }));
-  };
 }
 
 /** A refusal as the HTTP answer to an upgrade: the Status kubectl prints. */
