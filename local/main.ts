@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 Gatehouse is running locally: API Gateway front ${stack.gatewayUrl}, session front ${stack.sessionFrontUrl} (${values.aws ? `connections ${stack.config.connections.map((c) => c.name).join(', ')} through real AWS STS` : `connection "${D.connection}" -> built-in Kubernetes API simulator`}).
 
   kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} get pods -A
-  kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} exec -n default web-0 -- sh -c 'echo hello'
+  kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} exec -n default nginx -- sh -c 'echo hello'
 
 The kubeconfig holds a 12-hour token for agent "${D.demoAgent}". Mint another agent's token with
   npm run -s local -- token --agent my-agent
