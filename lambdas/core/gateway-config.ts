@@ -157,6 +157,47 @@ export interface GatewayConfig {
    * @default none: the stack stays serverless and those commands are refused
    */
   readonly sessionFront?: SessionFrontConfig;
+  /**
+   * AWS accounts agents reach through Gatehouse with their unchanged AWS SDKs and CLI (`<endpoint>/aws/<name>`,
+   * docs/AWS.md). Names share one namespace with `connections`. @default none
+   */
+  readonly awsConnections?: readonly AwsConnectionConfig[];
+  /** How Gatehouse's own AWS session credentials (handed to agents by `gatehouse-aws-credentials`) are made. */
+  readonly awsCredentials?: AwsCredentialsConfig;
+}
+
+/** An AWS account (a role in it) that agents can call through Gatehouse. */
+export interface AwsConnectionConfig {
+  /** Name used in the URL: `<endpoint>/aws/<name>`. `[a-z0-9-]{1,63}`, unique across `connections` and `awsConnections`. */
+  readonly name: string;
+  /** The 12-digit account of `roleArn`: resource ARNs of calls that name a resource without one are built with it. */
+  readonly accountId: string;
+  /** The IAM role Gatehouse assumes for each call (source identity and tags from the agent); its policies bound what any agent can do. */
+  readonly roleArn: string;
+  /** Regions a call may be signed for (`us-east-1`, ...). A call for another region is refused before policy. */
+  readonly regions: readonly string[];
+  /** Service signing names allowed (`s3`, `dynamodb`, `sts`, `secretsmanager`, `kms`, `ssm`, `lambda`, `iam`, ...). */
+  readonly services: readonly string[];
+  /** Lifetime of the assumed role session. @default 900 */
+  readonly sessionDurationSeconds?: number;
+  /**
+   * Upstream URL per service, instead of AWS's public regional endpoint (`https://<service>.<region>.amazonaws.com`):
+   * VPC endpoints, FIPS endpoints, or local mode's stand-ins. Chosen by the operator, never by the agent; https only
+   * (http on 127.0.0.1 in local mode). `{region}` in a URL is replaced by the call's region. @default AWS's endpoints
+   */
+  readonly endpoints?: Readonly<Record<string, string>>;
+  /** Free text shown by the operator CLI. */
+  readonly description?: string;
+  /** Extra credential patterns masked in this connection's answers, on top of the built-in set. @default none */
+  readonly maskingPatterns?: readonly MaskingPatternConfig[];
+}
+
+/** Gatehouse session credentials for AWS connections. */
+export interface AwsCredentialsConfig {
+  /** How long a credential from `POST /aws-credentials/<connection>` is good for (the grant is still checked on every call). @default 3600 */
+  readonly lifetimeSeconds?: number;
+  /** Largest clock difference accepted between a call's X-Amz-Date and Gatehouse's clock. @default 300 */
+  readonly maxClockSkewSeconds?: number;
 }
 
 /** Fargate CPU units the session front can run with, and the memory sizes (MiB) each allows. */
