@@ -42,7 +42,7 @@ export const MAX_CHAINED_SESSION_SECONDS = 3_600;
 
 // Records over every key of each type: adding a field to gateway-config.ts without teaching the validator
 // about it fails to compile here, instead of being rejected as an "unknown key" at synth.
-const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true, policyFiles: true, approvals: true, sessionFront: true };
+const TOP_KEYS: Record<keyof GatewayConfig, true> = { issuers: true, connections: true, grants: true, limits: true, retentionDays: true, policyFiles: true, approvals: true, sessionFront: true, awsConnections: true, awsCredentials: true };
 const ISSUER_KEYS: Record<keyof IssuerConfig, true> = {
   name: true, issuer: true, audience: true, jwksUri: true, agentClaim: true, sessionClaim: true, groupsClaim: true,
 };
