@@ -138,3 +138,17 @@ export interface LiveSessionRegistry {
   /** Marks a live session to be ended; false when no such session is open. */
   requestEnd(requestId: string, by: string, reason?: string): Promise<boolean>;
 }
+
+/** An AWS call, signed for its real endpoint: the URL comes from configuration and the service table only. */
+export interface AwsUpstreamRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/** Sends signed calls to AWS service endpoints (public CAs; plain http only for local mode's stand-ins). */
+export interface AwsUpstreamClient {
+  /** Rejects with a GatehouseError when the service cannot be reached or does not answer within `timeoutMs`. */
+  open(request: AwsUpstreamRequest, options: { readonly timeoutMs: number; readonly idleTimeoutMs: number }): Promise<UpstreamStream>;
+}

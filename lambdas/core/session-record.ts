@@ -37,6 +37,8 @@ export interface RecordIntent {
   readonly sourceIp?: string;
   readonly userAgent?: string;
   readonly kubectlCommand?: string;
+  /** An AWS call's classification (never its parameters, which may hold secret values being written). */
+  readonly aws?: AwsCallFacts;
   readonly roleSessionName?: string;
   /** What Gatehouse read from the cluster to decide (`object`: the live object a patch applies to, `namespace`). */
   readonly policyReads?: readonly string[];
@@ -45,6 +47,19 @@ export interface RecordIntent {
   readonly bytesIn: number;
   readonly retentionDays: number;
 }
+
+/** What a record keeps of an AWS call: enough for `sessions`, replay and `policy test`, nothing of its body. */
+export interface AwsCallFacts {
+  readonly service: string;
+  readonly region: string;
+  /** The API operation (`GetItem`), '' when it could not be told. */
+  readonly action: string;
+  /** The call's resource ARNs, at most {@link MAX_AWS_RESOURCES}. */
+  readonly resources: readonly string[];
+}
+
+/** Most resource ARNs a record keeps (a BatchWriteItem may name many tables; the record stays small). */
+export const MAX_AWS_RESOURCES = 20;
 
 /** The facts added once the request is over. */
 export interface RecordCompletion {
@@ -134,6 +149,10 @@ export function intentItem(intent: RecordIntent, options: { readonly head?: bool
     sourceIp: intent.sourceIp,
     userAgent: intent.userAgent,
     kubectlCommand: intent.kubectlCommand,
+    awsService: intent.aws?.service,
+    awsRegion: intent.aws?.region,
+    awsAction: intent.aws?.action,
+    awsResources: intent.aws?.resources.length ? intent.aws.resources.slice(0, MAX_AWS_RESOURCES) : undefined,
     roleSessionName: intent.roleSessionName,
     policyReads: intent.policyReads,
     approval: intent.approval,

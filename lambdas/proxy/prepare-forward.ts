@@ -1,7 +1,7 @@
 import type { AgentIdentity } from '../core/agent-identity';
 import type { ApprovalGate } from '../core/approval';
 import { approvalsNotConfiguredError, deniedApprovalError, pendingApprovalError, recordApprovalOf, type RefusalSettings } from '../core/approvals/approval-refusals';
-import { approvalSubjectFor } from '../core/approvals/approval-subject';
+import { approvalSubjectFor, type DescribedApprovalSubject } from '../core/approvals/approval-subject';
 import type { RequestInfo } from '../core/request-info';
 import type { ConnectionConfig } from '../core/gateway-config';
 import type { ProxyRequest } from '../core/api-gateway-event';
@@ -9,7 +9,7 @@ import type { IndexHeads } from '../core/index-heads';
 import type { GrantStore, RecordStore, ReplayBatchSink, ReplayStore, RoleAssumer, StreamLeases, TokenVerifier, UpstreamClient, UpstreamRequest } from '../core/ports';
 import type { RecordIntent } from '../core/session-record';
 import type { Grant } from '../core/grant';
-import type { ClusterFacts, GuardDecision, GuardVerdict, RequestGuard } from './request-guard';
+import type { ClusterFacts, GuardVerdict, RequestGuard } from './request-guard';
 import { classifyRequest, describeRequest } from '../core/classify-request';
 import { mintEksToken } from '../core/eks-token';
 import { ForbiddenError, GatehouseError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnauthenticatedError } from '../core/errors';
@@ -25,6 +25,7 @@ import { RequestTrail } from './request-trail';
 import { policyDecisionError } from '../core/policy/policy-decision-error';
 import type { ClusterFactsReader } from './cluster-facts';
 import type { StreamLimits } from './stream-limits';
+import type { AwsProxyDependencies } from './aws/aws-proxy-dependencies';
 
 /** Everything the proxy needs, injected once per Lambda container (or per test). */
 export interface ProxyDependencies {
@@ -53,6 +54,8 @@ export interface ProxyDependencies {
   readonly guard: RequestGuard;
   /** Reads of the live object and the namespace that policy needs before it decides. */
   readonly clusterFacts: Pick<ClusterFactsReader, 'read'>;
+  /** AWS connections (`/aws/<connection>`); absent when the configuration has none. */
+  readonly aws?: AwsProxyDependencies;
   /** Human approval for requests policy sends to a person; undefined when approvals are not configured. */
   readonly approvals?: { readonly gate: ApprovalGate; readonly settings: RefusalSettings & HoldSettings };
   readonly now: () => Date;
@@ -152,7 +155,11 @@ export async function prepareForward(
   const refusal = policyDecisionError(decision);
   if (refusal) throw refusal;
   if (decision.effect === 'approve') {
-    const held = await passApproval(req, identity, connection.name, request, query, decision, trail, deps, transport);
+    const subject = approvalSubjectFor({
+      requestId: req.requestId, identity, connection: connection.name, method: req.method, request, query, body: req.body, ruleId: decision.ruleId,
+      ruleMessage: decision.message, contentType: header(req, 'content-type') ?? '', maskingPatterns: connection.maskingPatterns,
+    });
+    const held = await passApproval(subject, trail, deps, deps.approvals ? holdFor(transport, deps.approvals.settings, query) : 0);
     if (held) {
       // The grant may have been revoked (or run out) while a person decided: look again before anything runs.
       const again = matchGrant(await readGrants(connection.name, deps), identity, request.namespace, deps.now(), { issuers: deps.issuerNames });
@@ -182,19 +189,12 @@ export async function prepareForward(
  * one found) and, on a streamed transport, the request is held open until a person decides or the hold ends
  * (`approvals.holdSeconds`, never past the client's own `timeout`); still pending, the agent gets a 403 that
  * says what to do. The approval is noted on the request's record. Answers whether the request was held.
+ * Shared by every protocol: the caller builds the subject and says how long its transport can hold.
  */
-async function passApproval(
-  req: ProxyRequest, identity: AgentIdentity, connection: string, request: RequestInfo, query: URLSearchParams,
-  decision: GuardDecision, trail: RequestTrail, deps: ProxyDependencies, transport: Transport,
-): Promise<boolean> {
-  const subject = approvalSubjectFor({
-    requestId: req.requestId, identity, connection, method: req.method, request, query, body: req.body, ruleId: decision.ruleId, ruleMessage: decision.message,
-    contentType: header(req, 'content-type') ?? '', maskingPatterns: deps.connections.get(connection)?.maskingPatterns,
-  });
+export async function passApproval(subject: DescribedApprovalSubject, trail: RequestTrail, deps: ProxyDependencies, holdMs: number): Promise<boolean> {
   if (!deps.approvals) throw approvalsNotConfiguredError(subject);
   let state = await deps.approvals.gate.check(subject);
   if (state.state === 'none') state = await deps.approvals.gate.open(subject);
-  const holdMs = state.state === 'pending' ? holdFor(transport, deps.approvals.settings, query) : 0;
   let heldMs = 0;
   if (state.state === 'pending' && holdMs > 0) {
     deps.log('info', 'request held for approval', { approvalId: state.approvalId, holdMs });
@@ -206,7 +206,7 @@ async function passApproval(
   switch (state.state) {
     case 'approved':
       deps.annotate({ approvalId: state.approvalId });
-      return holdMs > 0;
+      return heldMs > 0;
     case 'denied':
       throw deniedApprovalError(subject, state);
     case 'pending':

@@ -1,6 +1,7 @@
 import type { AgentIdentity } from '../core/agent-identity';
 import type { RequestInfo } from '../core/request-info';
 import type { StreamKind, StreamMasker } from '../core/masking/stream-masker';
+import type { AwsRequestInfo } from '../core/aws/aws-request-info';
 
 /** What policy decided about a request. */
 export interface GuardDecision {
@@ -63,4 +64,18 @@ export interface RequestGuard {
   mask(input: { readonly connection: string; readonly body: Buffer; readonly contentType: string; readonly request: RequestInfo; readonly unmaskSecrets: boolean }): MaskResult;
   /** A masker for a stream (watch events, log lines) with the connection's masking patterns. */
   maskStream?(input: { readonly connection: string; readonly kind: StreamKind; readonly contentType: string; readonly request: RequestInfo; readonly unmaskSecrets: boolean }): StreamMasker;
+  /** Decides an AWS call with the same policy (rules with `match.aws`, identity rules, the connection default). */
+  decideAws?(input: AwsGuardInput): GuardDecision;
+  /** Masks an AWS answer (or, with status 0, a request body for the replay blob) with the connection's patterns. */
+  maskAws?(input: { readonly connection: string; readonly info: AwsRequestInfo; readonly status: number; readonly contentType: string; readonly body: Buffer; readonly unmask: boolean }): MaskResult;
+}
+
+/** What the guard is asked about an AWS call. */
+export interface AwsGuardInput {
+  readonly identity: AgentIdentity;
+  readonly connection: string;
+  readonly info: AwsRequestInfo;
+  readonly method: string;
+  /** The call's path after `/aws/<connection>`. */
+  readonly path: string;
 }

@@ -9,7 +9,20 @@ import type { SessionSummary } from '../core/session-recording';
 import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey, sessionKeyOf, type StreamRecordingSummary } from '../core/session-record';
 
 /** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
-const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session'];
+const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session', 'x-amz-target'];
+
+/**
+ * How a trail renders what is not a Kubernetes request (an AWS call): its own masking of bodies for the blob,
+ * and the answer a refusal gets (an AWS error, not a Status). Absent, the trail speaks Kubernetes.
+ */
+export interface TrailProtocol {
+  /** Masks a request or response body for the replay blob, secrets always masked; throws when it cannot read it. */
+  mask(body: Buffer, contentType: string, status: number): Buffer;
+  /** The answer a refusal gets, with the reason and message the record keeps. */
+  refusal(error: unknown, requestId: string): { readonly response: ProxyResponse; readonly reason: string; readonly message: string };
+  /** The reason and message of an upstream refusal (a 403 from the service), read from its (masked) answer. */
+  upstreamRefusal(response: ProxyResponse): Pick<RecordCompletion, 'errorReason' | 'errorMessage'>;
+}
 
 /** What a trail writes to and masks with: a narrow slice of the proxy's dependencies. */
 export type TrailDependencies = Pick<ProxyDependencies, 'records' | 'replay' | 'replayBatches' | 'indexHeads' | 'now' | 'log' | 'metric'> & {
@@ -33,6 +46,7 @@ export class RequestTrail {
     intent: RecordIntent,
     private readonly requestBody: Buffer = Buffer.alloc(0),
     private readonly requestHeaders: Readonly<Record<string, readonly string[]>> = {},
+    private readonly protocol?: TrailProtocol,
   ) {
     this.intent = intent;
   }
@@ -78,7 +92,7 @@ export class RequestTrail {
    */
   async completed(response: ProxyResponse, maskedCounts: Readonly<Record<string, number>>, unmasked: boolean): Promise<void> {
     const recorded = unmasked ? this.remasked(response) : { response };
-    const refusal = (this.upstreamStatus ?? response.status) === 403 ? clusterRefusal(response) : undefined;
+    const refusal = (this.upstreamStatus ?? response.status) === 403 ? (this.protocol?.upstreamRefusal ?? clusterRefusal)(response) : undefined;
     await this.finish(response, { outcome: refusal ? REFUSED_BY_CLUSTER : 'forwarded', ...refusal, maskedCounts: nonEmpty(maskedCounts), unmasked: unmasked || undefined }, recorded);
   }
 
@@ -109,6 +123,15 @@ export class RequestTrail {
     }, { response, stream, session });
   }
 
+  /**
+   * An answer passed on as it came, without being kept (a binary S3 object: masking cannot read it, and a replay
+   * blob is no place for gigabytes): the blob keeps status and headers and says what was left out.
+   */
+  async passedThrough(status: number, headers: Readonly<Record<string, string>>, bytesOut: number, omitted: string): Promise<void> {
+    const response: ProxyResponse = { status, headers, body: Buffer.alloc(0) };
+    await this.finish(response, { outcome: 'forwarded', bytesOut }, { response, bodyOmitted: omitted });
+  }
+
   /** The request's id, as its record is keyed. */
   get requestId(): string {
     return this.intent.requestId;
@@ -121,11 +144,9 @@ export class RequestTrail {
 
   /** The request was refused or failed: record it with the Status the client sees. */
   async refused(error: unknown): Promise<void> {
-    const status = toKubeStatus(error, this.intent.requestId);
-    const outcome = this.intentWritten ? 'failed' : this.intent.decision === 'deny' || status.code === 403 ? 'denied' : 'rejected';
-    const body = Buffer.from(JSON.stringify(status));
-    const response: ProxyResponse = { status: status.code, headers: { 'content-type': 'application/json' }, body };
-    await this.finish(response, { outcome, errorReason: status.reason, errorMessage: status.message }, { response });
+    const { response, reason, message } = this.protocol?.refusal(error, this.intent.requestId) ?? kubeRefusal(error, this.intent.requestId);
+    const outcome = this.intentWritten ? 'failed' : this.intent.decision === 'deny' || response.status === 403 ? 'denied' : 'rejected';
+    await this.finish(response, { outcome, errorReason: reason, errorMessage: message }, { response });
   }
 
   /**
@@ -210,8 +231,11 @@ export class RequestTrail {
     const contentType = response.headers['content-type'] ?? '';
     const request = this.intent.request;
     try {
-      if (!request) throw new Error('no request classification to mask by');
-      const { body } = this.deps.guard.mask({ connection: this.intent.connection, body: response.body, contentType, request, unmaskSecrets: false });
+      const body = this.protocol
+        ? this.protocol.mask(response.body, contentType, response.status)
+        : request
+          ? this.deps.guard.mask({ connection: this.intent.connection, body: response.body, contentType, request, unmaskSecrets: false }).body
+          : failMasking();
       return { response: { ...response, body } };
     } catch (error) {
       this.deps.log('warn', 'replay body left out: it cannot be masked with Secrets masked', { error: error instanceof Error ? error.name : 'Error' });
@@ -247,9 +271,13 @@ export class RequestTrail {
    * be stored in clear). A body masking cannot read (protobuf) is left out rather than stored raw.
    */
   private maskedRequestBody(contentType: string): { body?: ReplayBlob['request']['body']; bodyOmitted?: string } {
-    if (!this.intent.request || this.requestBody.length === 0) return {};
+    const request = this.intent.request;
+    if ((!request && !this.protocol) || this.requestBody.length === 0) return {};
     try {
-      return { body: replayBody(this.deps.guard.mask({ connection: this.intent.connection, body: this.requestBody, contentType, request: this.intent.request, unmaskSecrets: false }).body) };
+      const masked = this.protocol
+        ? this.protocol.mask(this.requestBody, contentType, 0)
+        : this.deps.guard.mask({ connection: this.intent.connection, body: this.requestBody, contentType, request: request!, unmaskSecrets: false }).body;
+      return { body: replayBody(masked) };
     } catch {
       return { bodyOmitted: `${this.requestBody.length} bytes of ${contentType || 'unknown content'} that masking cannot read` };
     }
@@ -270,6 +298,17 @@ interface Recorded {
  */
 function responsePart(response: ProxyResponse, bodyOmitted: string | undefined, stream?: StreamRecordingSummary): ReplayBlob['response'] {
   return { status: response.status, headers: { ...response.headers }, body: replayBody(response.body), ...(bodyOmitted ? { bodyOmitted } : {}), ...(stream ? { stream } : {}) };
+}
+
+/** A refusal as kubectl sees it: a Status, its reason and message kept in the record. */
+function kubeRefusal(error: unknown, requestId: string): { response: ProxyResponse; reason: string; message: string } {
+  const status = toKubeStatus(error, requestId);
+  const response: ProxyResponse = { status: status.code, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(status)) };
+  return { response, reason: status.reason, message: status.message };
+}
+
+function failMasking(): never {
+  throw new Error('no request classification to mask by');
 }
 
 /** Longest Status message kept in a record: enough for any RBAC or admission refusal. */
