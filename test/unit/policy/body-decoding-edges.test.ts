@@ -35,6 +35,7 @@ describe('hasDuplicateJsonKeys', () => {
     ['a repeated key in a nested object after a list', '{"x":[1,2],"y":{"k":1,"k":2}}', true],
     ['a repeated key in an object inside a list', '[{"k":1,"k":2}]', true],
     ['a repeated key after a closed inner object', '{"a":{"b":1},"a":2}', true],
+    ['a repeated key after a list value', '{"a":[],"a":1}', true],
     ['the same key in sibling objects', '{"x":{"k":1},"y":{"k":2}}', false],
     ['the same string twice in a list', '{"x":["k","k"]}', false],
     ['a value equal to a key', '{"k":"k"}', false],
@@ -59,6 +60,7 @@ describe('jsonPatchToSparse: patches it cannot turn into written values', () => 
     ['a move from a bad pointer', [{ op: 'move', from: 'a', path: '/b' }], 'operation 0: move from existing state cannot be judged'],
     ['a copy from a path not written', [{ op: 'add', path: '/a', value: { b: 1 } }, { op: 'copy', from: '/a/c', path: '/d' }], 'operation 1: copy from existing state cannot be judged'],
     ['a copy through a value that is not an object', [{ op: 'add', path: '/a', value: 1 }, { op: 'copy', from: '/a/b', path: '/d' }], 'operation 1: copy from existing state cannot be judged'],
+    ['a copy through a value written as null', [{ op: 'add', path: '/a', value: null }, { op: 'copy', from: '/a/b', path: '/d' }], 'operation 1: copy from existing state cannot be judged'],
     ['a copy from an array index not written', [{ op: 'add', path: '/a/0', value: 1 }, { op: 'copy', from: '/a/1', path: '/d' }], 'operation 1: copy from existing state cannot be judged'],
   ])('refuses %s', (_name, ops, error) => {
     expect(jsonPatchToSparse(ops)).toEqual({ error });
@@ -70,6 +72,7 @@ describe('jsonPatchToSparse: patches it cannot turn into written values', () => 
     ['different indices as different elements', [{ op: 'add', path: '/c/0/name', value: 'a' }, { op: 'add', path: '/c/1/name', value: 'b' }, { op: 'add', path: '/c/0/image', value: 'i' }], { c: [{ name: 'a', image: 'i' }, { name: 'b' }] }],
     ['a replace of an element written before', [{ op: 'add', path: '/c/2', value: 'a' }, { op: 'replace', path: '/c/2', value: 'b' }], { c: ['b'] }],
     ['a write below a value that was not an object', [{ op: 'add', path: '/a', value: 1 }, { op: 'add', path: '/a/b', value: 2 }], { a: { b: 2 } }],
+    ['a write below a value written as null', [{ op: 'add', path: '/metadata/labels', value: null }, { op: 'add', path: '/metadata/labels/tier', value: 'prod' }], { metadata: { labels: { tier: 'prod' } } }],
     ['a write below a root that was not an object', [{ op: 'replace', path: '', value: 5 }, { op: 'add', path: '/a', value: 1 }], { a: 1 }],
     ['a copy of an array element written before', [{ op: 'add', path: '/c/0', value: { privileged: true } }, { op: 'copy', from: '/c/0', path: '/d' }], { c: [{ privileged: true }], d: { privileged: true } }],
     ['a key made of an escaped slash and tilde', [{ op: 'add', path: '/a~01', value: 1 }], { 'a~1': 1 }],

@@ -103,6 +103,7 @@ describe('checking CEL conditions at load', () => {
     ['a blank expression', '   ', 'an empty CEL expression'],
     ['a list expression', '[1, 2]', 'must be a boolean condition, but its type is list<int>'],
     ['an error on a later line, with its line and column', 'object != null &&\n  nope', 'line 2, column 3: Unknown variable: nope'],
+    ['an error on the first of two lines, with its column only', 'nope &&\n  object != null', 'column 1: Unknown variable: nope'],
   ])('reports %s', (_name, expression, expected) => {
     expect(celProblem(expression)).toBe(expected);
   });
@@ -110,6 +111,7 @@ describe('checking CEL conditions at load', () => {
   it.each([
     ['a field of the object (dyn)', 'object.spec.hostNetwork'],
     ['a comparison', 'object.spec.replicas > 3'],
+    ['a list literal of mixed types, as Kubernetes CEL allows', "object.spec.port in [8080, 'http']"],
   ])('accepts %s', (_name, expression) => {
     expect(celProblem(expression)).toBeUndefined();
   });

@@ -7,6 +7,7 @@ describe('decodeRequestBody', () => {
   it.each([
     ['JSON', 'application/json', '{"kind":"Pod"}', { state: 'decoded', value: { kind: 'Pod' } }],
     ['JSON with a charset', 'application/json; charset=utf-8', '{"a":1}', { state: 'decoded', value: { a: 1 } }],
+    ['JSON with a space before its charset, as Go reads media types', 'application/json ; charset=utf-8', '{"a":1}', { state: 'decoded', value: { a: 1 } }],
     ['a merge patch', 'application/merge-patch+json', '{"spec":{"replicas":3}}', { state: 'decoded', value: { spec: { replicas: 3 } }, patchType: 'merge', patch: { spec: { replicas: 3 } } }],
     ['a strategic merge patch', 'application/strategic-merge-patch+json', '{"spec":{"hostNetwork":true}}', { state: 'decoded', value: { spec: { hostNetwork: true } }, patchType: 'strategic', patch: { spec: { hostNetwork: true } } }],
     ['a JSON patch', 'application/json-patch+json', '[{"op":"replace","path":"/spec/replicas","value":0}]', { state: 'decoded', value: { spec: { replicas: 0 } }, patchType: 'json', patch: [{ op: 'replace', path: '/spec/replicas', value: 0 }] }],
@@ -22,6 +23,7 @@ describe('decodeRequestBody', () => {
     ['several YAML documents', 'application/apply-patch+yaml', 'kind: Pod\n---\nkind: Pod\nspec: {hostPID: true}\n', { state: 'undecodable', contentType: 'application/apply-patch+yaml' }],
     ['YAML with duplicate keys', 'application/yaml', 'hostPID: true\nhostPID: false\n', { state: 'undecodable', contentType: 'application/yaml' }],
     ['JSON with a repeated key (Go would merge both)', 'application/json', '{"spec":{"hostNetwork":true},"spec":{"containers":[]}}', { state: 'undecodable', contentType: 'application/json' }],
+    ['JSON repeating a key after a list value', 'application/json', '{"spec":{"containers":[{"name":"a"}]},"spec":{"hostNetwork":true}}', { state: 'undecodable', contentType: 'application/json' }],
     ['JSON repeating a key through an escape', 'application/merge-patch+json', '{"spec":{"hostPID":true,"host\\u0050ID":false}}', { state: 'undecodable', contentType: 'application/merge-patch+json' }],
     // Judged only against the live object (the proxy reads it): there is no sparse view of copied state.
     ['a JSON patch copying existing state', 'application/json-patch+json', '[{"op":"copy","from":"/spec/a","path":"/spec/b"}]', { state: 'decoded', value: undefined, patchType: 'json', patch: [{ op: 'copy', from: '/spec/a', path: '/spec/b' }] }],

@@ -14,6 +14,8 @@ describe('compileGlob', () => {
     ['a*b*c', 'axxbyyc', true],
     ['a*b*c', 'acb', false],
     ['ab*ba', 'aba', false],
+    ['*ab*ba*', 'aba', false],
+    ['*ab*ba*', 'xabbax', true],
     ['*.*', 'a.b', true],
   ])('%s against %s -> %s', (pattern, value, expected) => {
     expect(compileGlob(pattern)(value)).toBe(expected);

@@ -1,4 +1,5 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import nodeFs = require('node:fs');
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../lambdas/core/errors';
@@ -73,6 +74,23 @@ describe('compilePolicy: how files and packs combine', () => {
     expect(error?.problems).toEqual(['GATEHOUSE_POLICY#rules[1]: rule "bad": effect: unknown effect "nope"; use deny, approve or allow']);
   });
 
+  it('reports a serialized policy that is not JSON with the JSON error', () => {
+    // Act
+    const error = failure([{ source: 'GATEHOUSE_POLICY', text: '{"apiVersion":' }], [], true);
+    // Assert
+    expect(error?.problems).toEqual([expect.stringMatching(/^GATEHOUSE_POLICY: .*JSON/)]);
+  });
+
+  it('reports a file with a problem once, without follow-on problems from its rules', () => {
+    // Arrange: a.yaml has a misspelt key; its rule would otherwise clash with b.yaml's
+    const rule = 'rules:\n  - id: no-deletes\n    effect: deny\n    match: { verbs: [delete] }\n';
+    const docs = [{ source: 'a.yaml', text: `${header}descripton: typo\n${rule}` }, { source: 'b.yaml', text: `${header}${rule}` }];
+    // Act
+    const error = failure(docs);
+    // Assert
+    expect(error?.problems).toEqual([expect.stringMatching(/^a\.yaml:1: descripton: unknown key/)]);
+  });
+
   it('round-trips a compiled policy through serializePolicy', () => {
     const policy = compilePolicy([{ source: 'a.yaml', text: `${header}defaults: { "*": deny }\nrules:\n  - id: r\n    effect: allow\n    description: Reads.\n    match: { verbs: [get] }\n` }]);
     const again = compilePolicy([{ source: 'GATEHOUSE_POLICY', text: serializePolicy(policy) }], { serialized: true });
@@ -89,6 +107,7 @@ describe('parsing policy documents', () => {
     ['no kind', 'apiVersion: gatehouse.dev/v1\n', ['f.yaml:1: kind: must be Policy or PolicyPack (got null)']],
     ['a pack without a name', 'apiVersion: gatehouse.dev/v1\nkind: PolicyPack\nrules: []\n---\n' + header, ['f.yaml:1: name: a pack needs a kebab-case name']],
     ['a pack with a name in capitals', 'apiVersion: gatehouse.dev/v1\nkind: PolicyPack\nname: My_Pack\n---\n' + header, ['f.yaml:1: name: a pack needs a kebab-case name']],
+    ['a pack name that is kebab-case only in its first letters', 'apiVersion: gatehouse.dev/v1\nkind: PolicyPack\nname: web_pack\n---\n' + header, ['f.yaml:1: name: a pack needs a kebab-case name']],
     ['an unknown key in a pack', 'apiVersion: gatehouse.dev/v1\nkind: PolicyPack\nname: p\ndefaults: {}\n---\n' + header, ['f.yaml:1: defaults: unknown key; known keys: apiVersion, kind, name, description, rules']],
     ['an unknown key in a policy', `${header}rule: []\n`, ['f.yaml:1: rule: unknown key (did you mean "rules"?); known keys: apiVersion, kind, description, packs, disable, defaults, rules']],
     ['defaults that are a list', `${header}defaults: [allow]\n`, ['f.yaml:1: defaults: must map connection names (or "*") to allow, deny or approve']],
@@ -138,5 +157,26 @@ describe('loadPolicyFiles with a packs directory', () => {
     const policyPath = join(mkdtempSync(join(tmpdir(), 'gatehouse-policy-')), 'policy.yml');
     writeFileSync(policyPath, header);
     expect(() => loadPolicyFiles([policyPath], { packsDir: dir })).toThrow(`${join(dir, 'z.yaml')}:1: pack "same" is already defined at ${join(dir, 'm.yaml')}:1`);
+  });
+
+  it('reads the packs in file-name order whatever order the directory lists them in', () => {
+    // Arrange: directory order is the file system's (ext4 lists by hash); make it the reverse of name order
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-packs-'));
+    writeFileSync(join(dir, 'a.yaml'), pack('same'));
+    writeFileSync(join(dir, 'b.yaml'), pack('same'));
+    const policyPath = join(mkdtempSync(join(tmpdir(), 'gatehouse-policy-')), 'policy.yaml');
+    writeFileSync(policyPath, header);
+    const listing = jest.spyOn(nodeFs, 'readdirSync').mockImplementationOnce((() => ['b.yaml', 'a.yaml']) as unknown as typeof nodeFs.readdirSync);
+    // Act
+    let message = '';
+    try {
+      loadPolicyFiles([policyPath], { packsDir: dir });
+    } catch (e) {
+      message = (e as Error).message;
+    } finally {
+      listing.mockRestore();
+    }
+    // Assert
+    expect(message).toContain(`${join(dir, 'b.yaml')}:1: pack "same" is already defined at ${join(dir, 'a.yaml')}:1`);
   });
 });

@@ -92,6 +92,7 @@ describe('didYouMean: suggestions in validation messages', () => {
     ['nothing close', 'zzzz', ['get', 'list']],
     ['a short word three edits away', 'xyz', ['get']],
     ['a word sharing only its stem but far off', 'delxxxxxxx', ['delete']],
+    ['a five-letter word three edits away without a shared stem', 'daxyz', ['deny', 'allow', 'approve']],
     ['no candidates', 'get', []],
   ])('suggests nothing for %s', (_name, word, candidates) => {
     expect(closestMatch(word, candidates)).toBeUndefined();
