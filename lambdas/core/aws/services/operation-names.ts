@@ -1,0 +1,236 @@
+/**
+ * The operation names of the services Gatehouse has tables for, exactly as their Smithy models spell them
+ * (taken from the AWS SDK for JavaScript v3 clients' command lists). A name in a request is an action only when
+ * it is one of these, spelled the same: a new operation AWS adds after this list was written, or a name in
+ * another case, is classified as unknown ('') and needs an explicit `unknownActions` rule, so nothing new gets
+ * through a rule written for the names policy authors know. Add names here when AWS adds operations.
+ */
+
+function names(text: string): ReadonlySet<string> {
+  return new Set(text.split(/\s+/).filter((n) => n !== ''));
+}
+
+/** DynamoDB (`DynamoDB_20120810`). */
+export const DYNAMODB_OPERATIONS = names(`
+  BatchExecuteStatement BatchGetItem BatchWriteItem CancelBulkOperation CreateBackup CreateGlobalTable
+  CreateTable DeleteBackup DeleteItem DeleteResourcePolicy DeleteTable DescribeBackup DescribeBulkOperation
+  DescribeContinuousBackups DescribeContributorInsights DescribeEndpoints DescribeExport DescribeGlobalTable
+  DescribeGlobalTableSettings DescribeImport DescribeKinesisStreamingDestination DescribeLimits DescribeTable
+  DescribeTableReplicaAutoScaling DescribeTimeToLive DisableKinesisStreamingDestination
+  EnableKinesisStreamingDestination ExecuteStatement ExecuteTransaction ExportTableToPointInTime GetItem
+  GetResourcePolicy ImportTable ListBackups ListBulkOperations ListContributorInsights ListExports
+  ListGlobalTables ListImports ListTables ListTagsOfResource PutItem PutResourcePolicy Query
+  RestoreTableFromBackup RestoreTableToPointInTime Scan SearchVectors StartBulkPutItems TagResource
+  TransactGetItems TransactWriteItems UntagResource UpdateContinuousBackups UpdateContributorInsights
+  UpdateGlobalTable UpdateGlobalTableSettings UpdateItem UpdateKinesisStreamingDestination UpdateTable
+  UpdateTableReplicaAutoScaling UpdateTimeToLive
+`);
+
+/** Secrets Manager (`secretsmanager`). */
+export const SECRETSMANAGER_OPERATIONS = names(`
+  BatchGetSecretValue CancelRotateSecret CreateSecret DeleteResourcePolicy DeleteSecret DescribeSecret
+  GetRandomPassword GetResourcePolicy GetSecretValue ListSecretVersionIds ListSecrets PutResourcePolicy
+  PutSecretValue RemoveRegionsFromReplication ReplicateSecretToRegions RestoreSecret RotateSecret
+  StopReplicationToReplica TagResource UntagResource UpdateSecret UpdateSecretVersionStage
+  ValidateResourcePolicy
+`);
+
+/** Systems Manager (`AmazonSSM`). */
+export const SSM_OPERATIONS = names(`
+  AddTagsToResource AssociateOpsItemRelatedItem CancelCommand CancelMaintenanceWindowExecution CreateActivation
+  CreateAssociationBatch CreateAssociation CreateDocument CreateMaintenanceWindow CreateOpsItem CreateOpsMetadata
+  CreatePatchBaseline CreateResourceDataSync DeleteActivation DeleteAssociation DeleteDocument DeleteInventory
+  DeleteMaintenanceWindow DeleteOpsItem DeleteOpsMetadata DeleteParameter DeleteParameters DeletePatchBaseline
+  DeleteResourceDataSync DeleteResourcePolicy DeregisterManagedInstance DeregisterPatchBaselineForPatchGroup
+  DeregisterTargetFromMaintenanceWindow DeregisterTaskFromMaintenanceWindow DescribeActivations
+  DescribeAssociation DescribeAssociationExecutionTargets DescribeAssociationExecutions
+  DescribeAutomationExecutions DescribeAutomationStepExecutions DescribeAvailablePatches DescribeDocument
+  DescribeDocumentPermission DescribeEffectiveInstanceAssociations DescribeEffectivePatchesForPatchBaseline
+  DescribeInstanceAssociationsStatus DescribeInstanceInformation DescribeInstancePatchStates
+  DescribeInstancePatchStatesForPatchGroup DescribeInstancePatches DescribeInstanceProperties
+  DescribeInventoryDeletions DescribeMaintenanceWindowExecutionTaskInvocations
+  DescribeMaintenanceWindowExecutionTasks DescribeMaintenanceWindowExecutions DescribeMaintenanceWindowSchedule
+  DescribeMaintenanceWindowTargets DescribeMaintenanceWindowTasks DescribeMaintenanceWindows
+  DescribeMaintenanceWindowsForTarget DescribeOpsItems DescribeParameters DescribePatchBaselines
+  DescribePatchGroupState DescribePatchGroups DescribePatchProperties DescribeSessions
+  DisassociateOpsItemRelatedItem GetAccessToken GetAutomationExecution GetCalendarState GetCommandInvocation
+  GetConnectionStatus GetDefaultPatchBaseline GetDeployablePatchSnapshotForInstance GetDocument
+  GetExecutionPreview GetInventory GetInventorySchema GetMaintenanceWindow GetMaintenanceWindowExecution
+  GetMaintenanceWindowExecutionTask GetMaintenanceWindowExecutionTaskInvocation GetMaintenanceWindowTask
+  GetOpsItem GetOpsMetadata GetOpsSummary GetParameter GetParameterHistory GetParametersByPath GetParameters
+  GetPatchBaseline GetPatchBaselineForPatchGroup GetResourcePolicies GetServiceSetting LabelParameterVersion
+  ListAssociationVersions ListAssociations ListCommandInvocations ListCommands ListComplianceItems
+  ListComplianceSummaries ListDocumentMetadataHistory ListDocumentVersions ListDocuments ListInventoryEntries
+  ListNodes ListNodesSummary ListOpsItemEvents ListOpsItemRelatedItems ListOpsMetadata
+  ListResourceComplianceSummaries ListResourceDataSync ListTagsForResource ModifyDocumentPermission
+  PutComplianceItems PutInventory PutParameter PutResourcePolicy RegisterDefaultPatchBaseline
+  RegisterPatchBaselineForPatchGroup RegisterTargetWithMaintenanceWindow RegisterTaskWithMaintenanceWindow
+  RemoveTagsFromResource ResetServiceSetting ResumeSession SendAutomationSignal SendCommand
+  StartAccessRequest StartAssociationsOnce StartAutomationExecution StartChangeRequestExecution
+  StartExecutionPreview StartSession StopAutomationExecution TerminateSession UnlabelParameterVersion
+  UpdateAssociation UpdateAssociationStatus UpdateDocument UpdateDocumentDefaultVersion UpdateDocumentMetadata
+  UpdateMaintenanceWindow UpdateMaintenanceWindowTarget UpdateMaintenanceWindowTask UpdateManagedInstanceRole
+  UpdateOpsItem UpdateOpsMetadata UpdatePatchBaseline UpdateResourceDataSync UpdateServiceSetting
+`);
+
+/** KMS (`TrentService`). */
+export const KMS_OPERATIONS = names(`
+  CancelKeyDeletion ConnectCustomKeyStore CreateAlias CreateCustomKeyStore CreateGrant CreateKey Decrypt
+  DeleteAlias DeleteCustomKeyStore DeleteImportedKeyMaterial DeriveSharedSecret DescribeCustomKeyStores
+  DescribeKey DisableKey DisableKeyRotation DisconnectCustomKeyStore EnableKey EnableKeyRotation Encrypt
+  GenerateDataKey GenerateDataKeyPair GenerateDataKeyPairWithoutPlaintext GenerateDataKeyWithoutPlaintext
+  GenerateMac GenerateRandom GetKeyLastUsage GetKeyPolicy GetKeyRotationStatus GetParametersForImport
+  GetPublicKey ImportKeyMaterial ListAliases ListGrants ListKeyPolicies ListKeyRotations ListKeys
+  ListResourceTags ListRetirableGrants PutKeyPolicy ReEncrypt ReplicateKey RetireGrant RevokeGrant
+  RotateKeyOnDemand ScheduleKeyDeletion Sign TagResource UntagResource UpdateAlias UpdateCustomKeyStore
+  UpdateKeyDescription UpdatePrimaryRegion Verify VerifyMac
+`);
+
+/** CloudTrail (`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`). */
+export const CLOUDTRAIL_OPERATIONS = names(`
+  AddTags CancelQuery CreateChannel CreateDashboard CreateEventDataStore CreateTrail DeleteChannel
+  DeleteDashboard DeleteEventDataStore DeleteResourcePolicy DeleteTrail DeregisterOrganizationDelegatedAdmin
+  DescribeQuery DescribeTrails DisableFederation EnableFederation GenerateQuery GetChannel GetDashboard
+  GetEventConfiguration GetEventDataStore GetEventSelectors GetImport GetInsightSelectors GetQueryResults
+  GetResourcePolicy GetTrail GetTrailStatus ListChannels ListDashboards ListEventDataStores ListImportFailures
+  ListImports ListInsightsData ListInsightsMetricData ListPublicKeys ListQueries ListTags ListTrails
+  LookupEvents PutEventConfiguration PutEventSelectors PutInsightSelectors PutResourcePolicy
+  RegisterOrganizationDelegatedAdmin RemoveTags RestoreEventDataStore SearchSampleQueries
+  StartDashboardRefresh StartEventDataStoreIngestion StartImport StartLogging StartQuery
+  StopEventDataStoreIngestion StopImport StopLogging UpdateChannel UpdateDashboard UpdateEventDataStore
+  UpdateTrail
+`);
+
+/** CloudWatch Logs (`Logs_20140328`). */
+export const LOGS_OPERATIONS = names(`
+  AssociateKmsKey AssociateSourceToS3TableIntegration CancelExportTask CancelImportTask CreateDelivery
+  CreateExportTask CreateImportTask CreateLogAnomalyDetector CreateLogGroup CreateLogStream CreateLookupTable
+  CreateScheduledQuery DeleteAccountPolicy DeleteDataProtectionPolicy DeleteDelivery DeleteDeliveryDestination
+  DeleteDeliveryDestinationPolicy DeleteDeliverySource DeleteDestination DeleteIndexPolicy DeleteIntegration
+  DeleteLogAnomalyDetector DeleteLogGroup DeleteLogStream DeleteLookupTable DeleteMetricFilter
+  DeleteQueryDefinition DeleteResourcePolicy DeleteRetentionPolicy DeleteScheduledQuery
+  DeleteSubscriptionFilter DeleteSyslogConfiguration DeleteTransformer DescribeAccountPolicies
+  DescribeConfigurationTemplates DescribeDeliveries DescribeDeliveryDestinations DescribeDeliverySources
+  DescribeDestinations DescribeExportTasks DescribeFieldIndexes DescribeImportTaskBatches DescribeImportTasks
+  DescribeIndexPolicies DescribeLogGroups DescribeLogStreams DescribeLookupTables DescribeMetricFilters
+  DescribeQueries DescribeQueryDefinitions DescribeResourcePolicies DescribeSubscriptionFilters
+  DisassociateKmsKey DisassociateSourceFromS3TableIntegration FilterLogEvents GetDataProtectionPolicy
+  GetDelivery GetDeliveryDestination GetDeliveryDestinationPolicy GetDeliverySource GetIntegration
+  GetLogAnomalyDetector GetLogEvents GetLogFields GetLogGroupFields GetLogObject GetLogRecord GetLookupTable
+  GetQueryResults GetScheduledQuery GetScheduledQueryHistory GetTransformer ListAggregateLogGroupSummaries
+  ListAnomalies ListIntegrations ListLogAnomalyDetectors ListLogGroups ListLogGroupsForQuery
+  ListScheduledQueries ListSourcesForS3TableIntegration ListSyslogConfigurations ListTagsForResource
+  ListTagsLogGroup PutAccountPolicy PutBearerTokenAuthentication PutDataProtectionPolicy
+  PutDeliveryDestination PutDeliveryDestinationPolicy PutDeliverySource PutDestination PutDestinationPolicy
+  PutIndexPolicy PutIntegration PutLogEvents PutLogGroupDeletionProtection PutMetricFilter
+  PutQueryDefinition PutResourcePolicy PutRetentionPolicy PutSubscriptionFilter PutSyslogConfiguration
+  PutTransformer StartLiveTail StartQuery StopQuery TagLogGroup TagResource TestMetricFilter TestTransformer
+  UntagLogGroup UntagResource UpdateAnomaly UpdateDeliveryConfiguration UpdateLogAnomalyDetector
+  UpdateLookupTable UpdateScheduledQuery
+`);
+
+/** EventBridge (`AWSEvents`, signing name `events`). */
+export const EVENTS_OPERATIONS = names(`
+  ActivateEventSource CancelReplay CreateApiDestination CreateArchive CreateConnection CreateEndpoint
+  CreateEventBus CreatePartnerEventSource DeactivateEventSource DeauthorizeConnection DeleteApiDestination
+  DeleteArchive DeleteConnection DeleteEndpoint DeleteEventBus DeletePartnerEventSource DeleteRule
+  DescribeApiDestination DescribeArchive DescribeConnection DescribeEndpoint DescribeEventBus
+  DescribeEventSource DescribePartnerEventSource DescribeReplay DescribeRule DisableRule EnableRule
+  ListApiDestinations ListArchives ListConnections ListEndpoints ListEventBuses ListEventSources
+  ListPartnerEventSourceAccounts ListPartnerEventSources ListReplays ListRuleNamesByTarget ListRules
+  ListTagsForResource ListTargetsByRule PutEvents PutPartnerEvents PutPermission PutRule PutTargets
+  RemovePermission RemoveTargets StartReplay TagResource TestEventPattern UntagResource UpdateApiDestination
+  UpdateArchive UpdateConnection UpdateEndpoint UpdateEventBus
+`);
+
+/** SQS (`AmazonSQS` over JSON 1.0; the same names as query `Action`s). */
+export const SQS_OPERATIONS = names(`
+  AddPermission CancelMessageMoveTask ChangeMessageVisibilityBatch ChangeMessageVisibility CreateQueue
+  DeleteMessageBatch DeleteMessage DeleteQueue GetQueueAttributes GetQueueUrl ListDeadLetterSourceQueues
+  ListMessageMoveTasks ListQueueTags ListQueues PurgeQueue ReceiveMessage RemovePermission SendMessageBatch
+  SendMessage SetQueueAttributes StartMessageMoveTask TagQueue UntagQueue
+`);
+
+/** ECR (`AmazonEC2ContainerRegistry_V20150921`). */
+export const ECR_OPERATIONS = names(`
+  BatchCheckLayerAvailability BatchDeleteImage BatchGetImage BatchGetRepositoryScanningConfiguration
+  CompleteLayerUpload CreatePullThroughCacheRule CreateRepository CreateRepositoryCreationTemplate
+  DeleteLifecyclePolicy DeletePullThroughCacheRule DeleteRegistryPolicy DeleteRepository
+  DeleteRepositoryCreationTemplate DeleteRepositoryPolicy DeleteSigningConfiguration
+  DeregisterPullTimeUpdateExclusion DescribeImageReplicationStatus DescribeImageScanFindings
+  DescribeImageSigningStatus DescribeImages DescribePullThroughCacheRules DescribeRegistry
+  DescribeRepositories DescribeRepositoryCreationTemplates GetAccountSetting GetAuthorizationToken
+  GetDownloadUrlForLayer GetLifecyclePolicy GetLifecyclePolicyPreview GetRegistryPolicy
+  GetRegistryScanningConfiguration GetRepositoryPolicy GetSigningConfiguration InitiateLayerUpload
+  ListImageReferrers ListImages ListPullTimeUpdateExclusions ListTagsForResource PutAccountSetting PutImage
+  PutImageScanningConfiguration PutImageTagMutability PutLifecyclePolicy PutRegistryPolicy
+  PutRegistryScanningConfiguration PutReplicationConfiguration PutSigningConfiguration
+  RegisterPullTimeUpdateExclusion SetRepositoryPolicy StartImageScan StartLifecyclePolicyPreview TagResource
+  UntagResource UpdateImageStorageClass UpdatePullThroughCacheRule UpdateRepositoryCreationTemplate
+  UploadLayerPart ValidatePullThroughCacheRule
+`);
+
+/** STS (query). */
+export const STS_OPERATIONS = names(`
+  AssumeRole AssumeRoleWithSAML AssumeRoleWithWebIdentity AssumeRoot DecodeAuthorizationMessage
+  GetAccessKeyInfo GetCallerIdentity GetDelegatedAccessToken GetFederationToken GetSessionToken
+  GetWebIdentityToken
+`);
+
+/** SNS (query). */
+export const SNS_OPERATIONS = names(`
+  AddPermission CheckIfPhoneNumberIsOptedOut ConfirmSubscription CreatePlatformApplication
+  CreatePlatformEndpoint CreateSMSSandboxPhoneNumber CreateTopic DeleteEndpoint DeletePlatformApplication
+  DeleteSMSSandboxPhoneNumber DeleteTopic GetDataProtectionPolicy GetEndpointAttributes
+  GetPlatformApplicationAttributes GetSMSAttributes GetSMSSandboxAccountStatus GetSubscriptionAttributes
+  GetTopicAttributes ListEndpointsByPlatformApplication ListOriginationNumbers ListPhoneNumbersOptedOut
+  ListPlatformApplications ListSMSSandboxPhoneNumbers ListSubscriptions ListSubscriptionsByTopic
+  ListTagsForResource ListTopics OptInPhoneNumber Publish PublishBatch PutDataProtectionPolicy
+  RemovePermission SetEndpointAttributes SetPlatformApplicationAttributes SetSMSAttributes
+  SetSubscriptionAttributes SetTopicAttributes Subscribe TagResource Unsubscribe UntagResource
+  VerifySMSSandboxPhoneNumber
+`);
+
+/** IAM (query). */
+export const IAM_OPERATIONS = names(`
+  AcceptDelegationRequest AcquireRole AddClientIDToOpenIDConnectProvider AddRoleToInstanceProfile
+  AddUserToGroup AssociateDelegationRequest AttachGroupPolicy AttachRolePolicy AttachUserPolicy ChangePassword
+  CreateAccessKey CreateAccountAlias CreateDelegationRequest CreateGroup CreateInstanceProfile
+  CreateLoginProfile CreateOpenIDConnectProvider CreatePolicy CreatePolicyVersion CreateRole CreateSAMLProvider
+  CreateServiceLinkedRole CreateServiceSpecificCredential CreateUser CreateVirtualMFADevice
+  DeactivateMFADevice DeleteAccessKey DeleteAccountAlias DeleteAccountPasswordPolicy DeleteGroup
+  DeleteGroupPolicy DeleteInstanceProfile DeleteLoginProfile DeleteOpenIDConnectProvider DeletePolicy
+  DeletePolicyVersion DeleteRole DeleteRolePermissionsBoundary DeleteRolePolicy DeleteSAMLProvider
+  DeleteSSHPublicKey DeleteServerCertificate DeleteServiceLinkedRole DeleteServiceSpecificCredential
+  DeleteSigningCertificate DeleteUser DeleteUserPermissionsBoundary DeleteUserPolicy DeleteVirtualMFADevice
+  DetachGroupPolicy DetachRolePolicy DetachUserPolicy DisableOrganizationsRootCredentialsManagement
+  DisableOrganizationsRootSessions DisableOutboundWebIdentityFederation EnableMFADevice
+  EnableOrganizationsRootCredentialsManagement EnableOrganizationsRootSessions
+  EnableOutboundWebIdentityFederation GenerateCredentialReport GenerateOrganizationsAccessReport
+  GenerateServiceLastAccessedDetails GetAccessKeyLastUsed GetAccountAuthorizationDetails
+  GetAccountPasswordPolicy GetAccountProperties GetAccountSummary GetContextKeysForCustomPolicy
+  GetContextKeysForPrincipalPolicy GetCredentialReport GetDelegationRequest GetGroup GetGroupPolicy
+  GetHumanReadableSummary GetInstanceProfile GetLoginProfile GetMFADevice GetOpenIDConnectProvider
+  GetOrganizationsAccessReport GetOutboundWebIdentityFederationInfo GetPolicy GetPolicyVersion GetRole
+  GetRolePolicy GetRoleTemplateVersion GetSAMLProvider GetSSHPublicKey GetServerCertificate
+  GetServiceLastAccessedDetails GetServiceLastAccessedDetailsWithEntities GetServiceLinkedRoleDeletionStatus
+  GetUser GetUserPolicy ListAccessKeys ListAccountAliases ListAttachedGroupPolicies ListAttachedRolePolicies
+  ListAttachedUserPolicies ListDelegationRequests ListEntitiesForPolicy ListGroupPolicies ListGroups
+  ListGroupsForUser ListInstanceProfileTags ListInstanceProfiles ListInstanceProfilesForRole
+  ListMFADeviceTags ListMFADevices ListOpenIDConnectProviderTags ListOpenIDConnectProviders
+  ListOrganizationsFeatures ListPolicies ListPoliciesGrantingServiceAccess ListPolicyTags ListPolicyVersions
+  ListRolePolicies ListRoleTags ListRoles ListSAMLProviderTags ListSAMLProviders ListSSHPublicKeys
+  ListServerCertificateTags ListServerCertificates ListServiceSpecificCredentials ListSigningCertificates
+  ListUserPolicies ListUserTags ListUsers ListVirtualMFADevices PutAccountProperties PutGroupPolicy
+  PutRolePermissionsBoundary PutRolePolicy PutUserPermissionsBoundary PutUserPolicy RejectDelegationRequest
+  RemoveClientIDFromOpenIDConnectProvider RemoveRoleFromInstanceProfile RemoveUserFromGroup
+  ResetServiceSpecificCredential ResyncMFADevice SendDelegationToken SetDefaultPolicyVersion
+  SetSecurityTokenServicePreferences SimulateCustomPolicy SimulatePrincipalPolicy TagInstanceProfile
+  TagMFADevice TagOpenIDConnectProvider TagPolicy TagRole TagSAMLProvider TagServerCertificate TagUser
+  UntagInstanceProfile UntagMFADevice UntagOpenIDConnectProvider UntagPolicy UntagRole UntagSAMLProvider
+  UntagServerCertificate UntagUser UpdateAccessKey UpdateAccountPasswordPolicy UpdateAssumeRolePolicy
+  UpdateDelegationRequest UpdateGroup UpdateLoginProfile UpdateOpenIDConnectProviderThumbprint UpdateRole
+  UpdateRoleDescription UpdateSAMLProvider UpdateSSHPublicKey UpdateServerCertificate
+  UpdateServiceSpecificCredential UpdateSigningCertificate UpdateUser UploadSSHPublicKey
+  UploadServerCertificate UploadSigningCertificate
+`);
