@@ -32,6 +32,11 @@ export class Section {
     if (name !== undefined) this.where = `${this.where} ${show(name)}`;
   }
 
+  /** The map's entries, for sections keyed by the user (a service -> URL map). */
+  entries(): Array<[string, unknown]> {
+    return Object.entries(this.obj);
+  }
+
   /** Records one problem, prefixed with where it is. */
   problem(what: string): void {
     this.out.push(this.where ? `${this.where}: ${what}` : what);

@@ -14,6 +14,7 @@ import { configGrantId } from './grant';
 import { readApprovalsConfig } from './approvals/validate-approvals-config';
 import { readSessionFrontConfig } from './validate-session-front-config';
 import { checkCreateRole, readAccessEntry, type DeploymentTarget } from './validate-connection-access';
+import { readAwsConnection, readAwsCredentials } from './validate-aws-connections';
 
 /** Options of {@link validateGatewayConfig}. */
 export interface ValidateGatewayConfigOptions {
@@ -85,7 +86,9 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
   top.checkKeys(TOP_KEYS);
 
   const rawIssuers = top.list('issuers', true);
-  const rawConnections = top.list('connections', true);
+  // A Gatehouse for AWS accounts only needs no cluster: then connections may be empty (or left out).
+  const awsOnly = Array.isArray(top.value('awsConnections')) && (top.value('awsConnections') as unknown[]).length > 0;
+  const rawConnections = top.list('connections', !awsOnly);
   const issuers = rawIssuers.map((item, i) => readIssuer(top.child(`issuers[${i}]`, item), options));
   const connections = rawConnections.map((item, i) => readConnection(top.child(`connections[${i}]`, item), options.deployment));
   // Names and duplicates come from the raw entries so that one bad field in a connection does not also
@@ -93,12 +96,25 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
   const known: Known = {
     issuerNames: rawIssuers.map((x) => field(x, 'name')),
     connectionNames: rawConnections.map((x) => field(x, 'name')),
+    awsConnectionNames: [],
     issuers: issuers.filter(isDefined),
     connections: connections.filter(isDefined),
   };
   reportDuplicates(problems, 'issuers', known.issuerNames);
   reportDuplicates(problems, 'issuers', rawIssuers.map((x) => field(x, 'issuer')), 'issuer URL');
   reportDuplicates(problems, 'connections', known.connectionNames);
+  // AWS connections share the URL namespace and the grants with clusters; a grant names either kind.
+  const rawAwsConnections = top.list('awsConnections', false);
+  const awsConnections = rawAwsConnections.map((item, i) => readAwsConnection(top.child(`awsConnections[${i}]`, item), {
+    allowLocalEndpoints: options.allowLocalIssuers === true, readMaskingPattern,
+  }));
+  const awsNames = rawAwsConnections.map((x) => field(x, 'name'));
+  reportDuplicates(problems, 'awsConnections', awsNames);
+  awsNames.forEach((n, i) => {
+    if (n !== undefined && known.connectionNames.includes(n)) problems.push(`awsConnections[${i}]: name ${show(n)} is already a cluster connection; names are shared by /k8s/ and /aws/ routes and grants, so pick another`);
+  });
+  known.awsConnectionNames.push(...awsNames);
+  const awsCredentials = top.has('awsCredentials') ? readAwsCredentials(top.child('awsCredentials', top.value('awsCredentials'))) : undefined;
 
   const grants = top.list('grants', false).map((item, i) => readGrant(top.child(`grants[${i}]`, item), known));
   const seen = new Map<string, number>();
@@ -130,6 +146,8 @@ export function validateGatewayConfig(raw: unknown, source: string, options: Val
     policyFiles,
     approvals,
     sessionFront,
+    awsConnections: top.has('awsConnections') ? awsConnections.filter(isDefined) : undefined,
+    awsCredentials,
   }) as GatewayConfig;
 }
 
@@ -211,6 +229,8 @@ function readImpersonation(s: Section): ImpersonationConfig | undefined {
 interface Known {
   readonly issuerNames: readonly (string | undefined)[];
   readonly connectionNames: readonly (string | undefined)[];
+  /** Names of `awsConnections`: grants may name them too (without namespaces or impersonation). */
+  readonly awsConnectionNames: (string | undefined)[];
   /** The entries that validated; checks that need more than a name skip the others. */
   readonly issuers: readonly IssuerConfig[];
   readonly connections: readonly ConnectionConfig[];
@@ -221,8 +241,12 @@ function readGrant(s: Section, known: Known): GrantSpec | undefined {
   s.checkKeys(GRANT_KEYS);
   const connection = s.string('connection', true);
   const target = known.connections.find((c) => c.name === connection);
-  if (connection !== undefined && !known.connectionNames.includes(connection)) {
-    s.problem(`connection ${show(connection)} is not defined; defined connections: ${names(known.connectionNames)}`);
+  const aws = connection !== undefined && known.awsConnectionNames.includes(connection);
+  if (connection !== undefined && !aws && !known.connectionNames.includes(connection)) {
+    s.problem(`connection ${show(connection)} is not defined; defined connections: ${names([...known.connectionNames, ...known.awsConnectionNames])}`);
+  }
+  if (aws && (s.has('namespaces') || s.has('impersonateGroups'))) {
+    s.problem(`connection ${show(connection)} is an AWS connection: namespaces and impersonateGroups are for clusters (policy rules narrow what an agent may call)`);
   }
   const agent = s.string('agent', false);
   const group = s.string('group', false);
