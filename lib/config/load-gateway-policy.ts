@@ -8,7 +8,7 @@ import fs from 'node:fs';
 export const DEFAULT_POLICY_TEXT = `apiVersion: gatehouse.dev/v1
 kind: Policy
 description: Gatehouse default (no policyFiles configured)
-packs: [baseline]
+packs: [baseline, aws-baseline]
 defaults: { "*": allow }
 `;
 

@@ -2,6 +2,7 @@ import { BodyCondition, compileBodyCondition } from './body-conditions';
 import { CelCondition, compileCelCondition } from './cel-condition';
 import { compileGlobSet, GlobSet, globSetMatches } from './glob';
 import type { PolicyEffect, PolicyInput, PolicyMatchSpec, PolicyRuleSpec } from './policy-types';
+import { awsConditionHolds, compileAwsMatch, KUBE_MATCH_KEYS, type AwsCondition } from './aws-match';
 import { compileExecCondition, compilePortsCondition, ExecCondition, isSessionUpgradeGet, PortsCondition, sessionFactsOf } from './session-match';
 import { RESOURCE_KEYS } from './validate-policy-rule';
 
@@ -28,6 +29,10 @@ export interface CompiledMatch {
   readonly exec: ExecCondition | null;
   /** `match.ports`: the port-forward ports in the query. */
   readonly ports: PortsCondition | null;
+  /** `match.aws`: conditions on an AWS call; such a block never matches a kubectl request. */
+  readonly aws: AwsCondition | null;
+  /** Whether the block names a Kubernetes request key: such a block never matches an AWS call. */
+  readonly kube: boolean;
 }
 
 /** A rule ready for evaluation. */
@@ -50,8 +55,8 @@ export function compileRule(spec: PolicyRuleSpec, order: number): CompiledRule {
     message: spec.message ?? defaultMessage(spec),
     unmaskSecrets: spec.unmaskSecrets === true,
     order,
-    match: compileMatch(spec.match),
-    except: (spec.except ?? []).map(compileMatch),
+    match: compileMatch(spec.match, spec.effect, false),
+    except: (spec.except ?? []).map((e) => compileMatch(e, spec.effect, true)),
   };
 }
 
@@ -61,7 +66,7 @@ function defaultMessage(spec: PolicyRuleSpec): string {
   return `Allowed by Gatehouse policy rule "${spec.id}".`;
 }
 
-function compileMatch(m: PolicyMatchSpec): CompiledMatch {
+function compileMatch(m: PolicyMatchSpec, effect: PolicyEffect, isExcept: boolean): CompiledMatch {
   const set = (list: readonly string[] | undefined) => (list ? compileGlobSet(list) : null);
   const map = (rec: Readonly<Record<string, readonly string[]>> | undefined) =>
     rec ? Object.entries(rec).map(([k, v]) => [k, compileGlobSet(v)] as const) : null;
@@ -88,6 +93,8 @@ function compileMatch(m: PolicyMatchSpec): CompiledMatch {
     cel: m.cel ? m.cel.map(compileCelCondition) : null,
     exec: m.exec ? compileExecCondition(m.exec) : null,
     ports: m.ports ? compilePortsCondition(m.ports) : null,
+    aws: m.aws ? compileAwsMatch(m.aws, effect, isExcept) : null,
+    kube: KUBE_MATCH_KEYS.some((k) => k in m),
   };
 }
 
@@ -111,6 +118,8 @@ export function blockReads(m: CompiledMatch): { readonly object: boolean; readon
  * opening port by port instead.
  */
 export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabels = false): boolean {
+  if (input.aws) return !m.kube && (m.aws === null || awsConditionHolds(m.aws, input.aws)) && matchesIdentity(m, input);
+  if (m.aws !== null) return false;
   const req = input.request;
   if (m.scope !== 'any' && (m.scope === 'resource') !== req.isResourceRequest) return false;
   if (m.verbs !== null && !m.verbs.has(req.verb) && !(m.verbs.has('create') && isSessionUpgradeGet(req))) return false;
@@ -120,12 +129,27 @@ export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabel
   if (m.apiGroups !== null && !globSetMatches(m.apiGroups, req.apiGroup)) return false;
   if (m.names !== null && !globSetMatches(m.names, req.name)) return false;
   if (m.nonResourceURLs !== null && !globSetMatches(m.nonResourceURLs, req.path)) return false;
-  if (m.connections !== null && !globSetMatches(m.connections, input.connection)) return false;
   if (m.exec !== null && !m.exec(sessionFactsOf(input))) return false;
   if (m.ports !== null) {
     const held = m.ports.holds(sessionFactsOf(input));
     if (held === false || (held === undefined && !ignoreLabels)) return false;
   }
+  if (!matchesIdentity(m, input)) return false;
+  if (m.namespaceLabels !== null && !ignoreLabels) {
+    // Unknown labels never match: the proxy supplies them when a candidate rule needs them (`policyNeeds`).
+    const labels = input.namespaceLabels ?? labelsOf(input.namespaceObject);
+    if (!labels) return false;
+    for (const [key, globs] of m.namespaceLabels) {
+      const value = Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
+      if (typeof value !== 'string' || !globSetMatches(globs, value)) return false;
+    }
+  }
+  return true;
+}
+
+/** The identity keys (agents, issuers, groups, claims) and the connection, shared by kubectl requests and AWS calls. */
+function matchesIdentity(m: CompiledMatch, input: PolicyInput): boolean {
+  if (m.connections !== null && !globSetMatches(m.connections, input.connection)) return false;
   const id = input.identity;
   if (m.agents !== null && !globSetMatches(m.agents, id.agent)) return false;
   if (m.issuers !== null && !globSetMatches(m.issuers, id.issuer)) return false;
@@ -133,15 +157,6 @@ export function matchesRequest(m: CompiledMatch, input: PolicyInput, ignoreLabel
   if (m.claims !== null) {
     for (const [name, globs] of m.claims) {
       const value = Object.prototype.hasOwnProperty.call(id.claims, name) ? id.claims[name] : undefined;
-      if (typeof value !== 'string' || !globSetMatches(globs, value)) return false;
-    }
-  }
-  if (m.namespaceLabels !== null && !ignoreLabels) {
-    // Unknown labels never match: the proxy supplies them when a candidate rule needs them (`policyNeeds`).
-    const labels = input.namespaceLabels ?? labelsOf(input.namespaceObject);
-    if (!labels) return false;
-    for (const [key, globs] of m.namespaceLabels) {
-      const value = Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
       if (typeof value !== 'string' || !globSetMatches(globs, value)) return false;
     }
   }

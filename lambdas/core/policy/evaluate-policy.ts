@@ -23,6 +23,8 @@ import { PortsCondition, representativePorts, sessionFactsOf, withSinglePort } f
  * (the opening of kubectl's tunnel, whose ports come per connection) gets the most permissive decision any port would get.
  */
 export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): PolicyDecision {
+  // AWS calls have no verb and resource to index by: every rule is a candidate, and matchesRequest sorts them.
+  if (input.aws) return evaluateCandidates(policy, policy.rules, input);
   const candidates = policy.index.candidatesFor(input.request);
   const ports = portConditionsOf(candidates);
   if (ports.length > 0) {
@@ -80,9 +82,12 @@ function evaluateCandidates(policy: CompiledPolicy, candidates: readonly Compile
   let needsBody: CompiledRule | undefined;
   let unmask = false;
   const view = new ObjectView(input);
+  const unknownAction = input.aws !== undefined && input.aws.action === '';
   for (const rule of candidates) {
     if (!matchesRequest(rule.match, input)) continue;
     if (rule.except.length > 0 && rule.except.some((e) => matchesRequest(e, input))) continue;
+    // An action Gatehouse cannot name is let through only by a rule that says so: not by one about identity alone.
+    if (unknownAction && rule.effect === 'allow' && !rule.match.aws?.unknownActions) continue;
     const condition = rule.match.body;
     if (condition !== null || rule.match.cel?.some((c) => c.reads.object)) {
       const facts = view.facts();
@@ -119,6 +124,18 @@ function evaluateCandidates(policy: CompiledPolicy, candidates: readonly Compile
       ? ` (a CEL condition of this rule could not be evaluated, so Gatehouse applied it: ${celErrors.find((e) => e.startsWith(`${winner.id}: `))!.slice(winner.id.length + 2)})`
       : '';
     return { effect: winner.effect, reason: 'rule', ruleId: winner.id, message: winner.message + celNote, unmaskSecrets: unmask && !deny, matchedRuleIds: matched, ...errors };
+  }
+  if (unknownAction) {
+    return {
+      effect: 'deny',
+      reason: 'unknown-action',
+      ruleId: 'unknown-action',
+      message: `Gatehouse cannot tell which ${input.aws!.service} action this call is (${input.aws!.protocol}), so no rule or default may let it through. `
+        + 'Use a current AWS SDK or CLI; if the action is new, an operator can allow it with a rule matching aws: { services: [...], unknownActions: true }.',
+      unmaskSecrets: false,
+      matchedRuleIds: matched,
+      ...errors,
+    };
   }
   const connectionDefault = policy.defaults.get(input.connection);
   const effect = connectionDefault ?? policy.defaults.get('*') ?? IMPLICIT_DEFAULT_EFFECT;

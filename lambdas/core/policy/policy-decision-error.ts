@@ -9,5 +9,6 @@ import type { PolicyDecision } from './policy-types';
 export function policyDecisionError(decision: Pick<PolicyDecision, 'effect' | 'reason' | 'ruleId' | 'message'>): GatehouseError | undefined {
   if (decision.effect !== 'deny') return undefined;
   if (decision.reason === 'undecodable-body') return new UnsupportedMediaTypeError(decision.message);
+  if (decision.reason === 'unknown-action') return new ForbiddenError(decision.message);
   return new ForbiddenError(`Denied by Gatehouse policy rule "${decision.ruleId}": ${decision.message}`);
 }

@@ -1,5 +1,6 @@
 import type { AgentIdentity } from '../agent-identity';
 import type { RequestInfo } from '../request-info';
+import type { AwsRequestInfo } from '../aws/aws-request-info';
 
 /** What a policy rule (or a connection's default) decides. Precedence: deny > approve > allow. */
 export type PolicyEffect = 'allow' | 'deny' | 'approve';
@@ -50,13 +51,18 @@ export interface PolicyInput {
    * exec and port-forward conditions (`command`, `container`, `tty`, `stdin`, `ports`).
    */
   readonly query?: string;
+  /**
+   * An AWS call (`/aws/<connection>`): rules with `match.aws` and identity-only rules judge it; rules about
+   * Kubernetes requests never match it. `request` is then its approval shape (verb = action), not read by rules.
+   */
+  readonly aws?: AwsRequestInfo;
 }
 
 /**
  * Why a decision was reached: a rule matched, nothing matched and the connection default applied, or a rule
  * needed to read a body that cannot be decoded (the proxy answers 415, see `policyDecisionError`).
  */
-export type PolicyDecisionReason = 'rule' | 'default' | 'undecodable-body';
+export type PolicyDecisionReason = 'rule' | 'default' | 'undecodable-body' | 'unknown-action';
 
 /** The outcome of one evaluation. */
 export interface PolicyDecision {
@@ -127,6 +133,26 @@ export interface PolicyExecSpec {
 /** A port-forward port condition entry: a port (1-65535) or an inclusive range written "low-high". */
 export type PolicyPortSpec = number | string;
 
+/**
+ * Conditions on an AWS call (`match.aws`). Every key given must hold; within a list any entry may match.
+ * A rule with `aws` never matches a kubectl request, and cannot name Kubernetes keys (verbs, resources, ...).
+ */
+export interface PolicyAwsSpec {
+  /** Globs over the service signing name (`s3`, `dynamodb`). */
+  readonly services?: readonly string[];
+  /** Globs over the IAM action, `<service>:<Action>` (`s3:Delete*`), matched case-insensitively as IAM does. */
+  readonly actions?: readonly string[];
+  /**
+   * Globs over the resource ARNs the call touches (`*` spans `/` and `:`). A deny or approve rule matches when any
+   * resource matches; an allow rule only when every one does (and there is one).
+   */
+  readonly resources?: readonly string[];
+  /** Matches calls whose action Gatehouse cannot name: only an allow rule with this lets such a call through. */
+  readonly unknownActions?: true;
+  /** Field conditions over the call's decoded parameters (its JSON body, query parameters, S3 route labels). */
+  readonly fields?: readonly PolicyFieldSpec[];
+}
+
 /** What a rule matches on. Every key given must match; within a list any entry may match. */
 export interface PolicyMatchSpec {
   readonly agents?: readonly string[];
@@ -149,6 +175,8 @@ export interface PolicyMatchSpec {
   readonly exec?: PolicyExecSpec;
   /** port-forward: the pod port(s) of the connection, from the `ports` query values; any entry may match. */
   readonly ports?: readonly PolicyPortSpec[];
+  /** AWS calls (see {@link PolicyAwsSpec}). */
+  readonly aws?: PolicyAwsSpec;
 }
 
 /** A validated rule, in the normalized form (every list is a list). */

@@ -1,4 +1,5 @@
 import { celProblem } from './cel-condition';
+import { KUBE_MATCH_KEYS, validateAwsMatch } from './aws-match';
 import { closestMatch, didYouMean } from './closest-match';
 import { parseFieldPath } from './field-path';
 import { compileGlob, globProblem } from './glob';
@@ -13,7 +14,7 @@ const LIST_KEYS: Readonly<Record<string, ValueKind>> = {
   resources: 'resource', subresources: 'subresource', namespaces: 'namespace', names: 'glob', nonResourceURLs: 'url',
 };
 const MAP_KEYS = ['claims', 'namespaceLabels'];
-const MATCH_KEYS = [...Object.keys(LIST_KEYS), ...MAP_KEYS, 'body', 'cel', 'exec', 'ports'];
+const MATCH_KEYS = [...Object.keys(LIST_KEYS), ...MAP_KEYS, 'body', 'cel', 'exec', 'ports', 'aws'];
 /** Keys that only make sense for resource requests (cannot be combined with nonResourceURLs). */
 export const RESOURCE_KEYS = ['apiGroups', 'resources', 'subresources', 'namespaces', 'namespaceLabels', 'names', 'body', 'exec', 'ports'];
 const EXEC_KEYS = ['commands', 'containers', 'tty', 'stdin'];
@@ -132,6 +133,11 @@ function validateMatch(raw: unknown, path: string, report: Report, allowBody: bo
   if (block.cel !== undefined) {
     if (!allowBody) report(`${path}.cel`, 'except: cannot have CEL conditions (write the negation into match.cel)');
     else out.cel = validateCel(block.cel, `${path}.cel`, report);
+  }
+  if (block.aws !== undefined) {
+    out.aws = validateAwsMatch(block.aws, `${path}.aws`, report, validateField);
+    const kube = KUBE_MATCH_KEYS.filter((k) => block[k] !== undefined);
+    if (kube.length > 0) report(path, `aws cannot be combined with ${kube.join(', ')} (those are about Kubernetes requests; write two rules)`);
   }
   if (block.exec !== undefined) out.exec = validateExec(block.exec, `${path}.exec`, report);
   if (block.ports !== undefined) out.ports = validatePorts(block.ports, `${path}.ports`, report);

@@ -25,7 +25,7 @@ describe('loadPolicyFiles', () => {
       throw new Error('expected a ConfigError');
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
-      expect((e as ConfigError).problems).toEqual([`${path}:4: rule "oops": match.namespace: unknown key (did you mean "namespaces"?); known keys: agents, issuers, groups, connections, verbs, apiGroups, resources, subresources, namespaces, names, nonResourceURLs, claims, namespaceLabels, body, cel, exec, ports`]);
+      expect((e as ConfigError).problems).toEqual([`${path}:4: rule "oops": match.namespace: unknown key (did you mean "namespaces"?); known keys: agents, issuers, groups, connections, verbs, apiGroups, resources, subresources, namespaces, names, nonResourceURLs, claims, namespaceLabels, body, cel, exec, ports, aws`]);
     }
   });
 });

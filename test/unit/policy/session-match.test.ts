@@ -398,7 +398,7 @@ describe('session conditions survive the trip to the Lambda and into policy test
 describe('validation of exec and ports', () => {
   const rule = (match: string, except = '') => `${header}rules:\n  - id: r1\n    effect: deny\n    match: ${match}\n${except}`;
   const at = (rest: string) => `team-a.yaml:4: rule "r1": ${rest}`;
-  const knownMatch = 'known keys: agents, issuers, groups, connections, verbs, apiGroups, resources, subresources, namespaces, names, nonResourceURLs, claims, namespaceLabels, body, cel, exec, ports';
+  const knownMatch = 'known keys: agents, issuers, groups, connections, verbs, apiGroups, resources, subresources, namespaces, names, nonResourceURLs, claims, namespaceLabels, body, cel, exec, ports, aws';
 
   it.each([
     ['commands straight under match', '{ commands: [sh] }', [at(`match.commands: unknown key ("commands" belongs under match.exec:); ${knownMatch}`)]],
