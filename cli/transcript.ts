@@ -24,6 +24,7 @@ const RAW_COMMAND: Readonly<Record<string, string>> = { GET: 'get', POST: 'creat
  */
 export function commandLine(record: RequestRecord): string {
   const pathAndQuery = `${record.path ?? '/'}${record.query ? `?${record.query}` : ''}`;
+  if (record.awsService) return awsCommandLine(record);
   if (sessionKind(record) && record.resource === 'pods') return sessionCommandLine(record);
   if (!record.resource) {
     const raw = RAW_COMMAND[(record.method ?? 'GET').toUpperCase()];
@@ -41,6 +42,19 @@ export function commandLine(record: RequestRecord): string {
   if (record.namespace && !namespaceObject) words.push('-n', record.namespace);
   else if (isAllNamespaces(record)) words.push('-A');
   return words.filter(Boolean).join(' ');
+}
+
+/**
+ * The AWS CLI command of a recorded AWS call, e.g. `aws dynamodb get-item  # arn:aws:dynamodb:...:table/orders`:
+ * the action in the CLI's kebab case (`s3api` for S3's API actions), the resources it touched as a comment.
+ */
+export function awsCommandLine(record: RequestRecord): string {
+  const service = record.awsService === 's3' ? 's3api' : record.awsService;
+  const action = record.awsAction
+    ? record.awsAction.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase()
+    : `<unknown action: ${record.method ?? '?'} ${record.path ?? '/'}>`;
+  const resources = record.awsResources?.length ? `  # ${record.awsResources.join(' ')}` : '';
+  return `aws ${service} ${action} --region ${record.awsRegion ?? '?'}${resources}`;
 }
 
 /** The `$ command   # who, when, decision, status, time` line. */

@@ -47,6 +47,11 @@ export interface RequestRecord extends StreamFacts, SessionFacts {
   readonly sourceIp?: string;
   readonly userAgent?: string;
   readonly kubectlCommand?: string;
+  /** AWS calls (`/aws/<connection>`): the service, region, API action ('' when unknown) and resource ARNs. */
+  readonly awsService?: string;
+  readonly awsRegion?: string;
+  readonly awsAction?: string;
+  readonly awsResources?: readonly string[];
   readonly roleSessionName?: string;
   readonly bytesIn?: number;
   readonly bytesOut?: number;

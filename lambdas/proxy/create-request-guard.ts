@@ -2,6 +2,9 @@ import type { GatewayConfig } from '../core/gateway-config';
 import { BadRequestError, GatehouseError, UnsupportedMediaTypeError } from '../core/errors';
 import { maskResponse } from '../core/masking/mask-response';
 import { createStreamMasker } from '../core/masking/stream-masker';
+import { maskAwsResponse } from '../core/masking/mask-aws-response';
+import { maskAwsRequestBody } from '../core/masking/mask-aws-request-body';
+import { compileCredentialPatterns, type CompiledPatterns } from '../core/masking/mask-text';
 import { DEFAULT_CREDENTIAL_PATTERNS, type CredentialPattern } from '../core/masking/credential-patterns';
 import type { Json } from '../core/patch/apply-json-patch';
 import { applyPatch } from '../core/patch/apply-patch';
@@ -11,6 +14,7 @@ import { decodeRequestBody } from '../core/policy/decode-request-body';
 import { evaluatePolicy } from '../core/policy/evaluate-policy';
 import { policyNeeds } from '../core/policy/policy-needs';
 import type { PolicyInput } from '../core/policy/policy-types';
+import { awsRequestShape } from '../core/approvals/aws-approval-subject';
 import type { GuardVerdict, RequestGuard } from './request-guard';
 
 /**
@@ -25,7 +29,24 @@ export function createRequestGuard(config: GatewayConfig, serializedPolicy: stri
       patterns.set(connection.name, [...DEFAULT_CREDENTIAL_PATTERNS, ...connection.maskingPatterns.map((p) => ({ id: p.id, regex: p.regex }))]);
     }
   }
+  // AWS connections: the built-in credential patterns plus the connection's own, compiled once per container.
+  const defaultAwsPatterns = compileCredentialPatterns(DEFAULT_CREDENTIAL_PATTERNS);
+  const awsPatterns = new Map<string, CompiledPatterns>();
+  for (const connection of config.awsConnections ?? []) {
+    if (connection.maskingPatterns?.length) {
+      awsPatterns.set(connection.name, compileCredentialPatterns([...DEFAULT_CREDENTIAL_PATTERNS, ...connection.maskingPatterns.map((p) => ({ id: p.id, regex: p.regex }))]));
+    }
+  }
   return {
+    // Status 0 is the request body (for the replay blob and the approver's preview), any other an answer.
+    decideAws: ({ identity, connection, info, path }) => {
+      const decision = evaluatePolicy(policy, { identity, connection, request: awsRequestShape(info, path), body: { state: 'none' }, aws: info });
+      return { effect: decision.effect, reason: decision.reason, ruleId: decision.ruleId, message: decision.message, unmaskSecrets: decision.unmaskSecrets };
+    },
+    maskAws: ({ connection, info, status, contentType, body, unmask }) => {
+      const input = { info, status, contentType, body, unmask, patterns: awsPatterns.get(connection) ?? defaultAwsPatterns };
+      return status === 0 ? maskAwsRequestBody(input) : maskAwsResponse(input);
+    },
     inspect: ({ identity, connection, request, contentType, body, query }) => {
       const input: PolicyInput = { identity, connection, request, body: decodeRequestBody(contentType, body), query };
       const needs = policyNeeds(policy, input);

@@ -14,6 +14,7 @@ import { createDynamoDbStreamLeases } from '../adapters/dynamodb-stream-leases';
 import { IndexHeads } from '../core/index-heads';
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import { createRequestGuard } from './create-request-guard';
+import { createAwsProxyDependencies } from './aws/aws-dependencies-from-environment';
 import { ClusterFactsReader } from './cluster-facts';
 import { STREAM_LIMIT_DEFAULTS } from './stream-limits';
 import type { ProxyDependencies } from './proxy-request';
@@ -97,6 +98,7 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     upstream,
     clusterFacts: new ClusterFactsReader(upstream, () => new Date()),
     guard: createRequestGuard(config, required(env, 'GATEHOUSE_POLICY')),
+    aws: createAwsProxyDependencies(env, config),
     approvals: createApprovalGateFromEnvironment(env, config.approvals, {
       retentionDays: config.retentionDays, documents, log: (level, message, fields) => logger[level](message, fields ?? {}),
     }),

@@ -10,7 +10,10 @@ import { fromApiGatewayEvent } from '../core/api-gateway-event';
 import { kubeStatusErrors } from '../middleware/kube-status-errors';
 import { createProxyDependencies } from './dependencies';
 import type { ProxyDependencies } from './proxy-request';
-import { streamRequest } from './stream-request';
+import { streamRequest, type StreamedResponse } from './stream-request';
+import { fromApiGatewayAwsEvent, isAwsPath } from '../core/aws/aws-proxy-request';
+import { awsCall } from './aws/aws-call';
+import { issueAwsCredentials } from './aws/issue-aws-credentials';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -34,11 +37,22 @@ const afterResponse = new WeakMap<object, () => Promise<void>>();
 /** The proxy, without middleware: one API Gateway event in, a streamed answer out. Exported for tests. */
 export async function run(event: APIGatewayProxyEvent, context: object = {}): Promise<StreamingResult> {
   dependencies ??= createProxyDependencies(process.env, { logger, metrics, tracer });
-  const request = fromApiGatewayEvent(event);
-  logger.appendKeys({ requestId: request.requestId, connection: request.connection });
-  const response = await streamRequest(request, dependencies);
+  const response = isAwsPath(event.path) ? await awsRoute(event, dependencies) : await kubeRoute(event, dependencies);
   if (response.afterResponse) afterResponse.set(context, response.afterResponse);
   return { statusCode: response.status, headers: response.headers, body: Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body };
+}
+
+async function kubeRoute(event: APIGatewayProxyEvent, deps: ProxyDependencies): Promise<StreamedResponse> {
+  const request = fromApiGatewayEvent(event);
+  logger.appendKeys({ requestId: request.requestId, connection: request.connection });
+  return streamRequest(request, deps);
+}
+
+/** `/aws/<connection>/...` and `/aws-credentials/<connection>`: answered in AWS's (or the credential process's) own shapes. */
+async function awsRoute(event: APIGatewayProxyEvent, deps: ProxyDependencies): Promise<StreamedResponse> {
+  const request = fromApiGatewayAwsEvent(event);
+  logger.appendKeys({ requestId: request.requestId, connection: request.connection });
+  return request.kind === 'credentials' ? issueAwsCredentials(request, deps) : awsCall(request, deps);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { AwsRequestInfo } from '../core/aws/aws-request-info';
 export interface GuardDecision {
   readonly effect: 'allow' | 'deny' | 'approve';
   /** Why: a rule matched, the connection's default applied, or a body a rule must read could not be decoded. */
-  readonly reason: 'rule' | 'default' | 'undecodable-body';
+  readonly reason: 'rule' | 'default' | 'undecodable-body' | 'unknown-action';
   /** The rule that decided, or `default`. */
   readonly ruleId: string;
   readonly message: string;
