@@ -3,6 +3,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import { ApprovalWorkflow } from './approval-workflow';
+import { AwsCredentialKey } from './aws-credential-key';
 import { ConnectionAccess, pascalCase } from './connection-access';
 import { connectionTrustPolicy } from './connection-role';
 import { DOCTOR_ROUTE_PATH } from '../lambdas/core/doctor/doctor-check';
@@ -60,6 +61,9 @@ export class GatehouseStack extends Stack {
     const replayStream = new ReplayDeliveryStream(this, 'ReplayStream', {
       bucket: replayBucket.bucket, encryptionKey: props.encryptionKey, logRemovalPolicy: props.removalPolicy,
     });
+    // Gatehouse's AWS session credentials are MACed with this key; no key (and no AWS route) without AWS connections.
+    const awsConnections = config.awsConnections ?? [];
+    const awsCredentialKey = awsConnections.length > 0 ? new AwsCredentialKey(this, 'AwsCredentialKey', store) : undefined;
     const proxy = new ProxyFunction(this, 'Proxy', {
       config,
       policy: props.policy,
@@ -71,6 +75,7 @@ export class GatehouseStack extends Stack {
       logLevel: props.logLevel,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logRemovalPolicy: props.removalPolicy,
+      awsCredentialKey,
     });
     const api = new GatewayApi(this, 'Gateway', {
       handler: proxy.function,
@@ -78,6 +83,7 @@ export class GatehouseStack extends Stack {
       tracing: props.tracing,
       accessLogRemovalPolicy: props.removalPolicy,
       cloudWatchRole: props.apiGatewayCloudWatchRole,
+      awsRoutes: awsConnections.length > 0,
     });
     new GrantSeed(this, 'GrantSeed', { grants: config.grants ?? [], grantsTable });
     const proxyRole = proxy.function.role!;
@@ -183,6 +189,27 @@ export class GatehouseStack extends Stack {
           description: `Trust policy for ${connection.roleArn}: aws iam update-assume-role-policy --role-name <name> --policy-document '<this>'`,
         });
       }
+    }
+    if (awsCredentialKey) {
+      new CfnOutput(this, 'AwsCredentialKeySecretArn', {
+        value: awsCredentialKey.secretArn,
+        description: 'HMAC key of the AWS session credentials Gatehouse hands agents (generated at deploy; rotate with put-secret-value)',
+      });
+    }
+    const awsOutputIds = new Map<string, string>();
+    for (const connection of awsConnections) {
+      const id = pascalCase(connection.name);
+      const clash = awsOutputIds.get(id);
+      if (clash) throw new Error(`awsConnections "${clash}" and "${connection.name}" both map to the stack output AwsEndpointUrl${id}; rename one`);
+      awsOutputIds.set(id, connection.name);
+      new CfnOutput(this, `AwsEndpointUrl${id}`, {
+        value: api.awsEndpointUrl(connection.name),
+        description: `endpoint_url for AWS connection "${connection.name}" (credential_process: gatehouse-aws-credentials --connection ${connection.name})`,
+      });
+      new CfnOutput(this, `AwsTrustPolicy${id}`, {
+        value: this.toJsonString(connectionTrustPolicy(proxyRole.roleArn)),
+        description: `Trust policy for ${connection.roleArn}: aws iam update-assume-role-policy --role-name <name> --policy-document '<this>'`,
+      });
     }
     new CfnOutput(this, 'GrantsTableName', { value: grantsTable.tableName });
     new CfnOutput(this, 'RecordsTableName', { value: recordsTable.tableName });

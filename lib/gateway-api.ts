@@ -30,6 +30,13 @@ export interface GatewayApiProps {
    * @default true
    */
   readonly cloudWatchRole?: boolean;
+  /**
+   * Also serve AWS connections (docs/AWS.md): `ANY /aws/{connection}` (S3 ListBuckets is `GET /`),
+   * `ANY /aws/{connection}/{proxy+}` and `POST /aws-credentials/{connection}`, on the same handler. The stack
+   * turns this on when the configuration has `awsConnections`.
+   * @default false
+   */
+  readonly awsRoutes?: boolean;
 }
 
 /**
@@ -66,7 +73,8 @@ const STATUS_RESPONSES = [
 
 /**
  * The regional REST API in front of the proxy: `ANY /k8s/{connection}` and `ANY /k8s/{connection}/{proxy+}`
- * as Lambda proxy integrations, every media type passed as binary, JSON access logs, stage throttling.
+ * (and, with `awsRoutes`, the AWS routes) as Lambda proxy integrations, every media type passed as binary,
+ * JSON access logs, stage throttling.
  *
  * Authorization is NONE on purpose: the proxy verifies the JWT itself so that every failure reaches kubectl
  * as a Kubernetes Status object; an API Gateway authorizer would answer with its own 401/403 bodies and could
@@ -120,6 +128,14 @@ export class GatewayApi extends Construct {
     });
     connection.addMethod('ANY', integration, options(['connection']));
     connection.addResource('{proxy+}').addMethod('ANY', integration, options(['connection', 'proxy']));
+    if (props.awsRoutes) {
+      // The same streaming integration as kubectl's: one handler tells the routes apart by path, and binaryMediaTypes
+      // */* above already hands it every AWS body (S3 objects, CBOR, gzip) untouched, so the SigV4 body hash holds.
+      const aws = this.api.root.addResource('aws').addResource('{connection}');
+      aws.addMethod('ANY', integration, options(['connection']));
+      aws.addResource('{proxy+}').addMethod('ANY', integration, options(['connection', 'proxy']));
+      this.api.root.addResource('aws-credentials').addResource('{connection}').addMethod('POST', integration, options(['connection']));
+    }
 
     for (const { type, code, reason } of STATUS_RESPONSES) {
       this.api.addGatewayResponse(`Status${reason}${code ?? ''}`, {
@@ -159,6 +175,16 @@ export class GatewayApi extends Construct {
     return this.api.urlForPath(`/k8s/${connection}`);
   }
 
+  /** The AWS SDK's `endpoint_url` for an AWS connection: `<endpointUrl>/aws/<connection>`. */
+  awsEndpointUrl(connection: string): string {
+    return this.api.urlForPath(`/aws/${connection}`);
+  }
+
+  /** Where `gatehouse-aws-credentials` asks for a connection's session credential: `<endpointUrl>/aws-credentials/<connection>`. */
+  awsCredentialsUrl(connection: string): string {
+    return this.api.urlForPath(`/aws-credentials/${connection}`);
+  }
+
   private suppressFindings(cloudWatchRole: boolean): void {
     NagSuppressions.addResourceSuppressions(this.api, [
       {
@@ -171,7 +197,7 @@ export class GatewayApi extends Construct {
       },
       {
         id: 'AwsSolutions-APIG2',
-        reason: 'Path parameters are validated; bodies are not: they are Kubernetes objects (JSON, apply-patch YAML, protobuf) passed as binary, checked by the proxy\'s policy and validated by the API server. API Gateway models cannot describe them.',
+        reason: 'Path parameters are validated; bodies are not: they are Kubernetes objects (JSON, apply-patch YAML, protobuf) passed as binary, checked by the proxy\'s policy and validated by the API server; AWS calls\' bodies are in each service\'s own protocol (JSON, query, XML, S3 objects), covered by their SigV4 signature and classified by the proxy. API Gateway models cannot describe them.',
       },
       {
         id: 'AwsSolutions-APIG3',

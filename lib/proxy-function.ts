@@ -8,6 +8,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { APPROVAL_DEFAULTS } from '../lambdas/core/approvals/approvals-config';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
+import type { AwsCredentialKey } from './aws-credential-key';
 import type { GrantsTable } from './grants-table';
 import { lambdaBundling } from './lambda-bundling';
 import type { RecordsTable } from './records-table';
@@ -48,7 +49,16 @@ export interface ProxyFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Path of the handler module. @default `lambdas/proxy/handler.ts` in this repository */
   readonly entry?: string;
+  /**
+   * The key of Gatehouse's AWS session credentials, read by the proxy (`GATEHOUSE_AWS_CREDENTIAL_KEY_SECRET_ARN`).
+   * Required when the configuration has `awsConnections`, ignored otherwise.
+   * @default none
+   */
+  readonly awsCredentialKey?: AwsCredentialKey;
 }
+
+/** Name of the variable the proxy reads the credential key's secret ARN from (lambdas/proxy/aws/aws-dependencies-from-environment.ts). */
+export const AWS_CREDENTIAL_KEY_SECRET_ENV = 'GATEHOUSE_AWS_CREDENTIAL_KEY_SECRET_ARN';
 
 /** Default of `limits.upstreamTimeoutMs` (see LimitsConfig). */
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 25_000;
@@ -63,7 +73,8 @@ const DEFAULT_MAX_STREAM_SECONDS = 600;
 
 /**
  * The proxy Lambda: bundled locally with esbuild, arm64, Node.js 22, with the validated configuration compiled
- * in, the store names in its environment and permission to assume exactly the configured connection roles.
+ * in, the store names in its environment and permission to assume exactly the configured connection roles
+ * (clusters', and AWS connections' with read access to the credential key).
  */
 export class ProxyFunction extends Construct {
   /** The function. */
@@ -112,6 +123,11 @@ export class ProxyFunction extends Construct {
     });
 
     grantProxyAccess(this.function, config, props);
+    if (config.awsConnections?.length) {
+      if (!props.awsCredentialKey) throw new Error('awsConnections are configured but the proxy was given no awsCredentialKey: it could neither issue nor verify AWS session credentials');
+      grantAwsConnectionAccess(this.function, config, props.awsCredentialKey);
+      this.function.addEnvironment(AWS_CREDENTIAL_KEY_SECRET_ENV, props.awsCredentialKey.secretArn);
+    }
     this.suppressFindings(tracing);
   }
 
@@ -174,6 +190,23 @@ export function grantProxyAccess(grantee: IGrantable, config: GatewayConfig, sto
   }));
 }
 
+/**
+ * What serving AWS connections needs, for the proxy function only (the session front serves no AWS call): read the
+ * credential key, and assume exactly the configured AWS connection roles, with the agent as source identity and
+ * session tags, as for clusters. A statement of its own, so that a role named by both kinds of connection still
+ * shows up under each purpose.
+ */
+export function grantAwsConnectionAccess(grantee: IGrantable, config: GatewayConfig, key: AwsCredentialKey): void {
+  const roleArns = awsConnectionRoleArns(config);
+  if (roleArns.length === 0) return;
+  key.grantRead(grantee);
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    sid: 'AssumeAwsConnectionRoles',
+    actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+    resources: roleArns,
+  }));
+}
+
 /** esbuild passes the banner as one command-line argument, which Linux caps at 128 KiB. */
 const MAX_EMBEDDED_CONFIG_CHARS = 120_000;
 
@@ -197,6 +230,11 @@ export function configBanner(config: GatewayConfig, policy: string): string {
 /** The configuration as the proxy reads it from `GATEHOUSE_CONFIG`: everything but the grants (they are in the table). */
 export function embeddedConfigJson(config: GatewayConfig): string {
   return JSON.stringify({ ...config, grants: undefined });
+}
+
+/** The distinct role ARNs of the configured AWS connections, sorted so that synth output is stable. */
+export function awsConnectionRoleArns(config: GatewayConfig): string[] {
+  return [...new Set((config.awsConnections ?? []).map((c) => c.roleArn))].sort();
 }
 
 /** The distinct role ARNs of the configured connections, sorted so that synth output is stable. */
