@@ -11,7 +11,11 @@ export interface LocalEndpoints {
   readonly audience: string;
   readonly caFile: string;
   readonly env: Readonly<Record<string, string>>;
-  readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string };
+  readonly endpoints: {
+    readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string;
+    /** The workload account behind `/aws/local-aws`. */
+    readonly aws?: { readonly dynamodb: string; readonly s3: string };
+  };
 }
 
 /** Starts local mode as the README does, in a throwaway state dir, and waits until it is ready. */

@@ -14,6 +14,7 @@ import { runCostModel } from './cost-model';
 import { runRequestPathBench } from './request-paths';
 import { runSessionBench } from './sessions';
 import { runStreamingBench } from './streaming';
+import { runAwsBench } from './aws-calls';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -55,6 +56,12 @@ async function main(): Promise<void> {
         { name: `${name}: S3 calls per request`, value: (after.s3Calls - before.s3Calls) / n, unit: 'calls' },
         { name: `${name}: Firehose records per request`, value: (after.firehoseCalls - before.firehoseCalls) / n, unit: 'calls' },
       );
+    }
+    if (ready.endpoints.aws) {
+      rows.push(...(await runAwsBench({
+        gatewayUrl: ready.gatewayUrl, caFile: ready.caFile, aws: ready.endpoints.aws, token: demoToken(local.stateDir, ready, { runId: 'bench-aws' }),
+        stateDir: local.stateDir, requests: REQUESTS, concurrency: CONCURRENCY,
+      })));
     }
     rows.push(...(await runStreamingBench({ agent, gateway, gatewayToken, direct, directToken: eksToken })));
     rows.push(...(await runSessionBench({

@@ -74,7 +74,7 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
       path = path.slice(stagePrefix.length);
     }
     const route = Object.prototype.hasOwnProperty.call(options.routes ?? {}, path) ? options.routes![path] : undefined;
-    if (!route && !/^\/k8s\/[^/]+(\/.*)?$/s.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
+    if (!route && !PROXY_ROUTES.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
     const rawQuery = queryAt < 0 ? '' : rawUrl.slice(queryAt + 1);
     const requestBody = Buffer.concat(chunks);
     let caller: string | undefined;
@@ -83,7 +83,7 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
       if (denied) return gatewayError(res, 403, denied);
       caller = options.iamRoutes.principalArn;
     }
-    const event = toEvent(req, path, rawQuery, requestBody, options.stage ?? 'local', route ? path : undefined, caller);
+    const event = toEvent(req, path, signedPath, rawQuery, requestBody, options.stage ?? 'local', route ? path : undefined, caller);
     const target = route ?? options.handler;
     if (isStreamingHandler(target)) return serveStreamed(target, event, res);
     const result = await withTimeout(target(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
@@ -117,7 +117,9 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
       return gatewayError(res, 504, 'Endpoint request timed out');
     }
     const headers: Record<string, string | string[]> = { ...prelude.headers, 'x-amzn-requestid': requestId };
-    delete headers['content-length'];
+    // The body is streamed chunked, so its length goes; a HEAD answer has no body, and its length is the resource's
+    // (S3's HeadObject ContentLength), so it stays.
+    if (event.httpMethod !== 'HEAD') delete headers['content-length'];
     if (prelude.cookies?.length) headers['set-cookie'] = [...prelude.cookies];
     res.writeHead(prelude.statusCode, headers);
     res.flushHeaders();
@@ -165,7 +167,10 @@ function iamDenial(req: IncomingMessage, path: string, query: string, body: Buff
   return verified.code === 'InvalidClientTokenId' ? 'The security token included in the request is invalid.' : verified.message;
 }
 
-function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string, fixedResource?: string, userArn?: string): APIGatewayProxyEvent {
+/** The proxy Lambda's routes: kubectl's `/k8s/<connection>/...`, AWS calls and the AWS credential endpoint. */
+const PROXY_ROUTES = /^\/(?:k8s|aws)\/[^/]+(?:\/.*)?$|^\/aws-credentials\/[^/]+$/s;
+
+function toEvent(req: IncomingMessage, path: string, requestPath: string, rawQuery: string, body: Buffer, stage: string, fixedResource?: string, userArn?: string): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -180,9 +185,9 @@ function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buf
     (multiQuery[name] ??= []).push(value);
     query[name] = value;
   }
-  const [, connection = '', proxy] = /^\/k8s\/([^/]+)(?:\/(.*))?$/s.exec(path) ?? [];
+  const [, prefix = 'k8s', connection = '', proxy] = /^\/(k8s|aws|aws-credentials)\/([^/]+)(?:\/(.*))?$/s.exec(path) ?? [];
   const requestId = randomUUID();
-  const resource = fixedResource ?? (proxy === undefined ? '/k8s/{connection}' : '/k8s/{connection}/{proxy+}');
+  const resource = fixedResource ?? (proxy === undefined ? `/${prefix}/{connection}` : `/${prefix}/{connection}/{proxy+}`);
   return {
     resource,
     path,
@@ -204,7 +209,9 @@ function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buf
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null, ...(userArn ? { userArn } : {}),
       } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: `/${stage}${path}`,
+      // What the client asked for, stage included when the URL has one (as with a custom domain, it may not):
+      // the path an AWS SDK signed.
+      path: requestPath,
       stage,
       requestId,
       requestTimeEpoch: Date.now(),

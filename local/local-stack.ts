@@ -29,6 +29,7 @@ import { startS3Server } from './s3-server';
 import { startFirehoseStandIn } from './firehose-stand-in';
 import { REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PARTITION_QUERY, REPLAY_BATCH_PREFIX } from '../lambdas/core/replay-batch';
 import { startStsStandIn, type StsTrustedAction } from './sts-stand-in';
+import { LOCAL_AWS, startLocalAwsAccount, type LocalAwsAccount } from './local-aws-account';
 import { DOCTOR_ROUTE_PATH } from '../lambdas/core/doctor/doctor-check';
 
 /** Options of local mode. */
@@ -85,6 +86,8 @@ export interface LocalStack {
   readonly caPem: string;
   readonly caFile: string;
   readonly kubeconfigFile: string;
+  /** An AWS CLI/SDK config whose `gatehouse-local` profile reaches `/aws/local-aws` as the demo agent (absent with real AWS). */
+  readonly awsConfigFile?: string;
   readonly issuer: DemoIssuer;
   readonly config: GatewayConfig;
   /** The environment the handler runs with (also what the operator CLI needs to reach local mode). */
@@ -92,6 +95,8 @@ export interface LocalStack {
   readonly endpoints: {
     readonly dynamodb: string; readonly s3: string; readonly sts: string; readonly simulator: string; readonly control: string;
     readonly slack: string; readonly stepFunctions: string;
+    /** The AWS account behind `/aws/local-aws` (absent with real AWS). */
+    readonly aws?: LocalAwsAccount['endpoints'];
   };
   close(): Promise<void>;
 }
@@ -140,10 +145,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(async () => { await firehose.close(); firehoseS3.destroy(); });
     log(`Firehose stand-in   ${firehose.url}`);
 
-    const sts = options.realAws ? undefined : await startStsStandIn({ accountId: D.accountId, region: D.region, callerCredentials: caller, assumableRoleArns: [D.roleArn, ...roleArnsOf(options.config)], trustLacks: options.stsTrustLacks });
+    let acceptSession: ((credentials: { accessKeyId: string; secretAccessKey: string }) => void) | undefined;
+    const sts = options.realAws ? undefined : await startStsStandIn({
+      accountId: D.accountId, region: D.region, callerCredentials: caller, assumableRoleArns: [D.roleArn, LOCAL_AWS.roleArn, ...roleArnsOf(options.config)],
+      trustLacks: options.stsTrustLacks, onSession: (credentials) => acceptSession?.(credentials),
+    });
     if (sts) {
       closers.push(sts.close);
       log(`STS stand-in        ${sts.url}`);
+    }
+    // The AWS account an agent reaches through /aws/local-aws: its own DynamoDB Local, S3 server and Secrets Manager.
+    const awsAccount = sts ? await startLocalAwsAccount({ stateDir: options.stateDir, persist: options.persist !== false, region: D.region, stsUrl: sts.url, demoAgent: D.demoAgent }) : undefined;
+    if (awsAccount) {
+      closers.push(awsAccount.close);
+      acceptSession = (credentials) => awsAccount.accept(credentials);
+      log(`AWS account         DynamoDB ${awsAccount.endpoints.dynamodb}, S3 ${awsAccount.endpoints.s3}, Secrets Manager ${awsAccount.endpoints.secretsmanager}`);
     }
 
     const simulator = !sts ? undefined : await startKubeApiSimulator({
@@ -185,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(approvals.close);
 
     const config = validateGatewayConfig(
-      mergeConfig(defaultConfig(issuer.issuer, simulator?.url, ca.certPem), { ...options.config, approvals: approvals.approvals }),
+      mergeConfig(defaultConfig(issuer.issuer, simulator?.url, ca.certPem, awsAccount), { ...options.config, approvals: approvals.approvals }),
       'local mode configuration', { allowLocalIssuers: true },
     );
     const { serialized: policy } = loadGatewayPolicy(config, options.configDir ?? process.cwd());
@@ -199,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       GATEHOUSE_REPLAY_STREAM: D.replayDeliveryStream,
       GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS: String(D.replayBatchBufferSeconds),
       GATEHOUSE_S3_FORCE_PATH_STYLE: 'true',
+      ...(awsAccount ? { GATEHOUSE_AWS_CREDENTIAL_KEY: awsAccount.credentialKey } : {}),
       AWS_REGION: options.realAws ? process.env.AWS_REGION ?? config.connections[0]!.region : D.region,
       // Real AWS: the handler signs with the machine's own credentials (the default chain), STS is AWS's.
       ...(sts ? { AWS_ACCESS_KEY_ID: caller.accessKeyId, AWS_SECRET_ACCESS_KEY: caller.secretAccessKey, AWS_ENDPOINT_URL_STS: sts.url } : {}),
@@ -249,8 +266,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const connection = simulator ? D.connection : config.connections[0]!.name;
     // The kubeconfig uses the session front, as a deployment with the front enabled does: every kubectl verb works.
     fs.writeFileSync(kubeconfigFile, renderKubeconfig({ name: 'gatehouse-demo', server: `${sessionFront.url}/k8s/${connection}`, caPem: ca.certPem, user: { token } }), { mode: 0o600 });
+    const awsConfigFile = awsAccount ? writeAwsConfig(options.stateDir, front.url, caFile, token) : undefined;
     return {
       gatewayUrl: front.url,
+      awsConfigFile,
       sessionFrontUrl: sessionFront.url,
       caPem: ca.certPem,
       caFile,
@@ -261,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoints: {
         dynamodb: dynamodb.endpoint, s3: s3.endpoint, sts: sts?.url ?? 'AWS', simulator: simulator?.url ?? 'none', control: control.url,
         slack: approvals.endpoints.slack, stepFunctions: approvals.endpoints.stepFunctions,
+        ...(awsAccount ? { aws: awsAccount.endpoints } : {}),
       },
       close: () => closeAll(closers),
     };
@@ -271,11 +291,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 /** The demo issuer always; the simulator connection and its grants when the simulator runs. */
-function defaultConfig(issuerUrl: string, simulatorUrl: string | undefined, caPem: string): GatewayConfig {
+function defaultConfig(issuerUrl: string, simulatorUrl: string | undefined, caPem: string, awsAccount: LocalAwsAccount | undefined): GatewayConfig {
   const issuers = [{ name: 'demo', issuer: issuerUrl, audience: [D.audience], agentClaim: 'sub', sessionClaim: 'run_id', groupsClaim: 'groups' }];
   if (!simulatorUrl) return { issuers, connections: [], grants: [] };
   return {
     issuers,
+    ...(awsAccount ? { awsConnections: [awsAccount.connection] } : {}),
     connections: [{
       name: D.connection,
       clusterName: D.clusterName,
@@ -289,6 +310,7 @@ function defaultConfig(issuerUrl: string, simulatorUrl: string | undefined, caPe
     grants: [
       { connection: D.connection, agent: D.demoAgent, issuer: 'demo', impersonateGroups: ['gatehouse:agents'] },
       { connection: D.connection, group: 'gatehouse-demo-ops', issuer: 'demo', impersonateGroups: ['gatehouse:agents'] },
+      ...(awsAccount?.grants ?? []),
     ],
   };
 }
@@ -300,6 +322,7 @@ function mergeConfig(base: GatewayConfig, extra: Partial<GatewayConfig> | undefi
     ...extra,
     issuers: [...base.issuers, ...(extra.issuers ?? [])],
     connections: [...base.connections, ...(extra.connections ?? [])],
+    ...(base.awsConnections || extra.awsConnections ? { awsConnections: [...(base.awsConnections ?? []), ...(extra.awsConnections ?? [])] } : {}),
     grants: [...(base.grants ?? []), ...(extra.grants ?? [])],
   };
 }
@@ -326,6 +349,26 @@ async function seedGrants(client: DynamoDBClient, config: GatewayConfig): Promis
     const item = grantToItem(grantFromSpec(spec, { createdAt, createdBy: 'local-mode', source: 'config' }));
     await documents.send(new PutCommand({ TableName: LOCAL_TABLES.grants, Item: item }));
   }
+}
+
+/**
+ * The demo agent's AWS config: a `credential_process` that turns its token into a Gatehouse session credential,
+ * local mode's CA, path-style S3. What an agent needs besides the endpoint (`--endpoint-url` or AWS_ENDPOINT_URL).
+ */
+function writeAwsConfig(stateDir: string, gatewayUrl: string, caFile: string, token: string): string {
+  const tokenFile = path.join(stateDir, 'demo-agent-token.jwt');
+  fs.writeFileSync(tokenFile, token, { mode: 0o600 });
+  const bin = path.resolve(__dirname, '../bin/gatehouse-aws-credentials.js');
+  const file = path.join(stateDir, 'aws-config');
+  fs.writeFileSync(file, [
+    '[profile gatehouse-local]',
+    `credential_process = ${process.execPath} ${bin} --endpoint ${gatewayUrl} --connection ${LOCAL_AWS.connection} --token-file ${tokenFile} --ca-file ${caFile}`,
+    'region = us-east-1',
+    's3 =',
+    '  addressing_style = path',
+    '',
+  ].join('\n'), { mode: 0o600 });
+  return file;
 }
 
 function loadOrCreateCa(stateDir: string): PemPair {

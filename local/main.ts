@@ -97,7 +97,10 @@ Gatehouse is running locally: API Gateway front ${stack.gatewayUrl}, session fro
   kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} get pods -A
   kubectl --kubeconfig ${path.relative(process.cwd(), stack.kubeconfigFile)} exec -n default nginx -- sh -c 'echo hello'
 
-The kubeconfig holds a 12-hour token for agent "${D.demoAgent}". Mint another agent's token with
+${stack.awsConfigFile ? `AWS calls (account "local-aws": DynamoDB Local, an S3 server, STS and Secrets Manager), with the AWS CLI v2:
+  AWS_CONFIG_FILE=${path.relative(process.cwd(), stack.awsConfigFile)} AWS_CA_BUNDLE=${path.relative(process.cwd(), stack.caFile)} aws --profile gatehouse-local --endpoint-url ${stack.gatewayUrl}/aws/local-aws sts get-caller-identity
+
+` : ''}The kubeconfig holds a 12-hour token for agent "${D.demoAgent}". Mint another agent's token with
   npm run -s local -- token --agent my-agent
 Stop with Ctrl-C.`);
   process.off('SIGINT', abortStart);

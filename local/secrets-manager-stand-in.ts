@@ -14,6 +14,8 @@ export interface SecretsManagerStandInOptions {
   /** Secret values by complete ARN. */
   readonly secrets: Readonly<Record<string, string>>;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Secrets of other access keys it accepts (sessions the STS stand-in issued), besides `credentials`. @default none */
+  readonly lookupSecret?: (accessKeyId: string) => string | undefined;
   /** @default 'us-east-1' */
   readonly region?: string;
   readonly host?: string;
@@ -43,7 +45,7 @@ export async function startSecretsManagerStandIn(options: SecretsManagerStandInO
     const { accessKeyId, secretAccessKey } = options.credentials;
     const verified = verifyAuthorizationHeader(
       { method: req.method ?? 'POST', path: (req.url ?? '/').split('?')[0]!, query: (req.url ?? '').split('?')[1] ?? '', headers: req.headers, body: raw },
-      { lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined), service: 'secretsmanager', region, now: new Date() },
+      { lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : options.lookupSecret?.(id)), service: 'secretsmanager', region, now: new Date() },
     );
     if (!verified.ok) {
       return error(res, 400, verified.code === 'InvalidClientTokenId' ? 'UnrecognizedClientException' : 'InvalidSignatureException', verified.message);
@@ -58,9 +60,11 @@ export async function startSecretsManagerStandIn(options: SecretsManagerStandInO
     } catch {
       return error(res, 400, 'SerializationException', 'Malformed JSON');
     }
+    // Like the service, a secret is found by its ARN or by its name.
+    if (typeof secretId === 'string' && !(secretId in options.secrets)) secretId = Object.keys(options.secrets).find((arn) => nameOf(arn) === secretId) ?? secretId;
     const value = typeof secretId === 'string' ? options.secrets[secretId] : undefined;
     if (value === undefined) return error(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    const name = /:secret:(.+)-[A-Za-z0-9]{6}$/.exec(secretId as string)?.[1] ?? String(secretId);
+    const name = nameOf(secretId as string);
     if (operation === 'secretsmanager.DescribeSecret') {
       // Like the real service: each secret created with a value has one version, labelled AWSCURRENT.
       return void res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({
@@ -79,6 +83,11 @@ export async function startSecretsManagerStandIn(options: SecretsManagerStandInO
     reads,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** A secret's name from its complete ARN (AWS adds a dash and six random characters). */
+function nameOf(arn: string): string {
+  return /:secret:(.+)-[A-Za-z0-9]{6}$/.exec(arn)?.[1] ?? arn;
 }
 
 function error(res: ServerResponse, status: number, code: string, message: string): void {

@@ -33,6 +33,11 @@ export interface StsStandInOptions {
   trustLacks?: Readonly<Record<string, StsTrustedAction>>;
   /** Clock, for tests of expiry. Default: the real one. */
   now?: () => Date;
+  /**
+   * Told of every session issued, so local mode's other AWS stand-ins (the S3 server, Secrets Manager) accept
+   * its credentials as AWS's services accept STS's. @default none
+   */
+  onSession?: (credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string }) => void;
 }
 
 /** An action a role's trust policy grants its principal. */
@@ -155,6 +160,7 @@ export async function startStsStandIn(o: StsStandInOptions): Promise<StsStandIn>
     };
     const secrets: SessionSecrets = { session, roleId, secretAccessKey: randomBytes(30).toString('base64'), sessionToken: randomBytes(600).toString('base64') };
     byKey.set(session.accessKeyId, secrets);
+    o.onSession?.({ accessKeyId: session.accessKeyId, secretAccessKey: secrets.secretAccessKey, sessionToken: secrets.sessionToken });
     state.sessions.push(session);
     const packed = policy !== undefined || Object.keys(tags).length > 0 ? `<PackedPolicySize>${Math.min(100, Math.ceil(((policy?.length ?? 0) + JSON.stringify(tags).length) / 20))}</PackedPolicySize>` : '';
     return `<AssumeRoleResult>${sourceIdentity !== undefined ? `<SourceIdentity>${xml(sourceIdentity)}</SourceIdentity>` : ''}`
