@@ -2,6 +2,8 @@ import type { AgentIdentity } from '../lambdas/core/agent-identity';
 import { decodeRequestBody } from '../lambdas/core/policy/decode-request-body';
 import type { ReplayRecord, ReplayResult } from '../lambdas/core/policy/replay-decisions';
 import type { RequestInfo } from '../lambdas/core/request-info';
+import type { AwsRequestInfo } from '../lambdas/core/aws/aws-request-info';
+import { awsRequestShape } from '../lambdas/core/approvals/aws-approval-subject';
 import type { ReplayBlob } from '../lambdas/core/session-record';
 import { renderTable } from './table';
 import type { RequestRecord } from './types';
@@ -11,7 +13,7 @@ import type { RequestRecord } from './types';
  * requests refused before classification (bad path, unknown connection) cannot be replayed and are skipped.
  */
 export function replayRecordOf(record: RequestRecord, blob?: ReplayBlob): ReplayRecord | undefined {
-  if (!record.verb || !record.connection || !record.agent || !record.issuer) return undefined;
+  if (!record.connection || !record.agent || !record.issuer) return undefined;
   const identity: AgentIdentity = {
     issuer: record.issuer,
     agent: record.agent,
@@ -19,6 +21,8 @@ export function replayRecordOf(record: RequestRecord, blob?: ReplayBlob): Replay
     groups: record.groups ?? [],
     claims: record.claims ?? {},
   };
+  if (record.awsService) return awsReplayRecordOf(record, identity);
+  if (!record.verb) return undefined;
   const request: RequestInfo = {
     isResourceRequest: Boolean(record.resource),
     path: record.path ?? '/',
@@ -43,6 +47,26 @@ export function replayRecordOf(record: RequestRecord, blob?: ReplayBlob): Replay
   return {
     requestId: record.requestId, identity, connection: record.connection, request, body,
     ...(record.query !== undefined ? { query: record.query } : {}),
+    ...(recordedDecision ? { recordedDecision } : {}),
+  };
+}
+
+/**
+ * An AWS call as policy judges it again: its service, region, action and the resources the record kept. Its
+ * parameters are not recorded (they may hold the secrets being written), so rules on `aws.fields` judge it as a
+ * call whose parameters cannot be read: deny and approve rules with fields match, allow rules do not.
+ */
+function awsReplayRecordOf(record: RequestRecord, identity: AgentIdentity): ReplayRecord {
+  const action = record.awsAction ?? '';
+  const service = record.awsService!;
+  const resources = record.awsResources ?? [];
+  const aws: AwsRequestInfo = {
+    service, region: record.awsRegion ?? '', protocol: 'awsJson1_1', action, iamAction: `${service}:${action}`, resources, params: undefined,
+    summary: record.summary ?? `${service}:${action}`,
+  };
+  const recordedDecision = record.decision && record.decision !== 'reject' ? record.decision : undefined;
+  return {
+    requestId: record.requestId, identity, connection: record.connection!, request: awsRequestShape(aws, record.path ?? '/'), body: { state: 'none' }, aws,
     ...(recordedDecision ? { recordedDecision } : {}),
   };
 }

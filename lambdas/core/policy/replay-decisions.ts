@@ -1,5 +1,6 @@
 import type { AgentIdentity } from '../agent-identity';
 import type { RequestInfo } from '../request-info';
+import type { AwsRequestInfo } from '../aws/aws-request-info';
 import type { CompiledPolicy } from './compile-policy';
 import { evaluatePolicy } from './evaluate-policy';
 import type { BodyInput, PolicyDecision } from './policy-types';
@@ -19,6 +20,8 @@ export interface ReplayRecord {
   readonly query?: string;
   /** The effect recorded at the time (allow, deny or approve), if known. */
   readonly recordedDecision?: string;
+  /** An AWS call: what policy judges instead of `request` (see `PolicyInput.aws`). */
+  readonly aws?: AwsRequestInfo;
 }
 
 /** One replayed decision. */
