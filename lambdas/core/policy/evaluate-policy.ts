@@ -86,8 +86,9 @@ function evaluateCandidates(policy: CompiledPolicy, candidates: readonly Compile
   for (const rule of candidates) {
     if (!matchesRequest(rule.match, input)) continue;
     if (rule.except.length > 0 && rule.except.some((e) => matchesRequest(e, input))) continue;
-    // An action Gatehouse cannot name is let through only by a rule that says so: not by one about identity alone.
-    if (unknownAction && rule.effect === 'allow' && !rule.match.aws?.unknownActions) continue;
+    // An action Gatehouse cannot name is let through (or put to a person) only by a rule that says so, not by
+    // one about its agent, connection or service alone; any deny may still stop it.
+    if (unknownAction && rule.effect !== 'deny' && !rule.match.aws?.unknownActions) continue;
     const condition = rule.match.body;
     if (condition !== null || rule.match.cel?.some((c) => c.reads.object)) {
       const facts = view.facts();
@@ -130,8 +131,9 @@ function evaluateCandidates(policy: CompiledPolicy, candidates: readonly Compile
       effect: 'deny',
       reason: 'unknown-action',
       ruleId: 'unknown-action',
-      message: `Gatehouse cannot tell which ${input.aws!.service} action this call is (${input.aws!.protocol}), so no rule or default may let it through. `
-        + 'Use a current AWS SDK or CLI; if the action is new, an operator can allow it with a rule matching aws: { services: [...], unknownActions: true }.',
+      message: `Gatehouse cannot tell which ${input.aws!.service} action this call is (${input.aws!.summary}), so neither a rule about named actions nor a default lets it through. `
+        + 'Use a current AWS SDK or CLI; if the action is new to Gatehouse, an operator can let such calls through with a policy rule '
+        + `{ effect: allow, match: { connections: [${input.connection}], aws: { services: [${input.aws!.service}], unknownActions: true } } } (or effect: approve to have a person decide each).`,
       unmaskSecrets: false,
       matchedRuleIds: matched,
       ...errors,

@@ -18,6 +18,8 @@ export class RuleIndex {
 
   constructor(rules: readonly CompiledRule[]) {
     for (const rule of rules) {
+      // A rule with match.aws never matches a kubectl request: keep it out of every bucket.
+      if (rule.match.aws !== null) continue;
       const verbs = rule.match.verbs ? [...rule.match.verbs] : [ANY];
       const resources = rule.match.resources && !globSetHasWildcards(rule.match.resources) ? [...rule.match.resources.exact] : [ANY];
       for (const verb of verbs) {

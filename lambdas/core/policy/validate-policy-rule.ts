@@ -63,6 +63,7 @@ export function validatePolicyRule(raw: unknown, where: string, index: number, p
   const match = raw.match === undefined || raw.match === null ? {} : validateMatch(raw.match, 'match', report, true);
   const except = raw.except === undefined ? undefined
     : (Array.isArray(raw.except) ? raw.except : [raw.except]).map((e, i) => validateMatch(e, `except[${i}]`, report, false));
+  checkAwsExcepts(match, except ?? [], report);
   const readsObject = match.body !== undefined || (match.cel ?? []).some((c) => /\b(object|pods|podSpecs|allContainers)\b/.test(c));
   if (readsObject) {
     const what = match.body ? 'body conditions' : 'CEL conditions on object';
@@ -89,6 +90,23 @@ export function validatePolicyRule(raw: unknown, where: string, index: number, p
     match,
     ...(except ? { except } : {}),
   };
+}
+
+/**
+ * An except about the other kind of request than its rule could never apply: a Kubernetes rule's `except: { aws }`
+ * or an AWS rule's `except: { verbs }` reads as an exemption and silently is none.
+ */
+function checkAwsExcepts(match: PolicyMatchSpec, except: readonly PolicyMatchSpec[], report: Report): void {
+  const kubeKeys = (m: PolicyMatchSpec) => KUBE_MATCH_KEYS.filter((k) => m[k as keyof PolicyMatchSpec] !== undefined);
+  const ruleKube = kubeKeys(match);
+  except.forEach((e, i) => {
+    if (match.aws !== undefined && kubeKeys(e).length > 0) {
+      report(`except[${i}]`, `${kubeKeys(e).join(', ')} can never hold for an AWS call, and this rule matches only AWS calls (write the exemption in aws:)`);
+    }
+    if (ruleKube.length > 0 && e.aws !== undefined) {
+      report(`except[${i}].aws`, `can never hold: this rule matches only Kubernetes requests (it has ${ruleKube.join(', ')})`);
+    }
+  });
 }
 
 function validateMatch(raw: unknown, path: string, report: Report, allowBody: boolean): PolicyMatchSpec {

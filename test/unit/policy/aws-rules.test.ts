@@ -37,6 +37,15 @@ describe('the aws-baseline pack', () => {
     ['deleting a secret', json('secretsmanager', 'secretsmanager.DeleteSecret', { SecretId: 'db' }), 'approve', 'aws-baseline/approve-secret-changes'],
     ['writing a secret value', json('secretsmanager', 'secretsmanager.PutSecretValue', { SecretId: 'db', SecretString: 'x' }), 'approve', 'aws-baseline/approve-secret-changes'],
     ['scheduling a key deletion', json('kms', 'TrentService.ScheduleKeyDeletion', { KeyId: 'alias/app' }), 'approve', 'aws-baseline/approve-key-deletion'],
+    ['disabling a key', json('kms', 'TrentService.DisableKey', { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }), 'approve', 'aws-baseline/approve-key-deletion'],
+    ['updating a secret (which can write its value)', json('secretsmanager', 'secretsmanager.UpdateSecret', { SecretId: 'db', SecretString: 'x' }), 'approve', 'aws-baseline/approve-secret-changes'],
+    ['changing a console password', query('iam', { Action: 'UpdateLoginProfile', UserName: 'ci', Password: 'x', Version: '2010-05-08' }), 'deny', 'aws-baseline/no-console-passwords'],
+    ['deleting a trail', json('cloudtrail', 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DeleteTrail', { Name: 'org-trail' }), 'deny', 'aws-baseline/cloudtrail-stays-on'],
+    ['reconfiguring a trail', json('cloudtrail', 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.UpdateTrail', { Name: 'org-trail', S3BucketName: 'elsewhere' }), 'deny', 'aws-baseline/cloudtrail-stays-on'],
+    ['narrowing what a trail records', json('cloudtrail', 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.PutEventSelectors', { TrailName: 'org-trail', EventSelectors: [] }), 'deny', 'aws-baseline/cloudtrail-stays-on'],
+    ['reading the trails', json('cloudtrail', 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails', {}), 'allow', 'default'],
+    ['listing IAM users', query('iam', { Action: 'ListUsers', Version: '2010-05-08' }), 'allow', 'default'],
+    ['enabling a key', json('kms', 'TrentService.EnableKey', { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }), 'allow', 'default'],
     ['creating an IAM user', query('iam', { Action: 'CreateUser', UserName: 'backdoor', Version: '2010-05-08' }), 'deny', 'aws-baseline/no-iam-users'],
     ['creating an access key', query('iam', { Action: 'CreateAccessKey', UserName: 'ci', Version: '2010-05-08' }), 'deny', 'aws-baseline/no-access-keys'],
     ['creating a console password', query('iam', { Action: 'CreateLoginProfile', UserName: 'ci', Password: 'x', Version: '2010-05-08' }), 'deny', 'aws-baseline/no-console-passwords'],
@@ -46,6 +55,18 @@ describe('the aws-baseline pack', () => {
     ['reading a secret', json('secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: 'db' }), 'allow', 'default'],
   ])('decides %s: %s', (_label, info, effect, ruleId) => {
     expect(decide(BASELINE, info)).toMatchObject({ effect, ruleId });
+  });
+
+  it('gives every rule an id of the pack and a message that says what to do', () => {
+    const rules = BASELINE.rules.filter((r) => r.id.startsWith('aws-baseline/'));
+    expect(rules).toHaveLength(8);
+    for (const rule of rules) expect(rule.message).toMatch(rule.effect === 'deny' ? /Ask an? [a-z ]*admin\./ : /needs a person's approval/);
+  });
+
+  it('lets a team switch one rule off with disable', () => {
+    const policy = policyFrom('apiVersion: gatehouse.dev/v1\nkind: Policy\npacks: [aws-baseline]\ndisable: [aws-baseline/approve-delete-buckets]\ndefaults: { "*": allow }\n');
+    expect(decide(policy, s3('DELETE', '/build-cache'))).toMatchObject({ effect: 'allow', ruleId: 'default' });
+    expect(decide(policy, json('dynamodb', 'DynamoDB_20120810.DeleteTable', { TableName: 'orders' }, '1.0'))).toMatchObject({ effect: 'approve' });
   });
 
   it('leaves kubectl requests to the Kubernetes rules: no AWS rule matches a request of the cluster', () => {
@@ -84,7 +105,7 @@ describe('rules on AWS calls', () => {
     ['a delete of a protected key', s3('DELETE', '/photos/protected/2026/a.jpg'), 'deny', 'protected-objects', 'prod-aws'],
     ['a delete of another key', s3('DELETE', '/photos/public/a.jpg'), 'allow', 'default', 'prod-aws'],
     ['a DeleteObjects that names a protected key last among others', s3('POST', '/photos?delete', '<Delete><Object><Key>a</Key></Object><Object><Key>b</Key></Object><Object><Key>protected/c</Key></Object></Delete>'), 'deny', 'protected-objects', 'prod-aws'],
-    ['the action in another case (IAM names are case-insensitive)', s3('DELETE', '/photos/protected/x'), 'deny', 'protected-objects', 'prod-aws'],
+    ['a delete of a key deep under the protected prefix (* spans /)', s3('DELETE', '/photos/protected/2026/12/a.jpg'), 'deny', 'protected-objects', 'prod-aws'],
     ['an audit read of the logs bucket', s3('GET', '/logs/2026/12/01.gz'), 'allow', 'read-only-audit', 'audit-aws'],
     ['an audit read of another bucket', s3('GET', '/payroll/2026.csv'), 'deny', 'default', 'audit-aws'],
     ['an audit write to the logs bucket', s3('PUT', '/logs/x'), 'deny', 'default', 'audit-aws'],
