@@ -12,8 +12,6 @@ import { createProxyDependencies } from './dependencies';
 import type { ProxyDependencies } from './proxy-request';
 import { streamRequest, type StreamedResponse } from './stream-request';
 import { fromApiGatewayAwsEvent, isAwsPath } from '../core/aws/aws-proxy-request';
-import { awsCall } from './aws/aws-call';
-import { issueAwsCredentials } from './aws/issue-aws-credentials';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -52,7 +50,9 @@ async function kubeRoute(event: APIGatewayProxyEvent, deps: ProxyDependencies): 
 async function awsRoute(event: APIGatewayProxyEvent, deps: ProxyDependencies): Promise<StreamedResponse> {
   const request = fromApiGatewayAwsEvent(event);
   logger.appendKeys({ requestId: request.requestId, connection: request.connection });
-  return request.kind === 'credentials' ? issueAwsCredentials(request, deps) : awsCall(request, deps);
+  // Loaded on the first AWS call: a container that only serves kubectl never pays for the AWS path at cold start.
+  if (request.kind === 'credentials') return (require('./aws/issue-aws-credentials') as typeof import('./aws/issue-aws-credentials')).issueAwsCredentials(request, deps);
+  return (require('./aws/aws-call') as typeof import('./aws/aws-call')).awsCall(request, deps);
 }
 
 /**
