@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AwsUpstreamClient, UpstreamStream } from '../core/ports';
+import { idleLimitedBody } from './idle-limited-body';
 import { GatehouseError, ServiceUnavailableError, UpstreamIdleError, UpstreamTimeoutError } from '../core/errors';
 
 /**
@@ -36,7 +37,8 @@ export function createHttpsAwsClient(options: { readonly allowHttp?: boolean } =
               status: res.statusCode ?? 502,
               headers: res.headers as Record<string, string | string[]>,
               latencyMs: performance.now() - started,
-              body: idleLimited(res, idleTimeoutMs, url.host),
+              body: idleLimitedBody(res, idleTimeoutMs, (error) => unreachable(url.host, error),
+                () => new UpstreamIdleError(`${url.host} sent nothing for ${Math.round(idleTimeoutMs / 1000)} s, so Gatehouse ended the answer; retry.`)),
               abort: () => { res.destroy(); req.destroy(); },
             });
           },
@@ -53,28 +55,6 @@ export function createHttpsAwsClient(options: { readonly allowHttp?: boolean } =
       });
     },
   };
-}
-
-async function* idleLimited(res: http.IncomingMessage, idleMs: number, host: string): AsyncGenerator<Buffer> {
-  let idle: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => { timedOut = true; res.destroy(); }, idleMs);
-  };
-  arm();
-  try {
-    for await (const chunk of res) {
-      arm();
-      yield chunk as Buffer;
-    }
-  } catch (error) {
-    if (!timedOut) throw unreachable(host, error as Error);
-  } finally {
-    clearTimeout(idle);
-    res.destroy();
-  }
-  if (timedOut) throw new UpstreamIdleError(`${host} sent nothing for ${Math.round(idleMs / 1000)} s, so Gatehouse ended the answer; retry.`);
 }
 
 function unreachable(host: string, error: Error): GatehouseError {

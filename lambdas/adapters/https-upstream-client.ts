@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { ConnectionConfig } from '../core/gateway-config';
 import type { UpstreamClient, UpstreamResponse, UpstreamStream } from '../core/ports';
 import { GatehouseError, ServiceUnavailableError, UpstreamIdleError, UpstreamResponseError, UpstreamTimeoutError } from '../core/errors';
+import { idleLimitedBody } from './idle-limited-body';
 
 /** TLS failures: the cluster answered but its certificate does not verify against the connection's CA. */
 const TLS_CODES = new Set([
@@ -139,26 +140,10 @@ export function createHttpsUpstreamClient(): UpstreamClient {
 }
 
 /** The response body, ended with `UpstreamIdleError` when the cluster sends nothing for `idleMs`. */
-async function* idleLimited(res: import('node:http').IncomingMessage, idleMs: number, connection: ConnectionConfig): AsyncGenerator<Buffer> {
-  let idle: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => { timedOut = true; res.destroy(); }, idleMs);
-  };
-  arm();
-  try {
-    for await (const chunk of res) {
-      arm();
-      yield chunk as Buffer;
-    }
-  } catch (error) {
-    if (!timedOut) throw unreachable(connection, error as Error);
-  } finally {
-    clearTimeout(idle);
-    res.destroy();
-  }
-  if (timedOut) throw new UpstreamIdleError(`The cluster of connection "${connection.name}" sent nothing for ${idleMs % 1000 === 0 ? idleMs / 1000 : (idleMs / 1000).toFixed(1)} s, so Gatehouse closed the stream; run the command again.`);
+function idleLimited(res: import('node:http').IncomingMessage, idleMs: number, connection: ConnectionConfig): AsyncGenerator<Buffer> {
+  return idleLimitedBody(res, idleMs, (error) => unreachable(connection, error), () => new UpstreamIdleError(
+    `The cluster of connection "${connection.name}" sent nothing for ${idleMs % 1000 === 0 ? idleMs / 1000 : (idleMs / 1000).toFixed(1)} s, so Gatehouse closed the stream; run the command again.`,
+  ));
 }
 
 /** The message for a response the Lambda cannot buffer. */

@@ -276,7 +276,8 @@ function livePathOf(target: string, subresource: string): string {
     : path;
 }
 
-function readGrants(connection: string, deps: ProxyDependencies): Promise<readonly Grant[]> {
+/** The connection's grants; a store that cannot answer refuses the request (fail closed) with a 503 to retry. */
+export function readGrants(connection: string, deps: ProxyDependencies): Promise<readonly Grant[]> {
   return deps.grants.grantsFor(connection).catch((error: unknown) => {
     deps.log('error', 'grant lookup failed', { error: errorName(error) });
     throw new ServiceUnavailableError('Gatehouse could not read grants, so it cannot tell whether you may reach this connection; retry shortly.', 2);

@@ -8,14 +8,13 @@ import { awsEndpointFor } from '../../core/aws/aws-endpoints';
 import { upstreamAwsCall } from '../../core/aws/upstream-aws-call';
 import { ForbiddenError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UpstreamResponseError } from '../../core/errors';
 import type { AwsConnectionConfig } from '../../core/gateway-config';
-import type { Grant } from '../../core/grant';
 import { matchGrant } from '../../core/match-grant';
 import { policyDecisionError } from '../../core/policy/policy-decision-error';
 import { roleSessionFor } from '../../core/role-session';
 import type { RecordIntent } from '../../core/session-record';
 import type { ProxyResponse } from '../../core/api-gateway-event';
 import type { UpstreamStream } from '../../core/ports';
-import { passApproval, type ProxyDependencies } from '../prepare-forward';
+import { passApproval, readGrants, type ProxyDependencies } from '../prepare-forward';
 import { RequestTrail } from '../request-trail';
 import type { StreamedResponse } from '../stream-request';
 import { STREAM_LIMIT_DEFAULTS } from '../stream-limits';
@@ -174,11 +173,4 @@ function initialIntent(req: AwsProxyRequest, identity: AgentIdentity, startedAt:
     bytesIn: req.body.length,
     retentionDays,
   };
-}
-
-function readGrants(connection: string, deps: ProxyDependencies): Promise<readonly Grant[]> {
-  return deps.grants.grantsFor(connection).catch((error: unknown) => {
-    deps.log('error', 'grant lookup failed', { error: error instanceof Error ? error.name : 'Error' });
-    throw new ServiceUnavailableError('Gatehouse could not read grants, so it cannot tell whether you may reach this connection; retry shortly.', 2);
-  });
 }
