@@ -157,3 +157,17 @@ describe('validation of match.aws', () => {
     expect(problemsOf(rule(match))).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
   });
 });
+
+describe('the read-only pack on AWS calls', () => {
+  const READ_ONLY = policyWithPacks(['read-only'], '{ "*": approve }');
+  it.each<[string, AwsRequestInfo, string, string]>([
+    ['a GetItem', json('dynamodb', 'DynamoDB_20120810.GetItem', { TableName: 'orders', Key: {} }, '1.0'), 'allow', 'read-only/allow-aws-reads'],
+    ['a Query', json('dynamodb', 'DynamoDB_20120810.Query', { TableName: 'orders' }, '1.0'), 'allow', 'read-only/allow-aws-reads'],
+    ['a ListObjectsV2', s3('GET', '/logs?list-type=2'), 'allow', 'read-only/allow-aws-reads'],
+    ['a GetCallerIdentity', query('sts', { Action: 'GetCallerIdentity', Version: '2011-06-15' }), 'allow', 'read-only/allow-aws-reads'],
+    ['a PutItem', json('dynamodb', 'DynamoDB_20120810.PutItem', { TableName: 'orders', Item: {} }, '1.0'), 'deny', 'read-only/deny-writes'],
+    ['a DeleteObject', s3('DELETE', '/logs/a'), 'deny', 'read-only/deny-writes'],
+  ])('decides %s', (_label, info, effect, ruleId) => {
+    expect(decide(READ_ONLY, info)).toMatchObject({ effect, ruleId });
+  });
+});
