@@ -93,6 +93,25 @@ describe('AWS SDK and CLI calls through Gatehouse', () => {
     s3.destroy();
   });
 
+  it('copies an artifact up and back down with aws s3 cp, as a CI job does', async () => {
+    // Arrange
+    const own = ownSession('aws-cli-cp');
+    const dir = localGatehouse().stateDir;
+    const file = path.join(dir, `artifact-${unique()}.txt`);
+    const back = `${file}.back`;
+    fs.writeFileSync(file, 'build 42: ok\n'.repeat(1000));
+    const key = `artifacts/${path.basename(file)}`;
+    // Act
+    const up = await awsCli(own.token, ['s3', 'cp', file, `s3://${LOCAL_AWS.bucket}/${key}`]);
+    const down = await awsCli(own.token, ['s3', 'cp', `s3://${LOCAL_AWS.bucket}/${key}`, back]);
+    // Assert
+    expect(up).toMatchObject({ code: 0 });
+    expect(down).toMatchObject({ code: 0 });
+    expect(fs.readFileSync(back, 'utf8')).toBe(fs.readFileSync(file, 'utf8'));
+    const actions = (await sessionRecords(own.session)).filter((r) => r.awsService === 's3').map((r) => r.awsAction);
+    expect(actions).toEqual(expect.arrayContaining(['PutObject', 'HeadObject', 'GetObject']));
+  });
+
   it('masks the secret value GetSecretValue answers, for the agent and in the replay', async () => {
     // Arrange
     const { own, credentials } = await agent('secret');
