@@ -12,6 +12,7 @@
  *   --connection <name>    GATEHOUSE_AWS_CONNECTION   the AWS connection
  *   --token-file <path>    GATEHOUSE_TOKEN_FILE       file holding the agent's JWT (read on every run: rotation works)
  *   --token-env <VAR>                                 or: the environment variable holding it
+ *   --github-actions [--audience <aud>]               or: the GitHub Actions runner's OIDC token (audience gatehouse)
  *   --ca-file <path>       GATEHOUSE_CA_FILE          PEM of a private CA, trusted besides the public ones
  *                                                     (NODE_EXTRA_CA_CERTS works too)
  *   --timeout <seconds>                               how long to wait for the answer (default 10)
@@ -26,7 +27,10 @@ const https = require('node:https');
 const tls = require('node:tls');
 
 const NAME = 'gatehouse-aws-credentials';
-const OPTIONS = new Set(['endpoint', 'connection', 'token-file', 'token-env', 'ca-file', 'timeout']);
+const OPTIONS = new Set(['endpoint', 'connection', 'token-file', 'token-env', 'ca-file', 'timeout', 'github-actions', 'audience']);
+/** Options that take no value. */
+const FLAGS = new Set(['github-actions']);
+const { githubActionsToken } = require('./lib/github-actions-oidc');
 
 main().catch((error) => fail(error && error.message ? error.message : String(error)));
 
@@ -45,7 +49,7 @@ async function main() {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`the endpoint ${endpoint} must be an https:// URL.`);
   const timeoutSeconds = args.timeout === undefined ? 10 : Number(args.timeout);
   if (!(timeoutSeconds > 0)) fail(`--timeout ${args.timeout} is not a number of seconds.`);
-  const token = readToken(args);
+  const token = args['github-actions'] ? await actionsToken(args) : readToken(args);
   const caFile = args['ca-file'] || process.env.GATEHOUSE_CA_FILE;
   const ca = caFile ? readCa(caFile) : undefined;
 
@@ -70,6 +74,10 @@ function parseArgs(argv) {
     const arg = argv[i];
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
     if (!m || !OPTIONS.has(m[1])) fail(`unknown argument ${arg}; the options are ${[...OPTIONS].map((o) => `--${o}`).join(', ')}.`);
+    if (FLAGS.has(m[1])) {
+      out[m[1]] = true;
+      continue;
+    }
     const value = m[2] !== undefined ? m[2] : argv[++i];
     if (value === undefined || value === '') fail(`--${m[1]} needs a value.`);
     out[m[1]] = value;
@@ -77,7 +85,16 @@ function parseArgs(argv) {
   return out;
 }
 
+/** The runner's OIDC token, for a credential_process in a GitHub Actions job. */
+async function actionsToken(args) {
+  if (args['token-file'] || args['token-env']) fail('--github-actions takes the token from the runner: leave out --token-file and --token-env.');
+  const { token, error } = await githubActionsToken(args.audience || process.env.GATEHOUSE_AUDIENCE || 'gatehouse');
+  if (error) fail(error);
+  return token;
+}
+
 function readToken(args) {
+  if (args.audience) fail('--audience only applies to --github-actions.');
   let token;
   let where;
   const file = args['token-file'] || (args['token-env'] ? undefined : process.env.GATEHOUSE_TOKEN_FILE);

@@ -11,35 +11,16 @@
  * ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN. The token is never written anywhere but stdout.
  */
 
+const { githubActionsToken } = require('./lib/github-actions-oidc');
+
 async function main() {
   const args = process.argv.slice(2);
   const at = args.indexOf('--audience');
   const audience = at >= 0 ? args[at + 1] : process.env.GATEHOUSE_AUDIENCE || 'gatehouse';
   if (!audience) fail('--audience needs a value.');
-  const requestUrl = process.env.ACTIONS_ID_TOKEN_REQUEST_URL;
-  const requestToken = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  if (!requestUrl || !requestToken) {
-    fail('ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set: run inside GitHub Actions and give the job `permissions: id-token: write`.');
-  }
-  const url = new URL(requestUrl);
-  url.searchParams.set('audience', audience);
-  let lastError = '';
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      const response = await fetch(url, { headers: { authorization: `bearer ${requestToken}`, accept: 'application/json; api-version=2.0' } });
-      if (response.ok) {
-        const body = await response.json();
-        if (!body || typeof body.value !== 'string' || !body.value) fail('the Actions runner answered without a token.');
-        return print(body.value);
-      }
-      lastError = `HTTP ${response.status}`;
-      if (response.status < 500 && response.status !== 429) break;
-    } catch (error) {
-      lastError = error && error.message ? error.message : String(error);
-    }
-    await new Promise((r) => setTimeout(r, 500 * attempt));
-  }
-  fail(`could not get an OIDC token from the Actions runner (${lastError}).`);
+  const { token, error } = await githubActionsToken(audience);
+  if (error) fail(error);
+  print(token);
 }
 
 /** Prints the ExecCredential; the expiry makes kubectl ask again before the token runs out. */

@@ -23,6 +23,8 @@ export interface Target {
   readonly approvalsTable?: string;
   /** Connection name -> kubeconfig server URL. */
   readonly servers: ReadonlyMap<string, string>;
+  /** AWS connection name -> its endpoint URL (`<gateway>/aws/<name>`, what AWS_ENDPOINT_URL is set to). */
+  readonly awsEndpoints: ReadonlyMap<string, string>;
   /** The gateway's base URL (the stage URL of a stack); Slack's interactions and the doctor route hang off it. */
   readonly endpointUrl: string;
   /** Every stack output by key (empty for local mode): role ARNs, trust policies, Slack secrets. */
@@ -102,7 +104,7 @@ function localTarget(stateDir: string, aws: AwsFactory): Target {
     return e[name]!;
   };
   const region = e.AWS_REGION ?? 'us-east-1';
-  const config = e.GATEHOUSE_CONFIG ? (JSON.parse(e.GATEHOUSE_CONFIG) as { connections?: ConnectionConfig[]; issuers?: IssuerConfig[] }) : {};
+  const config = e.GATEHOUSE_CONFIG ? (JSON.parse(e.GATEHOUSE_CONFIG) as { connections?: ConnectionConfig[]; issuers?: IssuerConfig[]; awsConnections?: { name: string }[] }) : {};
   const connections = config.connections ?? [];
   const caFile = endpoints.caFile ?? path.join(stateDir, 'ca.pem');
   const requestHandler = { connectionTimeout: 2000, requestTimeout: 10_000 };
@@ -128,6 +130,7 @@ function localTarget(stateDir: string, aws: AwsFactory): Target {
     // Local mode runs the session front: it serves every request, exec, cp and port-forward included.
     servers: new Map(connections.map((c) => [c.name, `${endpoints.sessionFrontUrl ?? endpoints.gatewayUrl}/k8s/${c.name}`])),
     endpointUrl: endpoints.gatewayUrl,
+    awsEndpoints: new Map((config.awsConnections ?? []).map((c) => [c.name, `${endpoints.gatewayUrl}/aws/${c.name}`])),
     outputs: {},
     connections,
     issuers: config.issuers,
@@ -164,6 +167,12 @@ async function stackTarget(stackName: string, region: string | undefined, aws: A
     const match = o.OutputKey?.startsWith('ServerUrl') ? /\/k8s\/([a-z0-9-]+)\/?$/.exec(o.OutputValue ?? '') : null;
     if (match) servers.set(match[1]!, o.OutputValue!);
   }
+  const awsEndpoints = new Map<string, string>();
+  for (const o of outputs) {
+    // AwsEndpointUrl<Name> outputs end with /aws/<connection>.
+    const match = o.OutputKey?.startsWith('AwsEndpointUrl') ? /\/aws\/([a-z0-9-]+)\/?$/.exec(o.OutputValue ?? '') : null;
+    if (match) awsEndpoints.set(match[1]!, o.OutputValue!.replace(/\/$/, ''));
+  }
   const configJson = outputs.find((o) => /^(Config|ConfigJson|GatewayConfig)$/i.test(o.OutputKey ?? ''))?.OutputValue;
   const config = configJson ? (JSON.parse(configJson) as { connections?: ConnectionConfig[]; issuers?: IssuerConfig[] }) : undefined;
   const endpointUrl = need('EndpointUrl').replace(/\/$/, '');
@@ -186,6 +195,7 @@ async function stackTarget(stackName: string, region: string | undefined, aws: A
     approvalsTable: output('ApprovalsTableName'),
     servers,
     endpointUrl,
+    awsEndpoints,
     outputs: Object.fromEntries(outputs.filter((o) => o.OutputKey && o.OutputValue !== undefined).map((o) => [o.OutputKey!, o.OutputValue!])),
     connections: config?.connections,
     issuers: config?.issuers,

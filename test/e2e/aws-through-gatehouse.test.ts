@@ -5,7 +5,9 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { LOCAL_AWS } from '../../local/local-aws-account';
-import { awsCli, sdkConfig, sessionCredential, signedRequest, type SessionCredential } from './support/aws-agent';
+import { awsCli, sdkConfig, sessionCredential, signedRequest, tokenFile, type SessionCredential } from './support/aws-agent';
+import https from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { gatehouse } from './support/cli-helpers';
 import { kubectl, localGatehouse, ownSession, replayBlobOf, sessionRecords, unique, withIsolatedGatehouse, type OwnSession } from './support/local-gatehouse';
 import { execFile } from 'node:child_process';
@@ -110,6 +112,34 @@ describe('AWS SDK and CLI calls through Gatehouse', () => {
     expect(fs.readFileSync(back, 'utf8')).toBe(fs.readFileSync(file, 'utf8'));
     const actions = (await sessionRecords(own.session)).filter((r) => r.awsService === 's3').map((r) => r.awsAction);
     expect(actions).toEqual(expect.arrayContaining(['PutObject', 'HeadObject', 'GetObject']));
+  });
+
+  it('works from the profile gatehouse connections aws-profile writes, with nothing else configured in the SDK', async () => {
+    // Arrange: an operator writes the agent's profile; the agent's SDK gets only the CA of local mode's gateway.
+    const own = ownSession('aws-profile');
+    const dir = localGatehouse().stateDir;
+    const token = tokenFile(own.token);
+    const configFile = path.join(dir, `aws-profile-${unique()}`);
+    const written = await gatehouse(['connections', 'aws-profile', '--connection', 'local-aws', '--agent-token-file', token, '-o', configFile]);
+    // As an agent selects it: the SDK reads a profile's endpoint_url only for the profile AWS_PROFILE names.
+    const saved = { AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE, AWS_PROFILE: process.env.AWS_PROFILE };
+    Object.assign(process.env, { AWS_CONFIG_FILE: configFile, AWS_PROFILE: 'gatehouse-local-aws' });
+    try {
+      const agent = new https.Agent({ ca: fs.readFileSync(localGatehouse().caFile) });
+      const sts = new STSClient({ requestHandler: new NodeHttpHandler({ httpsAgent: agent }), maxAttempts: 1 });
+      // Act
+      const identity = await sts.send(new GetCallerIdentityCommand({}));
+      // Assert
+      expect(written.code).toBe(0);
+      expect(identity.Arn).toMatch(/assumed-role\/gatehouse-local-aws\//);
+      expect(fs.readFileSync(configFile, 'utf8')).toMatch(/^endpoint_url = https:\/\/127\.0\.0\.1:\d+\/aws\/local-aws$/m);
+      sts.destroy();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('masks the secret value GetSecretValue answers, for the agent and in the replay', async () => {

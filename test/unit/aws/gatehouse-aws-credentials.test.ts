@@ -205,3 +205,33 @@ describe('gatehouse-aws-credentials', () => {
     });
   });
 });
+
+describe('gatehouse-aws-credentials --github-actions', () => {
+  it('asks the Actions runner for a token with Gatehouse\'s audience and trades it for a credential', async () => {
+    // Arrange: the runner's token service and Gatehouse.
+    const runner = await serve((req, res) => json(200, { value: JWT })(req, res));
+    const gatehouse = await serve(json(200, CREDENTIAL));
+    // Act
+    const result = await run(['--endpoint', gatehouse.url, '--connection', 'prod-aws', '--github-actions', '--audience', 'gatehouse-prod'], {
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${runner.url}/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-secret',
+    });
+    // Assert
+    expect(result).toEqual({ code: 0, stdout: `${JSON.stringify(CREDENTIAL)}\n`, stderr: '' });
+    expect(runner.seen[0]).toMatchObject({ authorization: 'bearer runner-secret' });
+    expect(new URL(runner.seen[0]!.url!, 'http://x').searchParams.get('audience')).toBe('gatehouse-prod');
+    expect(gatehouse.seen[0]).toMatchObject({ method: 'POST', authorization: `Bearer ${JWT}` });
+  });
+
+  it('says what the job lacks when the runner offers no token', async () => {
+    const result = await run(['--endpoint', 'https://gatehouse.example/prod', '--connection', 'prod-aws', '--github-actions']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/permissions: id-token: write/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('refuses a token file beside --github-actions rather than guess which one is meant', async () => {
+    const result = await run(['--endpoint', 'https://gatehouse.example/prod', '--connection', 'prod-aws', '--github-actions', '--token-file', tokenFile]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/leave out --token-file/);
+  });
+});
