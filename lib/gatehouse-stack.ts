@@ -148,6 +148,8 @@ export class GatehouseStack extends Stack {
         GATEHOUSE_RECORDS_TABLE: recordsTable.tableName,
         GATEHOUSE_REPLAY_BUCKET: replayBucket.bucketName,
         GATEHOUSE_REPLAY_STREAM: replayStream.deliveryStreamName,
+        // The doctor reads the AWS credential key as the proxy does (it runs with the proxy's role, which may).
+        ...(awsCredentialKey ? { GATEHOUSE_AWS_CREDENTIAL_KEY_SECRET_ARN: awsCredentialKey.secretArn } : {}),
         ...approvalWorkflow?.proxyEnvironment,
       },
     });

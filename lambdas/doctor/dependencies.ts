@@ -18,6 +18,7 @@ import { resolveApprovalSettings } from '../core/approvals/approvals-config';
 import { withSlackSecretArns } from '../core/approvals/slack-secrets';
 import { validateGatewayConfig } from '../core/validate-gateway-config';
 import type { DoctorDependencies } from './run-doctor';
+import { createAwsProxyDependencies } from '../proxy/aws/aws-dependencies-from-environment';
 
 /** The doctor function's environment: the proxy's (same names, set by the CDK construct or local mode). */
 export type DoctorEnvironment = Readonly<Record<string, string | undefined>>;
@@ -35,8 +36,13 @@ export function createDoctorDependencies(env: DoctorEnvironment): DoctorDependen
   const grantsTable = required(env, 'GATEHOUSE_GRANTS_TABLE');
   const recordsTable = required(env, 'GATEHOUSE_RECORDS_TABLE');
   const bucket = required(env, 'GATEHOUSE_REPLAY_BUCKET');
+  const aws = createAwsProxyDependencies(env, config);
   const deps: DoctorDependencies = {
     connections: config.connections,
+    ...(aws ? {
+      awsConnections: [...aws.connections.values()],
+      awsCredentialKey: { read: aws.credentialKeys, where: env.GATEHOUSE_AWS_CREDENTIAL_KEY_SECRET_ARN ?? 'local mode\'s key' },
+    } : {}),
     newRoleAssumer: () => createStsRoleAssumer({ client: sts }),
     upstream: createHttpsUpstreamClient(),
     grants: { store: createDynamoDbGrantStore({ client: documents, tableName: grantsTable }), table: grantsTable },

@@ -19,8 +19,9 @@ export async function run(event: APIGatewayProxyEvent, deps?: DoctorDependencies
   const resolved = deps ?? (dependencies ??= createDoctorDependencies(process.env));
   const only = event.queryStringParameters?.connection ?? undefined;
   const calledBy = event.requestContext?.identity?.userArn ?? undefined;
-  if (only !== undefined && !resolved.connections.some((c) => c.name === only)) {
-    const names = resolved.connections.map((c) => c.name).join(', ');
+  const known = [...resolved.connections, ...(resolved.awsConnections ?? [])];
+  if (only !== undefined && !known.some((c) => c.name === only)) {
+    const names = known.map((c) => c.name).join(', ');
     return json(404, { error: `Connection "${only.slice(0, 64)}" does not exist on this Gatehouse; it has: ${names || 'none'}.` });
   }
   const report = await runDoctor(resolved, { only, calledBy });

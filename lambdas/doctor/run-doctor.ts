@@ -5,7 +5,7 @@ import { doctorReport, skipped, type DoctorCheck, type DoctorReport } from '../c
 import type { SecretDescriber, StateMachineDescriber } from '../core/doctor/doctor-ports';
 import { slackSecretCheck, stateMachineCheck, storeCheck, type SlackSecretUnderCheck } from '../core/doctor/store-checks';
 import { mintEksToken } from '../core/eks-token';
-import type { ConnectionConfig } from '../core/gateway-config';
+import type { AwsConnectionConfig, ConnectionConfig } from '../core/gateway-config';
 import { doctorUserFor } from '../core/impersonation-rbac';
 import { encodeReplayBatchLine } from '../core/replay-batch';
 import type { GrantStore, ReplayBatchSink, ReplayStore, RoleAssumer, StreamLeases, UpstreamClient } from '../core/ports';
@@ -16,6 +16,10 @@ import { probe } from './probe';
 /** What the doctor needs: the proxy's own adapters, built from the proxy's environment and role. */
 export interface DoctorDependencies {
   readonly connections: readonly ConnectionConfig[];
+  /** AWS connections: their roles are assumed as for calls. */
+  readonly awsConnections?: readonly AwsConnectionConfig[];
+  /** Reads the AWS credential key as the proxy does (present with AWS connections), and where it is. */
+  readonly awsCredentialKey?: { readonly read: () => Promise<unknown>; readonly where: string };
   /** A role assumer without cached sessions, so a trust policy fixed a minute ago is seen at once. */
   readonly newRoleAssumer: () => RoleAssumer;
   readonly upstream: UpstreamClient;
@@ -53,11 +57,21 @@ const MAX_REVIEW_BYTES = 1024 * 1024;
  */
 export async function runDoctor(deps: DoctorDependencies, options: { readonly only?: string; readonly calledBy?: string } = {}): Promise<DoctorReport> {
   const connections = options.only ? deps.connections.filter((c) => c.name === options.only) : deps.connections;
-  const [connectionChecks, storeChecks] = await Promise.all([
+  const awsConnections = (deps.awsConnections ?? []).filter((c) => !options.only || c.name === options.only);
+  const [connectionChecks, awsChecks, storeChecks] = await Promise.all([
     Promise.all(connections.map((c) => checkConnection(c, deps))),
+    Promise.all(awsConnections.map((c) => checkAwsConnection(c, deps))),
     checkStores(connections, deps),
   ]);
-  return doctorReport([...connectionChecks.flat(), ...storeChecks], options.calledBy);
+  return doctorReport([...connectionChecks.flat(), ...awsChecks, ...storeChecks], options.calledBy);
+}
+
+/** An AWS connection's role, assumed exactly as for an agent's call (session name, source identity, tags). */
+async function checkAwsConnection(connection: AwsConnectionConfig, deps: DoctorDependencies): Promise<DoctorCheck> {
+  const identity: AgentIdentity = { issuer: DOCTOR_ISSUER, agent: 'doctor', session: `doctor-${randomUUID()}`, groups: [], claims: {} };
+  const session = roleSessionFor(identity, connection);
+  const assumed = await probe(() => deps.newRoleAssumer().credentialsFor(session));
+  return assumeRoleCheck({ ...connection, kind: 'aws' }, session, assumed);
 }
 
 async function checkConnection(connection: ConnectionConfig, deps: DoctorDependencies): Promise<DoctorCheck[]> {
@@ -108,12 +122,15 @@ async function checkStores(connections: readonly ConnectionConfig[], deps: Docto
     await batches.sink.send(encodeReplayBatchLine(DOCTOR_REPLAY_PARTITION, { key: DOCTOR_REPLAY_KEY, sha256: createHash('sha256').update(bytes).digest('hex'), bytes })!);
   }) : undefined;
   const approvals = deps.approvals;
-  const [grantsOutcome, recordsOutcome, replayOutcome, batchOutcome] = await Promise.all([grants, records, replay, batch]);
+  const awsKey = deps.awsCredentialKey;
+  const key = awsKey ? probe(() => awsKey.read()) : undefined;
+  const [grantsOutcome, recordsOutcome, replayOutcome, batchOutcome, keyOutcome] = await Promise.all([grants, records, replay, batch, key]);
   const checks = [
     storeCheck({ kind: 'grants table', resource: deps.grants.table, operation: `Query of each connection's grants${grantsOutcome.ok ? ` (${grantsOutcome.value.join(', ')})` : ''}` }, grantsOutcome),
     storeCheck({ kind: 'records table', resource: deps.records.table, operation: 'a stream lease taken and given back' }, recordsOutcome),
     storeCheck({ kind: 'replay bucket', resource: deps.replay.bucket, operation: `PutObject ${DOCTOR_REPLAY_KEY}` }, replayOutcome),
     ...(batches && batchOutcome ? [storeCheck({ kind: 'replay delivery stream', resource: batches.stream, operation: `PutRecord of a probe line (partition ${DOCTOR_REPLAY_PARTITION})` }, batchOutcome)] : []),
+    ...(awsKey && keyOutcome ? [storeCheck({ kind: 'AWS credential key', resource: awsKey.where, operation: 'GetSecretValue, as the proxy reads it' }, keyOutcome)] : []),
   ];
   if (!approvals) return checks;
   const [approvalGet, machine, secrets] = await Promise.all([

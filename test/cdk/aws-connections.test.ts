@@ -178,6 +178,12 @@ describe('AWS connections in the stack', () => {
       expect(aws.proxyFunction()[1].Properties.Environment.Variables[ENV_VAR]).toEqual({ Ref: secretId });
     });
 
+    it('is named to the doctor too, which checks it with the proxy\'s role', () => {
+      const secretId = aws.resourcesOf('AWS::SecretsManager::Secret')[0]![0];
+      const doctor = aws.resourcesOf('AWS::Lambda::Function').find(([, r]) => String(r.Properties.Description ?? '').startsWith('Gatehouse doctor'));
+      expect(doctor![1].Properties.Environment.Variables[ENV_VAR]).toEqual({ Ref: secretId });
+    });
+
     it('is compiled into the proxy\'s configuration together with the AWS connections', () => {
       const assetPath = aws.proxyFunction()[1].Metadata!['aws:asset:path'] as string;
       const bundle = readFileSync(path.join(Stage.of(stacks.aws!)!.outdir, assetPath, 'index.js'), 'utf8');

@@ -94,6 +94,11 @@ describe('gatehouse doctor against local mode', () => {
       expect(run.stdout).toContain('ok   connection demo: impersonation: impersonating "gatehouse:doctor" works: the cluster sees user "gatehouse:doctor"');
     });
 
+    it('checks the AWS connection\'s role and the AWS credential key as the proxy uses them', () => {
+      expect(run.stdout).toContain('ok   AWS connection local-aws: assume role: assumed arn:aws:iam::111122223333:role/gatehouse-local-aws as session _gatehouse.doctor');
+      expect(run.stdout).toMatch(/ok {3}AWS credential key local mode's key: GetSecretValue, as the proxy reads it: ok/);
+    });
+
     it('reports a role whose trust policy refuses the proxy, with the command that attaches the stack\'s trust policy', () => {
       expect(run.stdout).toContain(`FAIL connection refused: assume role: AccessDenied (HTTP 403): User: arn:aws:iam::111122223333:user/sts-stand-in-caller is not authorized to perform: sts:AssumeRole on resource: ${REFUSED_ROLE}`);
       expect(run.stdout).toContain("fix: Make arn:aws:iam::111122223333:role/gatehouse-refused trust the proxy's role (the ProxyRoleArn output) for sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity: aws iam update-assume-role-policy --role-name gatehouse-refused");

@@ -22,9 +22,12 @@ export const SELF_SUBJECT_REVIEW = {
 } as const;
 
 /** The stack output holding a connection's trust policy (`TrustPolicy<PascalName>`, as lib/gatehouse-stack.ts names it). */
-export function trustPolicyOutputFor(connection: Pick<ConnectionConfig, 'name'>): string {
-  return `TrustPolicy${connection.name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`;
+export function trustPolicyOutputFor(connection: Pick<ConnectionConfig, 'name'>, kind: 'cluster' | 'aws' = 'cluster'): string {
+  return `${kind === 'aws' ? 'AwsTrustPolicy' : 'TrustPolicy'}${connection.name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`;
 }
+
+/** What the role check reads of a connection: a cluster's, or an AWS connection's (which the stack never creates). */
+export type RoleUnderCheck = Pick<ConnectionConfig, 'name' | 'roleArn' | 'createRole'> & { readonly kind?: 'cluster' | 'aws' };
 
 /** The role name of a role ARN (the last path segment). */
 function roleNameOf(roleArn: string): string {
@@ -35,15 +38,15 @@ function roleNameOf(roleArn: string): string {
  * Did the proxy's principal assume the connection's role exactly as it does for agents (RoleSessionName,
  * SourceIdentity, session tags)? A refusal names the one trust-policy change that fixes it.
  */
-export function assumeRoleCheck(connection: ConnectionConfig, session: RoleSessionRequest, outcome: ProbeOutcome<unknown>): DoctorCheck {
-  const name = `connection ${connection.name}: assume role`;
+export function assumeRoleCheck(connection: RoleUnderCheck, session: RoleSessionRequest, outcome: ProbeOutcome<unknown>): DoctorCheck {
+  const name = `${connection.kind === 'aws' ? 'AWS connection' : 'connection'} ${connection.name}: assume role`;
   if (outcome.ok) {
     return passed(name, `assumed ${connection.roleArn} as session ${session.roleSessionName} with source identity ${session.sourceIdentity} and ${session.tags.length} session tags`);
   }
   return failed(name, describeFailure(outcome.failure), assumeRoleFix(connection, outcome.failure));
 }
 
-function assumeRoleFix(connection: ConnectionConfig, failure: ProbeFailure): string {
+function assumeRoleFix(connection: RoleUnderCheck, failure: ProbeFailure): string {
   if (isUnreachable(failure)) {
     return `Let the proxy reach AWS STS in its region (${failure.code}): if the function runs in a VPC, add a NAT route or an STS interface endpoint; otherwise run doctor again.`;
   }
@@ -52,7 +55,7 @@ function assumeRoleFix(connection: ConnectionConfig, failure: ProbeFailure): str
     if (connection.createRole) {
       return `The stack created ${connection.roleArn}, so its trust policy was changed by hand: run cdk deploy to restore it (it trusts the ProxyRoleArn output for sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity).`;
     }
-    const output = trustPolicyOutputFor(connection);
+    const output = trustPolicyOutputFor(connection, connection.kind);
     const attach = `aws iam update-assume-role-policy --role-name ${roleNameOf(connection.roleArn)} --policy-document "$(aws cloudformation describe-stacks --stack-name <stack> --query "Stacks[0].Outputs[?OutputKey=='${output}'].OutputValue" --output text)"`;
     if (missing) {
       return `Allow ${missing} in ${connection.roleArn}'s trust policy, in the statement that trusts the ProxyRoleArn output (the ${output} output has all three actions): ${attach}`;

@@ -28,6 +28,16 @@ describe('assumeRoleCheck', () => {
     expect(check.fix).toMatch(fix);
   });
 
+  it('names an AWS connection\'s own trust policy output (AwsTrustPolicy<Name>) when its role refuses the proxy', () => {
+    // Arrange
+    const aws = { name: 'prod-aws', roleArn: 'arn:aws:iam::123456789012:role/gatehouse-prod-aws', kind: 'aws' as const };
+    // Act
+    const check = assumeRoleCheck(aws, session, failure('AccessDenied', 'User: x is not authorized to perform: sts:AssumeRole on resource: y', 403));
+    // Assert
+    expect(check).toMatchObject({ name: 'AWS connection prod-aws: assume role', ok: false });
+    expect(check.fix).toMatch(/update-assume-role-policy --role-name gatehouse-prod-aws .*OutputKey=='AwsTrustPolicyProdAws'/);
+  });
+
   it('says STS could not be reached when it never answered', () => {
     // Act
     const check = assumeRoleCheck(connection, session, failure('ETIMEDOUT', 'connect ETIMEDOUT'));
