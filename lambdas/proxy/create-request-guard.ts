@@ -2,8 +2,6 @@ import type { GatewayConfig } from '../core/gateway-config';
 import { BadRequestError, GatehouseError, UnsupportedMediaTypeError } from '../core/errors';
 import { maskResponse } from '../core/masking/mask-response';
 import { createStreamMasker } from '../core/masking/stream-masker';
-import { maskAwsResponse } from '../core/masking/mask-aws-response';
-import { maskAwsRequestBody } from '../core/masking/mask-aws-request-body';
 import { compileCredentialPatterns, type CompiledPatterns } from '../core/masking/mask-text';
 import { DEFAULT_CREDENTIAL_PATTERNS, type CredentialPattern } from '../core/masking/credential-patterns';
 import type { Json } from '../core/patch/apply-json-patch';
@@ -30,7 +28,7 @@ export function createRequestGuard(config: GatewayConfig, serializedPolicy: stri
     }
   }
   // AWS connections: the built-in credential patterns plus the connection's own, compiled once per container.
-  const defaultAwsPatterns = compileCredentialPatterns(DEFAULT_CREDENTIAL_PATTERNS);
+  let defaultAwsPatterns: CompiledPatterns | undefined;
   const awsPatterns = new Map<string, CompiledPatterns>();
   for (const connection of config.awsConnections ?? []) {
     if (connection.maskingPatterns?.length) {
@@ -44,8 +42,12 @@ export function createRequestGuard(config: GatewayConfig, serializedPolicy: stri
       return { effect: decision.effect, reason: decision.reason, ruleId: decision.ruleId, message: decision.message, unmaskSecrets: decision.unmaskSecrets };
     },
     maskAws: ({ connection, info, status, contentType, body, unmask }) => {
-      const input = { info, status, contentType, body, unmask, patterns: awsPatterns.get(connection) ?? defaultAwsPatterns };
-      return status === 0 ? maskAwsRequestBody(input) : maskAwsResponse(input);
+      const patterns = awsPatterns.get(connection) ?? (defaultAwsPatterns ??= compileCredentialPatterns(DEFAULT_CREDENTIAL_PATTERNS));
+      const input = { info, status, contentType, body, unmask, patterns };
+      // Loaded on the first AWS answer: a kubectl-only container never loads the AWS masking tables.
+      return status === 0
+        ? (require('../core/masking/mask-aws-request-body') as typeof import('../core/masking/mask-aws-request-body')).maskAwsRequestBody(input)
+        : (require('../core/masking/mask-aws-response') as typeof import('../core/masking/mask-aws-response')).maskAwsResponse(input);
     },
     inspect: ({ identity, connection, request, contentType, body, query }) => {
       const input: PolicyInput = { identity, connection, request, body: decodeRequestBody(contentType, body), query };
