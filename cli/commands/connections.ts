@@ -9,6 +9,13 @@ import { rbacCommand } from './connection-rbac';
 /** The directory holding the exec-credential helpers shipped with the CLI. */
 const HELPER_DIR = path.resolve(__dirname, '../../bin');
 
+/** How an agent authenticates, for kubectl and for the AWS SDKs alike: the runner's OIDC token or a token file. */
+const AGENT_AUTH_OPTIONS: CommandSpec['options'] = {
+  'github-actions': { type: 'boolean', description: 'authenticate with the GitHub Actions OIDC token' },
+  audience: { type: 'string', placeholder: 'aud', description: 'audience of the GitHub Actions token (default gatehouse)' },
+  'agent-token-file': { type: 'string', placeholder: 'file', description: 'authenticate with the token in this file' },
+};
+
 const kubeconfigCommand: CommandSpec = {
   name: 'kubeconfig',
   summary: 'write a kubeconfig for an agent (GitHub Actions OIDC or a token file)',
@@ -24,9 +31,7 @@ const kubeconfigCommand: CommandSpec = {
   ].join('\n'),
   options: {
     connection: { type: 'string', placeholder: 'name', description: 'connection to reach' },
-    'github-actions': { type: 'boolean', description: 'authenticate with the GitHub Actions OIDC token' },
-    audience: { type: 'string', placeholder: 'aud', description: 'audience of the GitHub Actions token (default gatehouse)' },
-    'agent-token-file': { type: 'string', placeholder: 'file', description: 'authenticate with the token in this file' },
+    ...AGENT_AUTH_OPTIONS,
     namespace: { type: 'string', placeholder: 'ns', description: "the context's default namespace" },
     name: { type: 'string', placeholder: 'name', description: 'cluster/context name (default gatehouse-<connection>)' },
     output: { type: 'string', short: 'o', placeholder: 'file', description: 'write to this file (mode 0600) instead of stdout' },
@@ -53,9 +58,7 @@ const awsProfileCommand: CommandSpec = {
   ].join('\n'),
   options: {
     connection: { type: 'string', placeholder: 'name', description: 'AWS connection to reach' },
-    'github-actions': { type: 'boolean', description: 'authenticate with the GitHub Actions OIDC token' },
-    audience: { type: 'string', placeholder: 'aud', description: 'audience of the GitHub Actions token (default gatehouse)' },
-    'agent-token-file': { type: 'string', placeholder: 'file', description: 'authenticate with the token in this file' },
+    ...AGENT_AUTH_OPTIONS,
     profile: { type: 'string', placeholder: 'name', description: 'profile name (default gatehouse-<connection>)' },
     output: { type: 'string', short: 'o', placeholder: 'file', description: 'write to this file (mode 0600) instead of stdout' },
     'helper-dir': { type: 'string', placeholder: 'dir', description: 'where the gatehouse-*.js helpers live where the agent runs' },
