@@ -23,8 +23,7 @@ import { PortsCondition, representativePorts, sessionFactsOf, withSinglePort } f
  * (the opening of kubectl's tunnel, whose ports come per connection) gets the most permissive decision any port would get.
  */
 export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): PolicyDecision {
-  // AWS calls have no verb and resource to index by: every rule is a candidate, and matchesRequest sorts them.
-  if (input.aws) return evaluateCandidates(policy, policy.rules, input);
+  if (input.aws) return evaluateCandidates(policy, policy.index.awsCandidates, input);
   const candidates = policy.index.candidatesFor(input.request);
   const ports = portConditionsOf(candidates);
   if (ports.length > 0) {

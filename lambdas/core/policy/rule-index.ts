@@ -15,8 +15,14 @@ const MAX_CACHED_KEYS = 4096;
 export class RuleIndex {
   private readonly buckets = new Map<string, Map<string, CompiledRule[]>>();
   private readonly cache = new Map<string, readonly CompiledRule[]>();
+  /**
+   * The rules that can match an AWS call (those with `match.aws` and those about identity only), in policy order:
+   * AWS calls have no verb and resource to bucket by, and a rule about Kubernetes requests never matches one.
+   */
+  readonly awsCandidates: readonly CompiledRule[];
 
   constructor(rules: readonly CompiledRule[]) {
+    this.awsCandidates = rules.filter((rule) => !rule.match.kube);
     for (const rule of rules) {
       // A rule with match.aws never matches a kubectl request: keep it out of every bucket.
       if (rule.match.aws !== null) continue;
