@@ -2,9 +2,10 @@ import { uriEscape } from '../sigv4';
 import { MASKED_VALUE } from './credential-patterns';
 import { MASKED_BASE64 } from './mask-json-value';
 import {
-  AWS_MASK_COUNTS, AwsMaskRule, awsBodySyntax, AwsRuleTable, maskAwsBody, MaskAwsInput, MaskAwsResult, maskAwsString, maskedBy,
+  AWS_MASK_COUNTS, AwsMaskRule, awsBodySyntax, AwsRuleTable, maskAwsBody, MaskAwsInput, MaskAwsResult,
   Marker, rulesFor, SECRET_VALUE_RULE,
 } from './mask-aws-response';
+import { maskAwsString, maskedBy } from './mask-aws-body';
 import { maskText } from './mask-text';
 
 /**

@@ -3,7 +3,7 @@ import { UpstreamResponseError } from '../errors';
 import type { RequestInfo } from '../request-info';
 import { CredentialPattern, DEFAULT_CREDENTIAL_PATTERNS } from './credential-patterns';
 import { maskApiObject, MaskState } from './mask-json-value';
-import { compileCredentialPatterns, CompiledPatterns, maskText } from './mask-text';
+import { compileCredentialPatterns, CompiledPatterns, isUtf8Text, maskText } from './mask-text';
 
 /** What `maskResponse` needs. `body` must already be decoded (no Content-Encoding). */
 export interface MaskResponseInput {
@@ -92,13 +92,7 @@ function sniff(body: Buffer): Syntax | undefined {
     if (byte === 0x7b || byte === 0x5b) return 'json'; // { or [
     break;
   }
-  if (body.includes(0)) return undefined;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(body);
-    return 'text';
-  } catch {
-    return undefined;
-  }
+  return isUtf8Text(body) ? 'text' : undefined;
 }
 
 function maskJson(text: string, secretContext: boolean, failClosed: boolean, state: MaskState): string {

@@ -230,3 +230,16 @@ function hintedLines(text: string, hint: RegExp): (readonly [number, number])[] 
   }
   return ranges;
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether an unlabelled body reads as text: valid UTF-8 without NUL bytes (binary formats are full of them). */
+export function isUtf8Text(body: Uint8Array): boolean {
+  if (body.includes(0)) return false;
+  try {
+    STRICT_UTF8.decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
