@@ -7,7 +7,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
-  REPLAY_BATCH_BUFFER_SECONDS, REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PARTITION_QUERY, REPLAY_BATCH_PREFIX,
+  REPLAY_BATCH_BUFFER_MIB, REPLAY_BATCH_BUFFER_SECONDS, REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PREFIX,
 } from '../lambdas/core/replay-batch';
 
 /** Props of {@link ReplayDeliveryStream}. */
@@ -21,14 +21,20 @@ export interface ReplayDeliveryStreamProps {
    */
   readonly encryptionKey?: IKey;
   /**
-   * How long Firehose buffers a partition before writing it (`IntervalInSeconds`, 60 to 900 s with dynamic
-   * partitioning). It bounds how late a blob becomes readable; the CLI waits this long for a recent one.
+   * How long Firehose buffers before writing an object (`IntervalInSeconds`, 0 to 900 s). It bounds how late a blob
+   * becomes readable: the CLI waits this long for a recent one and searches the objects named within this much (and
+   * some slack) of a record's end, assuming REPLAY_BATCH_BUFFER_SECONDS for a stack, so a longer interval needs the
+   * reader told too. Longer only saves S3 PUTs on a quiet gateway: one object per interval while traffic flows
+   * (43,200 a month at 60 s, $0.22).
    * @default Duration.seconds(REPLAY_BATCH_BUFFER_SECONDS), 60 s
    */
   readonly bufferInterval?: Duration;
   /**
-   * How much Firehose buffers before writing (`SizeInMBs`, 64 to 128 MiB with dynamic partitioning).
-   * @default Size.mebibytes(64)
+   * How much Firehose buffers before writing an object early (`SizeInMBs`, 1 to 128 MiB). Every session's lines
+   * share the objects and a reader looks for a blob by time, so on a gateway busy enough to fill a buffer within the
+   * interval, smaller objects mean fewer bytes read to find one blob (it stops at the object holding it), at one
+   * S3 PUT per object ($0.005 per 1,000, a quarter of a cent per 4 GB of lines at 8 MiB).
+   * @default Size.mebibytes(REPLAY_BATCH_BUFFER_MIB), 8 MiB
    */
   readonly bufferSize?: Size;
   /** Retention of the delivery error log group. @default RetentionDays.THREE_MONTHS */
@@ -37,19 +43,13 @@ export interface ReplayDeliveryStreamProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
-/**
- * 64 MiB is the smallest buffer Firehose accepts with dynamic partitioning. A session's blobs are a few KB each,
- * so the interval, not the size, decides when a batch is written; the smallest size only caps how much one
- * partition can hold in memory before it is flushed early.
- */
-const DEFAULT_BUFFER_MIB = 64;
-/** Firehose's bounds with dynamic partitioning on. */
-const BUFFER_SECONDS_RANGE = [60, 900] as const;
-const BUFFER_MIB_RANGE = [DEFAULT_BUFFER_MIB, 128] as const;
+/** Firehose's buffering bounds for an S3 destination without dynamic partitioning. */
+const BUFFER_SECONDS_RANGE = [0, 900] as const;
+const BUFFER_MIB_RANGE = [1, 128] as const;
 /** The log stream Firehose reports S3 delivery errors to (the name the console would give it). */
 const DELIVERY_LOG_STREAM = 'DestinationDelivery';
 
-/** The fixed folder in front of a Firehose prefix expression, e.g. `replay-batches/` of `replay-batches/session=!{...}/`. */
+/** The fixed folder in front of a Firehose prefix expression, e.g. `replay-batches/` of `replay-batches/!{timestamp:...}/`. */
 function fixedFolderOf(prefix: string): string {
   const expression = prefix.indexOf('!{');
   const fixed = expression < 0 ? prefix : prefix.slice(0, expression);
@@ -57,16 +57,19 @@ function fixedFolderOf(prefix: string): string {
 }
 
 /**
- * The replay delivery stream (`GATEHOUSE_REPLAY_STREAM`): Amazon Data Firehose, Direct PUT, partitioned by session
- * with an inline JQ query, writing batches under `replay-batches/` of the replay bucket (lambdas/core/replay-batch.ts
- * is the format). Its role may only put objects under the two batch prefixes: it cannot read or delete a blob.
+ * The replay delivery stream (`GATEHOUSE_REPLAY_STREAM`): Amazon Data Firehose, Direct PUT, writing every session's
+ * lines together into one object per buffer interval under `replay-batches/<UTC hour>/` of the replay bucket
+ * (lambdas/core/replay-batch.ts is the format; the CLI finds a blob by its record's time). No dynamic partitioning and
+ * no processors: partitioning by session cost $0.02/GB, $0.005 per 1,000 objects (one per session and interval) and
+ * ~$51 a month of JQ processing, ten times the per-request cost at a million requests a month. Its role may only put
+ * objects under the two batch prefixes: it cannot read or delete a blob.
  */
 export class ReplayDeliveryStream extends Construct {
   /** The delivery stream. */
   readonly deliveryStream: CfnDeliveryStream;
   /** The role Firehose assumes to write to the bucket and its error log. */
   readonly role: Role;
-  /** Where Firehose logs delivery and partitioning errors. */
+  /** Where Firehose logs delivery errors. */
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ReplayDeliveryStreamProps) {
@@ -75,7 +78,7 @@ export class ReplayDeliveryStream extends Construct {
     const { bucket } = props;
     const key = props.encryptionKey ?? bucket.encryptionKey;
     const intervalSeconds = (props.bufferInterval ?? Duration.seconds(REPLAY_BATCH_BUFFER_SECONDS)).toSeconds();
-    const sizeMiB = (props.bufferSize ?? Size.mebibytes(DEFAULT_BUFFER_MIB)).toMebibytes();
+    const sizeMiB = (props.bufferSize ?? Size.mebibytes(REPLAY_BATCH_BUFFER_MIB)).toMebibytes();
     checkRange('bufferInterval', intervalSeconds, BUFFER_SECONDS_RANGE, 's');
     checkRange('bufferSize', sizeMiB, BUFFER_MIB_RANGE, 'MiB');
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
@@ -142,8 +145,7 @@ export class ReplayDeliveryStream extends Construct {
         roleArn: this.role.roleArn,
         prefix: REPLAY_BATCH_PREFIX,
         errorOutputPrefix: REPLAY_BATCH_ERROR_PREFIX,
-        // 60 s: a blob is readable about a minute after its request, the shortest Firehose allows with partitioning;
-        // longer would only save PUTs on sessions busy enough to send a batch's worth within a minute anyway.
+        // The prefix (the UTC hour, no session) is what the CLI lists; the buffering is why (see the props).
         bufferingHints: { intervalInSeconds: intervalSeconds, sizeInMBs: sizeMiB },
         // Each line already carries its blob gzipped (base64); compressing the batch again would gain little and
         // would make a batch unreadable line by line.
@@ -151,18 +153,8 @@ export class ReplayDeliveryStream extends Construct {
         encryptionConfiguration: key
           ? { kmsEncryptionConfig: { awskmsKeyArn: key.keyArn } }
           : { noEncryptionConfig: 'NoEncryption' }, // the bucket's default, SSE-S3, applies
-        dynamicPartitioningConfiguration: { enabled: true },
-        processingConfiguration: {
-          enabled: true,
-          // Inline parsing only: no Lambda to run or pay for. No AppendDelimiterToRecord: each line ends in its own newline.
-          processors: [{
-            type: 'MetadataExtraction',
-            parameters: [
-              { parameterName: 'MetadataExtractionQuery', parameterValue: REPLAY_BATCH_PARTITION_QUERY },
-              { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
-            ],
-          }],
-        },
+        // No dynamic partitioning and no processing configuration at all: records are written as they come, each
+        // line ending in its own newline, so no AppendDelimiterToRecord either.
         cloudWatchLoggingOptions: {
           enabled: true,
           logGroupName: this.logGroup.logGroupName,
@@ -175,7 +167,7 @@ export class ReplayDeliveryStream extends Construct {
 
     NagSuppressions.addResourceSuppressions(this.role, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'Firehose names each batch object itself (partition, time, random suffix), so the keys cannot be listed in advance; the wildcard is limited to the replay-batches/ and replay-batches-failed/ prefixes and to s3:PutObject and s3:AbortMultipartUpload.',
+      reason: 'Firehose names each batch object itself (hour, time, random suffix), so the keys cannot be listed in advance; the wildcard is limited to the replay-batches/ and replay-batches-failed/ prefixes and to s3:PutObject and s3:AbortMultipartUpload.',
       appliesTo: [REPLAY_BATCH_PREFIX, REPLAY_BATCH_ERROR_PREFIX].map((p) => ({
         regex: `/^Resource::<.*\\.Arn>\\/${escapeRegex(fixedFolderOf(p))}\\*$/`,
       })),
@@ -201,7 +193,7 @@ export class ReplayDeliveryStream extends Construct {
 function checkRange(name: string, value: number, [min, max]: readonly [number, number], unit: string): void {
   if (Token.isUnresolved(value)) return;
   if (value < min || value > max) {
-    throw new Error(`ReplayDeliveryStream ${name} must be ${min} to ${max} ${unit} with dynamic partitioning, got ${value} ${unit}`);
+    throw new Error(`ReplayDeliveryStream ${name} must be ${min} to ${max} ${unit} (Firehose's bounds without dynamic partitioning), got ${value} ${unit}`);
   }
 }
 

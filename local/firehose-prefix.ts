@@ -1,93 +1,16 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * The parts of Amazon Data Firehose that the LOCAL STAND-IN (local/firehose-stand-in.ts) evaluates on its own:
- * the dynamic-partitioning JQ query (a small subset of it) and the S3 prefix expressions
- * (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html), with the rules CreateDeliveryStream enforces.
- * Everything outside the subset is refused when the stand-in starts, never guessed at.
+ * The parts of Amazon Data Firehose that the LOCAL STAND-IN (local/firehose-stand-in.ts) evaluates on its own: the
+ * S3 prefix expressions of a stream without dynamic partitioning (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html),
+ * with the rules CreateDeliveryStream enforces, and Firehose's object names. Everything outside that is refused
+ * when the stand-in starts, never guessed at.
  */
-
-/** One key of a partition query: `name: .a.b`. */
-export interface PartitionQueryKey {
-  readonly name: string;
-  readonly path: readonly string[];
-}
-
-/** A parsed `{name: .field, other: .a.b}` query. */
-export interface PartitionQuery {
-  readonly text: string;
-  readonly keys: readonly PartitionQueryKey[];
-}
-
-/** What the query made of one record: its partition keys, or why Firehose would route it to the error prefix. */
-export type PartitionKeysResult =
-  | { readonly ok: true; readonly keys: Readonly<Record<string, string>> }
-  | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string };
-
-/** The `errorCode` Firehose writes into the error document of a record whose partition keys could not be read. */
-export const METADATA_EXTRACTION_FAILED = 'DynamicPartitioning.MetadataExtractionFailed';
-
-/**
- * The value `!{firehose:error-output-type}` takes for a record that failed dynamic partitioning (what a real stream
- * writes, as aws-cdk's dynamic-partitioning integration test asserts against a deployed stream: `partitioning-failed`,
- * not `processing-failed`, which is a failed Lambda transform).
- */
-export const PARTITIONING_FAILED = 'partitioning-failed';
-
-const IDENT = '[A-Za-z_][A-Za-z0-9_]*';
-const QUERY_KEY = new RegExp(`^\\s*(${IDENT})\\s*:\\s*((?:\\.${IDENT})+)\\s*$`);
-
-/**
- * Parses the only JQ this stand-in runs: object construction from simple paths, `{a: .x, b: .y.z}`. Anything else
- * (pipes, functions, quoted keys, array indexes) throws, naming the query, so local mode fails at start-up.
- */
-export function parsePartitionQuery(text: string): PartitionQuery {
-  const body = /^\s*\{(.*)\}\s*$/s.exec(text)?.[1];
-  const parts = body?.split(',') ?? [];
-  const keys: PartitionQueryKey[] = [];
-  for (const part of parts) {
-    const m = QUERY_KEY.exec(part);
-    if (!m) break;
-    if (keys.some((k) => k.name === m[1])) throw new Error(`Partition query ${JSON.stringify(text)} names the key '${m[1]}' twice.`);
-    keys.push({ name: m[1], path: m[2].slice(1).split('.') });
-  }
-  if (!body || keys.length !== parts.length) {
-    throw new Error(`The Firehose stand-in runs only JQ object construction from simple paths, like '{session: .p}' or '{a: .x, b: .y.z}'; `
-      + `it cannot run the partition query ${JSON.stringify(text)}.`);
-  }
-  return { text, keys };
-}
-
-/** Runs the query on one record's data, as Firehose's inline JQ parsing would. */
-export function extractPartitionKeys(query: PartitionQuery, data: Uint8Array): PartitionKeysResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(data).toString('utf8'));
-  } catch {
-    return { ok: false, errorCode: METADATA_EXTRACTION_FAILED, errorMessage: 'Non JSON record provided' };
-  }
-  const keys: Record<string, string> = {};
-  for (const key of query.keys) {
-    let at: unknown = value;
-    for (const field of key.path) {
-      if (at === null) break;
-      if (typeof at !== 'object' || Array.isArray(at)) {
-        return { ok: false, errorCode: METADATA_EXTRACTION_FAILED, errorMessage: `Cannot index ${Array.isArray(at) ? 'array' : typeof at} with "${field}" (partition key '${key.name}')` };
-      }
-      at = (at as Record<string, unknown>)[field];
-    }
-    // JQ yields null for a missing field; a partition needs a scalar value (printed as JQ prints it raw).
-    if (typeof at === 'string' || typeof at === 'number' || typeof at === 'boolean') keys[key.name] = String(at);
-    else return { ok: false, errorCode: METADATA_EXTRACTION_FAILED, errorMessage: `The query returned ${at === undefined || at === null ? 'null' : 'a non-scalar value'} for partition key '${key.name}'` };
-  }
-  return { ok: true, keys };
-}
 
 type DateField = 'yyyy' | 'yy' | 'MM' | 'M' | 'dd' | 'd' | 'HH' | 'H' | 'mm' | 'm' | 'ss' | 's' | 'SSS';
 type DatePart = { readonly literal: string } | { readonly field: DateField };
 type PrefixPart =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'key'; readonly name: string }
   | { readonly kind: 'timestamp'; readonly parts: readonly DatePart[] }
   | { readonly kind: 'error-output-type' }
   | { readonly kind: 'random-string' };
@@ -128,13 +51,21 @@ function parseDatePattern(pattern: string, where: string): DatePart[] {
   return parts;
 }
 
+/** Whether a prefix has any `!{...}` expression. */
+export function hasExpressions(text: string): boolean {
+  return text.includes('!{');
+}
+
+/** What Firehose appends to a `Prefix` without a timestamp expression: the UTC hour, `yyyy/MM/dd/HH/`. */
+const DEFAULT_TIME_PARTS: readonly DatePart[] = parseDatePattern('yyyy/MM/dd/HH/', 'default prefix');
+
 /**
- * Parses a prefix with Firehose's rules for a stream with dynamic partitioning: the `Prefix` must use at least one
- * `!{partitionKeyFromQuery:key}`, each defined by the query, and no `!{firehose:error-output-type}`; an
- * `ErrorOutputPrefix` with expressions must name `!{firehose:error-output-type}` and cannot use partition keys.
- * `!{` outside an expression, unknown namespaces and `partitionKeyFromLambda` (no Lambda here) throw.
+ * Parses a prefix with Firehose's rules for a stream without dynamic partitioning: `!{partitionKeyFromQuery:…}` and
+ * `!{partitionKeyFromLambda:…}` need partitioning (refused), the `Prefix` cannot use `!{firehose:error-output-type}`,
+ * and an `ErrorOutputPrefix` with expressions must. A `Prefix` with no timestamp expression gets the UTC hour
+ * appended (`yyyy/MM/dd/HH/`), as Firehose does. `!{` outside an expression and unknown namespaces throw.
  */
-export function parsePrefix(text: string, role: 'prefix' | 'error', query: PartitionQuery): PrefixTemplate {
+export function parsePrefix(text: string, role: 'prefix' | 'error'): PrefixTemplate {
   const where = `${role === 'prefix' ? 'Prefix' : 'ErrorOutputPrefix'} ${JSON.stringify(text)}`;
   if (text.length > 1024) throw new Error(`${where} is longer than 1024 characters.`);
   const parts: PrefixPart[] = [];
@@ -150,22 +81,20 @@ export function parsePrefix(text: string, role: 'prefix' | 'error', query: Parti
     if (!m) throw new Error(`${where}: '!{' may appear only in a !{namespace:value} expression.`);
     const [whole, namespace, value] = m;
     if (namespace === 'timestamp') parts.push({ kind: 'timestamp', parts: parseDatePattern(value, where) });
-    else if (namespace === 'partitionKeyFromQuery') {
-      if (role === 'error') throw new Error(`${where}: an error output prefix cannot use partition keys (a failed record may have none).`);
-      if (!query.keys.some((k) => k.name === value)) throw new Error(`${where} uses the partition key '${value}', which the query ${JSON.stringify(query.text)} does not define.`);
-      parts.push({ kind: 'key', name: value });
+    else if (namespace === 'partitionKeyFromQuery' || namespace === 'partitionKeyFromLambda') {
+      throw new Error(`${where}: !{${namespace}:${value}} needs dynamic partitioning, which the stream does not have (nor does the stand-in emulate it).`);
     } else if (namespace === 'firehose' && value === 'random-string') parts.push({ kind: 'random-string' });
     else if (namespace === 'firehose' && value === 'error-output-type') {
       if (role === 'prefix') throw new Error(`${where}: !{firehose:error-output-type} can only be used in the ErrorOutputPrefix.`);
       parts.push({ kind: 'error-output-type' });
-    } else throw new Error(`${where}: the stand-in cannot evaluate !{${namespace}:${value}} (it knows timestamp, partitionKeyFromQuery, firehose:random-string and firehose:error-output-type).`);
+    } else throw new Error(`${where}: the stand-in cannot evaluate !{${namespace}:${value}} (it knows timestamp, firehose:random-string and firehose:error-output-type).`);
     rest = rest.slice(whole.length);
   }
   const has = (kind: PrefixPart['kind']): boolean => parts.some((p) => p.kind === kind);
-  if (role === 'prefix' && !has('key')) throw new Error(`${where}: with dynamic partitioning the prefix must use at least one !{partitionKeyFromQuery:key}.`);
   if (role === 'error' && parts.some((p) => p.kind !== 'text') && !has('error-output-type')) {
     throw new Error(`${where}: an ErrorOutputPrefix with expressions must include !{firehose:error-output-type}.`);
   }
+  if (role === 'prefix' && !has('timestamp')) parts.push({ kind: 'timestamp', parts: DEFAULT_TIME_PARTS });
   return { text, parts };
 }
 
@@ -184,11 +113,10 @@ function formatDate(parts: readonly DatePart[], d: Date): string {
   return parts.map((p) => ('literal' in p ? p.literal : value[p.field]())).join('');
 }
 
-/** What a prefix is evaluated with: one instant (UTC) for every timestamp, the record's keys, the error type. */
+/** What a prefix is evaluated with: one instant (UTC) for every timestamp, and the error type. */
 export interface PrefixValues {
   /** Approximate arrival time of the oldest record in the object. */
   readonly arrival: Date;
-  readonly keys?: Readonly<Record<string, string>>;
   readonly errorOutputType?: string;
 }
 
@@ -197,7 +125,6 @@ export function evaluatePrefix(template: PrefixTemplate, values: PrefixValues): 
   return template.parts.map((p) => {
     switch (p.kind) {
       case 'text': return p.text;
-      case 'key': return values.keys?.[p.name] ?? '';
       case 'timestamp': return formatDate(p.parts, values.arrival);
       case 'error-output-type': return values.errorOutputType ?? '';
       case 'random-string': return randomUUID().slice(0, 11);
@@ -205,12 +132,14 @@ export function evaluatePrefix(template: PrefixTemplate, values: PrefixValues): 
   }).join('');
 }
 
-/** Firehose's longest evaluated prefix; a record whose prefix would be longer goes to the error output prefix. */
+/** Firehose's longest evaluated prefix. */
 export const MAX_EVALUATED_PREFIX = 512;
 
 /**
  * The suffix Firehose gives every object: `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`, the version being 1
- * until the stream's configuration changes (it never does here), the time that of the oldest record (UTC).
+ * until the stream's configuration changes (it never does here). Firehose documents the prefix's timestamp as the
+ * approximate arrival of the object's oldest record and leaves the suffix's unsaid; the stand-in uses that same
+ * instant (UTC) for both, and the CLI's reader does not depend on which it is.
  */
 export function objectNameSuffix(streamName: string, arrival: Date): string {
   return `${streamName}-1-${formatDate(parseDatePattern('yyyy-MM-dd-HH-mm-ss', 'suffix'), arrival)}-${randomUUID()}`;

@@ -5,34 +5,29 @@ import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { verifyAuthorizationHeader } from '../lambdas/core/sigv4';
 import { readLimitedBody } from './read-limited-body';
-import {
-  evaluatePrefix, extractPartitionKeys, MAX_EVALUATED_PREFIX, objectNameSuffix, parsePartitionQuery, parsePrefix,
-  PARTITIONING_FAILED, METADATA_EXTRACTION_FAILED, type PartitionQuery, type PrefixTemplate,
-} from './firehose-prefix';
+import { evaluatePrefix, hasExpressions, MAX_EVALUATED_PREFIX, objectNameSuffix, parsePrefix, type PrefixTemplate } from './firehose-prefix';
 
 /**
- * LOCAL STAND-IN for Amazon Data Firehose (there is none to be had offline): Direct PUT delivery streams to S3 with
- * dynamic partitioning by inline JQ parsing. It speaks Firehose's JSON 1.1 protocol (`PutRecord`, `PutRecordBatch`,
- * a minimal `DescribeDeliveryStream`) well enough for the real `@aws-sdk/client-firehose`, SigV4-verifies every
- * request strictly, answers and fails with the real shapes and limits, and writes objects through the injected S3
- * client where the real service would: records of one partition concatenated as they are (no delimiter) into
- * `<evaluated prefix><stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>`, flushed per partition by buffer interval or size.
- * A record the query cannot partition goes, as in Firehose, to the error output prefix as a JSON error document.
+ * LOCAL STAND-IN for Amazon Data Firehose (there is none to be had offline): Direct PUT delivery streams to S3,
+ * without dynamic partitioning or processors, as Gatehouse deploys its replay stream. It speaks Firehose's JSON 1.1
+ * protocol (`PutRecord`, `PutRecordBatch`, a minimal `DescribeDeliveryStream`) well enough for the real
+ * `@aws-sdk/client-firehose`, SigV4-verifies every request strictly, answers and fails with the real shapes and
+ * limits, and writes objects through the injected S3 client where the real service would: every record of a buffer
+ * concatenated as it is (no delimiter, whatever it holds: records are opaque without processing) into
+ * `<evaluated prefix><stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>`, flushed by buffer interval or size, one buffer a stream.
  */
 
 /** One delivery stream (its ExtendedS3DestinationConfiguration, reduced to what is emulated). */
 export interface FirehoseStandInStream {
   readonly name: string;
   readonly bucket: string;
-  /** `Prefix`, e.g. REPLAY_BATCH_PREFIX; must use `!{partitionKeyFromQuery:…}`. */
+  /** `Prefix`, e.g. REPLAY_BATCH_PREFIX; without a timestamp expression, Firehose's UTC hour is appended. */
   readonly prefix: string;
-  /** `ErrorOutputPrefix`, e.g. REPLAY_BATCH_ERROR_PREFIX. */
-  readonly errorOutputPrefix: string;
-  /** The MetadataExtractionQuery; only `{key: .path, …}` is supported (others throw at start-up). */
-  readonly partitionQuery: string;
-  /** `IntervalInSeconds`. Unlike the real service (60 to 900 with dynamic partitioning), any value > 0 is accepted. */
+  /** `ErrorOutputPrefix`, e.g. REPLAY_BATCH_ERROR_PREFIX; required, as by Firehose, once `prefix` has expressions. */
+  readonly errorOutputPrefix?: string;
+  /** `IntervalInSeconds`: up to 900 as in Firehose, and fractions of a second allowed (Firehose takes whole seconds from 0). */
   readonly bufferIntervalSeconds: number;
-  /** `SizeInMBs` in bytes. Unlike the real service (64 MiB minimum with dynamic partitioning), any value > 0. */
+  /** `SizeInMBs` in bytes: up to 128 MiB as in Firehose, and under its 1 MiB minimum allowed, so tests can fill a buffer. */
   readonly bufferSizeBytes: number;
 }
 
@@ -49,7 +44,10 @@ export interface FirehoseStandInOptions {
   readonly streams: readonly FirehoseStandInStream[];
   /** Where objects are written (PutObject), e.g. a client of local/s3-server.ts. */
   readonly s3: S3Client;
-  /** How long a failed S3 write is retried before its object is given up (logged). Firehose's default: 300 s. */
+  /**
+   * How long a failed S3 write is retried before its object is given up (logged). Firehose keeps retrying an S3
+   * destination for up to 24 hours; a local process is not kept that long. @default 300 s
+   */
   readonly retryDurationSeconds?: number;
   /** Clock for arrival times and signature checks. @default the real one */
   readonly now?: () => Date;
@@ -63,8 +61,6 @@ export interface FirehoseDeliveredObject {
   readonly key: string;
   readonly records: number;
   readonly bytes: number;
-  /** Set for objects under the error output prefix. */
-  readonly errorOutputType?: string;
 }
 
 /** A running stand-in. Events: `object` (FirehoseDeliveredObject, once written), `write-failed` (an object given up). */
@@ -72,7 +68,7 @@ export interface FirehoseStandIn {
   readonly url: string;
   readonly port: number;
   readonly events: EventEmitter;
-  /** Records accepted (partitioned or routed to the error prefix). */
+  /** Records accepted. */
   readonly recordsReceived: number;
   /** PutRecord and PutRecordBatch calls that reached the endpoint, answered or refused. */
   readonly putCalls: number;
@@ -92,11 +88,8 @@ export interface FirehoseStandIn {
   close(): Promise<void>;
 }
 
-interface Stream { config: FirehoseStandInStream; query: PartitionQuery; prefix: PrefixTemplate; errorPrefix: PrefixTemplate }
-interface PartitionBuffer {
-  id: string; stream: Stream; keys?: Record<string, string>; errorOutputType?: string;
-  chunks: Buffer[]; size: number; records: number; firstArrival: Date; timer: NodeJS.Timeout;
-}
+interface Stream { config: FirehoseStandInStream; prefix: PrefixTemplate }
+interface StreamBuffer { stream: Stream; chunks: Buffer[]; size: number; records: number; firstArrival: Date; timer: NodeJS.Timeout }
 interface FirehoseError { status: number; type: string; message: string }
 type Answer = Record<string, unknown> | FirehoseError;
 
@@ -107,6 +100,9 @@ const MAX_RECORD = 1_024_000;
 const MAX_BATCH_RECORDS = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_BODY = 8 * 1024 * 1024;
+/** Firehose's buffering bounds without dynamic partitioning. */
+const MAX_INTERVAL_SECONDS = 900;
+const MAX_BUFFER_BYTES = 128 * 1024 * 1024;
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const err = (status: number, type: string, message: string): FirehoseError => ({ status, type, message });
@@ -125,43 +121,43 @@ export async function startFirehoseStandIn(o: FirehoseStandInOptions): Promise<F
   for (const config of o.streams) {
     if (!STREAM_NAME.test(config.name)) throw new Error(`Delivery stream name '${config.name}' must be 1 to 64 characters of [a-zA-Z0-9_.-].`);
     if (streams.has(config.name)) throw new Error(`Delivery stream '${config.name}' is configured twice.`);
-    if (!(config.bufferIntervalSeconds > 0) || !(config.bufferSizeBytes > 0)) throw new Error(`Delivery stream '${config.name}' needs a buffer interval and size above 0.`);
-    const query = parsePartitionQuery(config.partitionQuery);
-    streams.set(config.name, { config, query, prefix: parsePrefix(config.prefix, 'prefix', query), errorPrefix: parsePrefix(config.errorOutputPrefix, 'error', query) });
+    if (!(config.bufferIntervalSeconds > 0 && config.bufferIntervalSeconds <= MAX_INTERVAL_SECONDS)) {
+      throw new Error(`Delivery stream '${config.name}' needs a buffer interval above 0 and at most ${MAX_INTERVAL_SECONDS} s, got ${config.bufferIntervalSeconds}.`);
+    }
+    if (!(config.bufferSizeBytes > 0 && config.bufferSizeBytes <= MAX_BUFFER_BYTES)) {
+      throw new Error(`Delivery stream '${config.name}' needs a buffer size above 0 and at most 128 MiB, got ${config.bufferSizeBytes} bytes.`);
+    }
+    const prefix = parsePrefix(config.prefix, 'prefix');
+    if (config.errorOutputPrefix === undefined || config.errorOutputPrefix === '') {
+      if (hasExpressions(config.prefix)) throw new Error(`Delivery stream '${config.name}': ErrorOutputPrefix can't be null when Prefix contains expressions.`);
+    } else parsePrefix(config.errorOutputPrefix, 'error');
+    // The longest a timestamp can make it: Firehose refuses a prefix that evaluates past 512 characters.
+    if (evaluatePrefix(prefix, { arrival: new Date(Date.UTC(2000, 11, 31, 23, 59, 59, 999)) }).length > MAX_EVALUATED_PREFIX) {
+      throw new Error(`Delivery stream '${config.name}': the Prefix evaluates to more than ${MAX_EVALUATED_PREFIX} characters.`);
+    }
+    streams.set(config.name, { config, prefix });
   }
   const events = new EventEmitter();
-  const buffers = new Map<string, PartitionBuffer>();
+  const buffers = new Map<string, StreamBuffer>();
   const pending = new Set<Promise<void>>();
   const counts = { recordsReceived: 0, putCalls: 0, objectsWritten: 0, writeFailures: 0 };
   let closing = false;
   let refusing = false;
 
-  /** Buffers one record in its partition (or its error partition), sealing the buffer once it reaches its size. */
+  /** Buffers one record in its stream's buffer, sealing the buffer once it reaches its size. */
   function accept(stream: Stream, data: Buffer, arrival: Date): void {
     counts.recordsReceived++;
-    let keys: Record<string, string> | undefined;
-    let failure: { errorCode: string; errorMessage: string } | undefined;
-    const extracted = extractPartitionKeys(stream.query, data);
-    if (!extracted.ok) failure = extracted;
-    else if (evaluatePrefix(stream.prefix, { arrival, keys: extracted.keys }).length > MAX_EVALUATED_PREFIX) {
-      failure = { errorCode: METADATA_EXTRACTION_FAILED, errorMessage: `The evaluated prefix is longer than ${MAX_EVALUATED_PREFIX} characters` };
-    } else keys = { ...extracted.keys };
-    // Firehose's error document for a record it could not partition, one JSON document a line.
-    const bytes = failure ? Buffer.from(`${JSON.stringify({
-      attemptsMade: 1, arrivalTimestamp: arrival.getTime(), errorCode: failure.errorCode, errorMessage: failure.errorMessage,
-      attemptEndingTimestamp: now().getTime(), rawData: data.toString('base64'),
-    })}\n`) : data;
-    const errorOutputType = failure ? PARTITIONING_FAILED : undefined;
-    const id = `${stream.config.name}\0${failure ? `error\0${errorOutputType}` : `keys\0${JSON.stringify(keys)}`}`;
+    const id = stream.config.name;
     let buffer = buffers.get(id);
     if (!buffer) {
+      // The interval runs from the buffer's first record, which also names the object.
       const timer = setTimeout(() => seal(id), stream.config.bufferIntervalSeconds * 1000);
       timer.unref();
-      buffer = { id, stream, keys, errorOutputType, chunks: [], size: 0, records: 0, firstArrival: arrival, timer };
+      buffer = { stream, chunks: [], size: 0, records: 0, firstArrival: arrival, timer };
       buffers.set(id, buffer);
     }
-    buffer.chunks.push(bytes);
-    buffer.size += bytes.length;
+    buffer.chunks.push(data);
+    buffer.size += data.length;
     buffer.records++;
     if (buffer.size >= stream.config.bufferSizeBytes) seal(id);
   }
@@ -176,17 +172,16 @@ export async function startFirehoseStandIn(o: FirehoseStandInOptions): Promise<F
   }
 
   /** Writes one object, retrying a failed write (same key) with backoff for the retry duration, as Firehose does. */
-  async function deliver(b: PartitionBuffer): Promise<void> {
+  async function deliver(b: StreamBuffer): Promise<void> {
     const { config } = b.stream;
-    const template = b.errorOutputType ? b.stream.errorPrefix : b.stream.prefix;
-    const key = evaluatePrefix(template, { arrival: b.firstArrival, keys: b.keys, errorOutputType: b.errorOutputType }) + objectNameSuffix(config.name, b.firstArrival);
+    const key = evaluatePrefix(b.stream.prefix, { arrival: b.firstArrival }) + objectNameSuffix(config.name, b.firstArrival);
     const body = Buffer.concat(b.chunks);
     const firstTry = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         await o.s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body }));
         counts.objectsWritten++;
-        const written: FirehoseDeliveredObject = { stream: config.name, bucket: config.bucket, key, records: b.records, bytes: body.length, errorOutputType: b.errorOutputType };
+        const written: FirehoseDeliveredObject = { stream: config.name, bucket: config.bucket, key, records: b.records, bytes: body.length };
         events.emit('object', written);
         return;
       } catch (error) {
@@ -271,15 +266,12 @@ export async function startFirehoseStandIn(o: FirehoseStandInOptions): Promise<F
       Destinations: [{
         DestinationId: 'destinationId-000000000001',
         ExtendedS3DestinationDescription: {
-          BucketARN: `arn:aws:s3:::${config.bucket}`, Prefix: config.prefix, ErrorOutputPrefix: config.errorOutputPrefix,
+          BucketARN: `arn:aws:s3:::${config.bucket}`, Prefix: config.prefix,
+          ...(config.errorOutputPrefix ? { ErrorOutputPrefix: config.errorOutputPrefix } : {}),
           RoleARN: `arn:aws:iam::${accountId}:role/firehose-stand-in`, CompressionFormat: 'UNCOMPRESSED',
           BufferingHints: { IntervalInSeconds: config.bufferIntervalSeconds, SizeInMBs: config.bufferSizeBytes / (1024 * 1024) },
           EncryptionConfiguration: { NoEncryptionConfig: 'NoEncryption' },
-          DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: retryMs / 1000 } },
-          ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'MetadataExtraction', Parameters: [
-            { ParameterName: 'MetadataExtractionQuery', ParameterValue: config.partitionQuery },
-            { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
-          ] }] },
+          ProcessingConfiguration: { Enabled: false, Processors: [] },
         },
       }],
     };

@@ -17,7 +17,7 @@ export const LOCAL_DEFAULTS = {
   bucket: 'gatehouse-replay',
   /** The replay delivery stream (its stand-in, local/firehose-stand-in.ts). */
   replayDeliveryStream: 'gatehouse-replay-batches',
-  /** The stand-in writes a session's batch this soon; the deployed stream buffers 60 s (dynamic partitioning's minimum). */
+  /** The stand-in writes a batch this soon; the deployed stream buffers 60 s (REPLAY_BATCH_BUFFER_SECONDS). */
   replayBatchBufferSeconds: 1,
   /** Long-term credentials the local "Lambda execution role" has; only the STS stand-in accepts them. */
   callerCredentials: { accessKeyId: 'AKIALOCALGATEHOUSE01', secretAccessKey: 'local-mode-only-secret-key-not-for-aws-0001' },

@@ -27,7 +27,7 @@ import { assertPortFree } from './listen-on';
 import { LOCAL_DEFAULTS as D } from './local-defaults';
 import { startS3Server } from './s3-server';
 import { startFirehoseStandIn } from './firehose-stand-in';
-import { REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PARTITION_QUERY, REPLAY_BATCH_PREFIX } from '../lambdas/core/replay-batch';
+import { REPLAY_BATCH_BUFFER_MIB, REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PREFIX } from '../lambdas/core/replay-batch';
 import { startStsStandIn, type StsTrustedAction } from './sts-stand-in';
 import { LOCAL_AWS, startLocalAwsAccount, type LocalAwsAccount } from './local-aws-account';
 import { DOCTOR_ROUTE_PATH } from '../lambdas/core/doctor/doctor-check';
@@ -139,7 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: D.region, accountId: D.accountId, callerCredentials: caller, s3: firehoseS3, log,
       streams: [{
         name: D.replayDeliveryStream, bucket: D.bucket, prefix: REPLAY_BATCH_PREFIX, errorOutputPrefix: REPLAY_BATCH_ERROR_PREFIX,
-        partitionQuery: REPLAY_BATCH_PARTITION_QUERY, bufferIntervalSeconds: D.replayBatchBufferSeconds, bufferSizeBytes: 64 * 1024 * 1024,
+        bufferIntervalSeconds: D.replayBatchBufferSeconds, bufferSizeBytes: REPLAY_BATCH_BUFFER_MIB * 1024 * 1024,
       }],
     });
     closers.push(async () => { await firehose.close(); firehoseS3.destroy(); });

@@ -45,7 +45,7 @@ export interface DoctorDependencies {
 const DOCTOR_ISSUER = '_gatehouse';
 /** Where the replay probe writes: under the replay prefix the proxy may write, one fixed key, overwritten each run. */
 export const DOCTOR_REPLAY_KEY = 'replay/doctor/probe.json';
-/** The replay batch partition the doctor's probe line goes to (replay-batches/session=doctor/). */
+/** The session tag (`p`) of the doctor's probe line, which lands in the hour's batch with every session's lines. */
 export const DOCTOR_REPLAY_PARTITION = 'doctor';
 const MAX_REVIEW_BYTES = 1024 * 1024;
 
@@ -115,7 +115,7 @@ async function checkStores(connections: readonly ConnectionConfig[], deps: Docto
     const bytes = Buffer.from(JSON.stringify({ doctor: true, at: now.toISOString() }));
     await deps.replay.store.put(DOCTOR_REPLAY_KEY, bytes, createHash('sha256').update(bytes).digest('hex'));
   });
-  // A probe line in a partition of its own (no session hashes to `doctor`: partitions are 16 hex characters).
+  // A probe line with a session tag of its own (no session hashes to `doctor`: tags are 16 hex characters).
   const batches = deps.replayBatches;
   const batch = batches ? probe(async () => {
     const bytes = Buffer.from(JSON.stringify({ doctor: true, at: now.toISOString() }));

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import {
-  REPLAY_BATCH_BUFFER_SECONDS, REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PARTITION_QUERY, REPLAY_BATCH_PREFIX,
+  REPLAY_BATCH_BUFFER_MIB, REPLAY_BATCH_BUFFER_SECONDS, REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PREFIX,
 } from '../../lambdas/core/replay-batch';
 import { ReplayBucket } from '../../lib/replay-bucket';
 import { ReplayDeliveryStream, type ReplayDeliveryStreamProps } from '../../lib/replay-delivery-stream';
@@ -51,14 +51,14 @@ describe('ReplayDeliveryStream', () => {
       synth = streamStack();
     });
 
-    it('is a Direct PUT stream into the replay bucket under the batch prefixes of lambdas/core/replay-batch.ts', () => {
+    it('is a Direct PUT stream into the replay bucket under the hour prefixes of lambdas/core/replay-batch.ts', () => {
       synth.template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
       synth.template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
         DeliveryStreamType: 'DirectPut',
         ExtendedS3DestinationConfiguration: Match.objectLike({
           BucketARN: { 'Fn::GetAtt': [synth.bucketId, 'Arn'] },
           RoleARN: { 'Fn::GetAtt': [synth.roleId, 'Arn'] },
-          Prefix: 'replay-batches/session=!{partitionKeyFromQuery:session}/',
+          Prefix: 'replay-batches/!{timestamp:yyyy/MM/dd/HH}/',
           ErrorOutputPrefix: 'replay-batches-failed/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
         }),
       });
@@ -68,32 +68,23 @@ describe('ReplayDeliveryStream', () => {
       });
     });
 
-    it('partitions by session with an inline JQ 1.6 query, without a Lambda or an appended delimiter', () => {
+    it('neither partitions nor processes records: no JQ processing hours, partitioned GB or per-session objects to pay for', () => {
       const destination = Object.values(synth.template.findResources('AWS::KinesisFirehose::DeliveryStream'))[0]!
         .Properties.ExtendedS3DestinationConfiguration;
 
-      expect(destination.DynamicPartitioningConfiguration).toEqual({ Enabled: true });
-      expect(destination.ProcessingConfiguration).toEqual({
-        Enabled: true,
-        Processors: [{
-          Type: 'MetadataExtraction',
-          Parameters: [
-            { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{session: .p}' },
-            { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
-          ],
-        }],
-      });
-      expect(REPLAY_BATCH_PARTITION_QUERY).toBe('{session: .p}');
+      expect(destination.DynamicPartitioningConfiguration).toBeUndefined();
+      expect(destination.ProcessingConfiguration).toBeUndefined();
+      expect(JSON.stringify(destination)).not.toMatch(/partitionKeyFrom|MetadataExtraction/);
     });
 
-    it('buffers 60 s or 64 MiB (the minimums with dynamic partitioning) and writes the lines uncompressed', () => {
+    it('buffers 60 s or 8 MiB and writes the lines uncompressed', () => {
       synth.template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
         ExtendedS3DestinationConfiguration: Match.objectLike({
-          BufferingHints: { IntervalInSeconds: REPLAY_BATCH_BUFFER_SECONDS, SizeInMBs: 64 },
+          BufferingHints: { IntervalInSeconds: REPLAY_BATCH_BUFFER_SECONDS, SizeInMBs: REPLAY_BATCH_BUFFER_MIB },
           CompressionFormat: 'UNCOMPRESSED',
         }),
       });
-      expect(REPLAY_BATCH_BUFFER_SECONDS).toBe(60);
+      expect([REPLAY_BATCH_BUFFER_SECONDS, REPLAY_BATCH_BUFFER_MIB]).toEqual([60, 8]);
     });
 
     it('encrypts the stream with an AWS owned key and leaves the objects to the bucket default (SSE-S3)', () => {
@@ -195,20 +186,22 @@ describe('ReplayDeliveryStream', () => {
     });
   });
 
-  it('takes its buffering from the props', () => {
-    const { template } = streamStack({ bufferInterval: Duration.minutes(5), bufferSize: Size.mebibytes(128) });
+  it.each([
+    ['the longest interval and largest size', { bufferInterval: Duration.minutes(15), bufferSize: Size.mebibytes(128) }, { IntervalInSeconds: 900, SizeInMBs: 128 }],
+    ['no interval and the smallest size', { bufferInterval: Duration.seconds(0), bufferSize: Size.mebibytes(1) }, { IntervalInSeconds: 0, SizeInMBs: 1 }],
+  ])('takes its buffering from the props: %s', (_name, props, hints) => {
+    const { template } = streamStack(props);
 
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
-      ExtendedS3DestinationConfiguration: Match.objectLike({ BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 128 } }),
+      ExtendedS3DestinationConfiguration: Match.objectLike({ BufferingHints: hints }),
     });
   });
 
   it.each([
-    ['an interval under 60 s', { bufferInterval: Duration.seconds(30) }, /bufferInterval must be 60 to 900 s/],
-    ['an interval over 900 s', { bufferInterval: Duration.minutes(20) }, /bufferInterval must be 60 to 900 s/],
-    ['a size under 64 MiB', { bufferSize: Size.mebibytes(5) }, /bufferSize must be 64 to 128 MiB/],
-    ['a size over 128 MiB', { bufferSize: Size.mebibytes(256) }, /bufferSize must be 64 to 128 MiB/],
-  ])('rejects %s, which Firehose refuses with dynamic partitioning', (_name, props, message) => {
+    ['an interval over 900 s', { bufferInterval: Duration.minutes(20) }, /bufferInterval must be 0 to 900 s/],
+    ['no size', { bufferSize: Size.mebibytes(0) }, /bufferSize must be 1 to 128 MiB/],
+    ['a size over 128 MiB', { bufferSize: Size.mebibytes(256) }, /bufferSize must be 1 to 128 MiB/],
+  ])('rejects %s, which Firehose refuses', (_name, props, message) => {
     expect(() => streamStack(props)).toThrow(message);
   });
 });

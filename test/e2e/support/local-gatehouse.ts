@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReplayBatchReader } from '../../../cli/replay-batch-reader';
-import { decodeReplayBatch, encodeReplayBatchLine, replayBatchFolder, replayBatchPartition, REPLAY_VIA_BATCH } from '../../../lambdas/core/replay-batch';
+import { decodeReplayBatch, encodeReplayBatchLine, REPLAY_VIA_BATCH } from '../../../lambdas/core/replay-batch';
 import { renderKubeconfig } from '../../../local/kubeconfig';
 import { signJwt } from '../../../local/sign-jwt';
 import { e2eReadyFile } from './global-setup';
@@ -198,7 +198,7 @@ async function blobsPresent(items: ReadonlyArray<Record<string, any>>, present: 
 }
 
 /**
- * A record's replay blob as stored: its copy in the session's replay batches (the one whose SHA-256 is the
+ * A record's replay blob as stored: its copy in the replay batches (the one whose SHA-256 is the
  * record's, else any, so a test can see a changed one), or the object at `replayKey`; undefined when neither
  * exists within `waitMs`. Read with the CLI's own batch reader.
  */
@@ -232,7 +232,7 @@ export async function replayBlobOf(record: Record<string, any>, instance: Instan
 
 /**
  * Changes a record's stored replay blob as someone with write access to the bucket could: its line in the
- * session's batch (given a line hash of its own, so the batch still reads), or its object.
+ * batch holding it (given a line hash of its own, so the batch still reads), or its object.
  */
 export async function tamperWithBlob(record: Record<string, any>, change: (text: string) => string, instance: Instance = 'main'): Promise<void> {
   const client = s3(instance);
@@ -243,8 +243,15 @@ export async function tamperWithBlob(record: Record<string, any>, change: (text:
       await client.send(new PutObjectCommand({ Bucket, Key: record.replayKey, Body: change(original), ContentType: 'application/json' }));
       return;
     }
-    const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: replayBatchFolder(replayBatchPartition(record.sessionKey)) }));
-    for (const { Key } of listed.Contents ?? []) {
+    // Every session's lines share the batches (under replay-batches/<UTC hour>/); local mode holds few enough to read them all.
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: 'replay-batches/', ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    for (const Key of keys) {
       const text = await (await client.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToString();
       let changed = false;
       const lines = text.split('\n').map((line) => {
@@ -259,7 +266,7 @@ export async function tamperWithBlob(record: Record<string, any>, change: (text:
         return;
       }
     }
-    throw new Error(`the replay blob of request ${record.requestId} is in none of its session's batches`);
+    throw new Error(`the replay blob of request ${record.requestId} is in none of the replay batches`);
   } finally {
     client.destroy();
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DescribeDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand, PutRecordCommand } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  decodeReplayBatch, encodeReplayBatchLine, REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PARTITION_QUERY, REPLAY_BATCH_PREFIX, replayBatchFolder,
+  decodeReplayBatch, encodeReplayBatchLine, REPLAY_BATCH_BUFFER_MIB, REPLAY_BATCH_ERROR_PREFIX, REPLAY_BATCH_PREFIX, replayBatchHourPrefix, replayBatchObjectTime,
 } from '../../../lambdas/core/replay-batch';
 import { startFirehoseStandIn, type FirehoseDeliveredObject, type FirehoseStandIn, type FirehoseStandInStream } from '../../../local/firehose-stand-in';
 import { startS3Server, type S3Server } from '../../../local/s3-server';
@@ -16,7 +16,7 @@ const CALLER = { accessKeyId: 'AKIAFIREHOSETEST0001', secretAccessKey: 'firehose
 const BUCKET = 'replays';
 const STREAM: FirehoseStandInStream = {
   name: 'gatehouse-replays', bucket: BUCKET, prefix: REPLAY_BATCH_PREFIX, errorOutputPrefix: REPLAY_BATCH_ERROR_PREFIX,
-  partitionQuery: REPLAY_BATCH_PARTITION_QUERY, bufferIntervalSeconds: 900, bufferSizeBytes: 64 * 1024 * 1024,
+  bufferIntervalSeconds: 900, bufferSizeBytes: REPLAY_BATCH_BUFFER_MIB * 1024 * 1024,
 };
 /** Firehose's object name: `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`. */
 const objectName = (stream: string): RegExp => new RegExp(`^${stream}-1-\\d{4}(-\\d\\d){5}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
@@ -62,6 +62,11 @@ async function objectsUnder(prefix: string, bucket = BUCKET): Promise<Array<{ ke
   }));
 }
 
+/** The objects a stream wrote under the batch prefix (its name is in each object's). */
+async function objectsOf(stream: string): Promise<Array<{ key: string; body: Buffer }>> {
+  return (await objectsUnder('replay-batches/')).filter((o) => o.key.slice(o.key.lastIndexOf('/') + 1).startsWith(`${stream}-1-`));
+}
+
 /** Starts a stand-in whose one stream has a fresh name (keeping each test's objects apart in the shared bucket). */
 async function startNamed(stream: Partial<FirehoseStandInStream> = {}, retryDurationSeconds?: number): Promise<string> {
   const name = `${STREAM.name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -77,55 +82,53 @@ async function startNamed(stream: Partial<FirehoseStandInStream> = {}, retryDura
 }
 
 describe('Firehose stand-in delivery', () => {
-  it('writes the records of one partition, in order and undelimited, to one object under the partition prefix with a Firehose object name', async () => {
+  it('writes the records of a buffer, in order and undelimited, to one object under the hour of the first, with a Firehose object name', async () => {
+    // Arrange
     const name = await startNamed();
-    const partition = 'a1b2c3d4e5f60718';
-    const lines = [line(partition, 'r/1'), line(partition, 'r/2'), line(partition, 'r/3')];
+    const lines = [line('a1b2c3d4e5f60718', 'r/1'), line('a1b2c3d4e5f60718', 'r/2'), line('a1b2c3d4e5f60718', 'r/3')];
+    const before = Date.now();
 
+    // Act
     for (const data of lines) await firehose.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: data } }));
     await standIn!.flush();
 
-    const objects = (await objectsUnder(replayBatchFolder(partition))).filter((o) => o.key.includes(name));
-    expect(objects).toHaveLength(1);
-    expect(objects[0].key.slice(replayBatchFolder(partition).length)).toMatch(objectName(name));
-    expect(objects[0].body).toEqual(Buffer.concat(lines));
-    expect([...decodeReplayBatch(objects[0].body).entries.keys()]).toEqual(['r/1', 'r/2', 'r/3']);
+    // Assert
+    const [object, ...others] = await objectsOf(name);
+    expect(others).toEqual([]);
+    const named = replayBatchObjectTime(object!.key)!;
+    expect(object!.key).toBe(`${replayBatchHourPrefix(named)}${object!.key.slice(object!.key.lastIndexOf('/') + 1)}`);
+    expect(object!.key.slice(object!.key.lastIndexOf('/') + 1)).toMatch(objectName(name));
+    expect(named).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(named).toBeLessThanOrEqual(Date.now());
+    expect(object!.body).toEqual(Buffer.concat(lines));
+    expect([...decodeReplayBatch(object!.body).entries.keys()]).toEqual(['r/1', 'r/2', 'r/3']);
     expect(standIn).toMatchObject({ recordsReceived: 3, putCalls: 3, objectsWritten: 1, recordsBuffered: 0 });
   });
 
-  it('writes two partitions of one batch to two objects, each holding its own records in order', async () => {
+  it("writes every session's records of one buffer into the same object, in the order they came", async () => {
     const name = await startNamed();
-    const [a, b] = ['aaaaaaaaaaaaaaa1', 'bbbbbbbbbbbbbbb2'];
+    const records = [line('aaaaaaaaaaaaaaa1', 'a/1'), line('bbbbbbbbbbbbbbb2', 'b/1'), line('aaaaaaaaaaaaaaa1', 'a/2')];
 
-    await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: [line(a, 'a/1'), line(b, 'b/1'), line(a, 'a/2')].map((Data) => ({ Data })) }));
+    await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((Data) => ({ Data })) }));
     await standIn!.flush();
 
-    const [inA, inB] = [await objectsUnder(replayBatchFolder(a)), await objectsUnder(replayBatchFolder(b))].map((list) => list.filter((o) => o.key.includes(name)));
-    expect(inA.map((o) => o.body)).toEqual([Buffer.concat([line(a, 'a/1'), line(a, 'a/2')])]);
-    expect(inB.map((o) => o.body)).toEqual([line(b, 'b/1')]);
-    expect(standIn!.objectsWritten).toBe(2);
+    expect((await objectsOf(name)).map((o) => o.body)).toEqual([Buffer.concat(records)]);
+    expect(standIn!.objectsWritten).toBe(1);
   });
 
-  it('routes records that are not JSON or lack the partition key to the error prefix as partitioning-failed error documents, and still accepts the put', async () => {
+  it('writes records that are not JSON as they are, as Firehose does without processing, and nothing to the error prefix', async () => {
     const name = await startNamed();
-    const records = [Buffer.from('not json at all'), Buffer.from('{"v":1,"k":"no-partition"}\n')];
+    const records = [Buffer.from('not json at all'), Buffer.from('{"v":1,"k":"no-tag"}\n')];
 
     const answer = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((Data) => ({ Data })) }));
-    const written = once(standIn!.events, 'object') as Promise<[FirehoseDeliveredObject]>;
     await standIn!.flush();
 
     expect(answer.FailedPutCount).toBe(0);
-    const [object] = await written;
-    const documents = (await objectsUnder(object.key)).map((o) => o.body.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>))[0];
-    const arrival = new Date(documents[0].arrivalTimestamp as number);
-    const day = `${arrival.getUTCFullYear()}/${String(arrival.getUTCMonth() + 1).padStart(2, '0')}/${String(arrival.getUTCDate()).padStart(2, '0')}`;
-    expect(object).toMatchObject({ stream: name, records: 2, errorOutputType: 'partitioning-failed' });
-    expect(object.key).toMatch(new RegExp(`^replay-batches-failed/partitioning-failed/${day}/${name}-1-`));
-    expect(documents.map((d) => Buffer.from(d.rawData as string, 'base64'))).toEqual(records);
-    expect(documents.map((d) => d.errorCode)).toEqual(['DynamicPartitioning.MetadataExtractionFailed', 'DynamicPartitioning.MetadataExtractionFailed']);
+    expect((await objectsOf(name)).map((o) => o.body)).toEqual([Buffer.concat(records)]);
+    expect((await objectsUnder('replay-batches-failed/')).filter((o) => o.key.includes(name))).toEqual([]);
   });
 
-  it('writes a partition once its buffer interval has passed since its first record, without a flush', async () => {
+  it('writes a buffer once its interval has passed since its first record, without a flush', async () => {
     const name = await startNamed({ bufferIntervalSeconds: 0.2 });
     const written = once(standIn!.events, 'object') as Promise<[FirehoseDeliveredObject]>;
 
@@ -138,7 +141,7 @@ describe('Firehose stand-in delivery', () => {
     expect((await objectsUnder(object.key))[0].body).toEqual(line('ccccccccccccccc3', 'c/1'));
   });
 
-  it('writes a partition as soon as its buffer reaches the buffer size', async () => {
+  it('writes a buffer as soon as it reaches the buffer size', async () => {
     const first = line('ddddddddddddddd4', 'd/1');
     const name = await startNamed({ bufferSizeBytes: first.length + 1 });
     const written = once(standIn!.events, 'object') as Promise<[FirehoseDeliveredObject]>;
@@ -273,22 +276,39 @@ describe('Firehose stand-in API', () => {
     expect(standIn!.recordsReceived).toBe(0);
   });
 
-  it('describes a stream as an active Direct PUT stream with its prefixes and partition query', async () => {
+  it('describes a stream as an active Direct PUT stream with its prefixes, its buffering and no processing', async () => {
     const name = await startNamed();
 
     const { DeliveryStreamDescription: d } = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
 
     expect(d).toMatchObject({ DeliveryStreamName: name, DeliveryStreamStatus: 'ACTIVE', DeliveryStreamType: 'DirectPut', VersionId: '1' });
-    expect(d!.Destinations![0].ExtendedS3DestinationDescription).toMatchObject({ Prefix: REPLAY_BATCH_PREFIX, ErrorOutputPrefix: REPLAY_BATCH_ERROR_PREFIX, BucketARN: `arn:aws:s3:::${BUCKET}` });
+    const destination = d!.Destinations![0].ExtendedS3DestinationDescription!;
+    expect(destination).toMatchObject({
+      Prefix: REPLAY_BATCH_PREFIX, ErrorOutputPrefix: REPLAY_BATCH_ERROR_PREFIX, BucketARN: `arn:aws:s3:::${BUCKET}`,
+      BufferingHints: { IntervalInSeconds: 900, SizeInMBs: REPLAY_BATCH_BUFFER_MIB }, ProcessingConfiguration: { Enabled: false },
+    });
+    expect(destination.DynamicPartitioningConfiguration).toBeUndefined();
   });
 });
 
 describe('Firehose stand-in start-up', () => {
+  it('takes a fixed prefix without an error prefix, as Firehose does, and adds the UTC hour to it', async () => {
+    const name = await startNamed({ prefix: 'plain/', errorOutputPrefix: undefined });
+
+    await firehose.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: line('f', '1') } }));
+    await standIn!.flush();
+
+    const [object] = (await objectsUnder('plain/')).filter((o) => o.key.includes(name));
+    expect(object!.key).toMatch(new RegExp(`^plain/\\d{4}/\\d\\d/\\d\\d/\\d\\d/${name}-1-`));
+  });
+
   it.each([
-    ['a JQ query beyond object construction from paths', { partitionQuery: '{session: .p | ascii_downcase}' }, /cannot run the partition query/],
-    ['a prefix naming a key the query does not define', { prefix: 'x/!{partitionKeyFromQuery:tenant}/' }, /does not define/],
-    ['a prefix without partition keys', { prefix: 'x/!{timestamp:yyyy}/' }, /at least one !\{partitionKeyFromQuery:key\}/],
+    ['a prefix with a partition key, which needs dynamic partitioning', { prefix: 'x/!{partitionKeyFromQuery:session}/' }, /needs dynamic partitioning/],
+    ['a prefix with expressions but no error prefix', { errorOutputPrefix: undefined }, /ErrorOutputPrefix can't be null when Prefix contains expressions/],
     ['an error prefix with expressions but no error-output-type', { errorOutputPrefix: 'failed/!{timestamp:yyyy}/' }, /must include !\{firehose:error-output-type\}/],
+    ['a buffer interval over 900 s', { bufferIntervalSeconds: 901 }, /at most 900 s/],
+    ['a buffer size over 128 MiB', { bufferSizeBytes: 128 * 1024 * 1024 + 1 }, /at most 128 MiB/],
+    ['a prefix that evaluates past 512 characters', { prefix: `${'x'.repeat(510)}/!{timestamp:yyyy}/` }, /more than 512 characters/],
   ])('refuses %s', async (_, stream, message) => {
     const starting = startFirehoseStandIn({ region: REGION, callerCredentials: CALLER, s3, streams: [{ ...STREAM, ...stream }] });
 
