@@ -1,4 +1,5 @@
 import { lambdaBundling } from './lambda-bundling';
+import { lambdaLogging, type GatehouseLogLevel } from './lambda-logging';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { LambdaIntegration, type Method, type RestApi } from 'aws-cdk-lib/aws-apigateway';
@@ -28,8 +29,8 @@ export interface ApprovalWorkflowProps extends StoreOptions {
   readonly recordsTable: RecordsTable;
   /** X-Ray tracing on the state machine and the three functions. @default false */
   readonly tracing?: boolean;
-  /** Powertools log level of the functions. @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Powertools log level of the functions, and their application log level (see {@link lambdaLogging}). @default 'INFO' */
+  readonly logLevel?: GatehouseLogLevel;
   /** Retention of the state machine's and the functions' log groups. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   /**
@@ -103,6 +104,7 @@ export class ApprovalWorkflow extends Construct {
         timeout,
         tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
         logGroup,
+        ...lambdaLogging(props.logLevel),
         environment: {
           GATEHOUSE_APPROVALS_TABLE: this.table.tableName,
           POWERTOOLS_SERVICE_NAME: 'gatehouse-approvals',

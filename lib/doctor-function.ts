@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import type { ApprovalWorkflow } from './approval-workflow';
 import { lambdaBundling } from './lambda-bundling';
+import { lambdaLogging } from './lambda-logging';
 import { configBanner } from './proxy-function';
 
 /** Props of {@link DoctorFunction}. */
@@ -54,6 +55,7 @@ export class DoctorFunction extends Construct {
       timeout: Duration.seconds(28),
       role: props.proxyRole,
       logGroup,
+      ...lambdaLogging(),
       environment: {
         ...props.proxyEnvironment,
         POWERTOOLS_SERVICE_NAME: 'gatehouse-doctor',

@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../lambdas/core/gateway-config';
 import type { AwsCredentialKey } from './aws-credential-key';
 import type { GrantsTable } from './grants-table';
 import { lambdaBundling } from './lambda-bundling';
+import { lambdaLogging, type GatehouseLogLevel } from './lambda-logging';
 import type { RecordsTable } from './records-table';
 import type { ReplayBucket } from './replay-bucket';
 import type { ReplayDeliveryStream } from './replay-delivery-stream';
@@ -37,8 +38,8 @@ export interface ProxyFunctionProps {
   readonly replayStream?: ReplayDeliveryStream;
   /** X-Ray tracing (costs money per trace; worth it while debugging latency). @default false */
   readonly tracing?: boolean;
-  /** Powertools log level. @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Powertools log level, and the function's application log level (see {@link lambdaLogging}). @default 'INFO' */
+  readonly logLevel?: GatehouseLogLevel;
   /** Memory; also buys CPU, which TLS to the cluster and JSON masking use. @default 1024 */
   readonly memorySize?: number;
   /** Caps concurrent executions so a runaway agent cannot exhaust the account's pool. @default no reservation */
@@ -109,6 +110,7 @@ export class ProxyFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup: this.logGroup,
+      ...lambdaLogging(props.logLevel),
       environment: {
         ...proxyStoreEnvironment(props),
         POWERTOOLS_SERVICE_NAME: 'gatehouse',

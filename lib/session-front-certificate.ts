@@ -9,6 +9,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { lambdaBundling } from './lambda-bundling';
+import { lambdaLogging } from './lambda-logging';
 
 /** Props of {@link SessionFrontCertificate}. */
 export interface SessionFrontCertificateProps {
@@ -63,6 +64,7 @@ export class SessionFrontCertificate extends Construct {
       memorySize: 512,
       timeout: Duration.minutes(1),
       logGroup,
+      ...lambdaLogging(),
       bundling: lambdaBundling(''),
     });
     // Write only: the function never reads the secret back.

@@ -127,6 +127,11 @@ describe('ApprovalWorkflow', () => {
       expect(bundle).not.toContain('certificateAuthorityData');
     });
 
+    it.each(['Notify', 'Finalize', 'Interactions'])('logs the %s function as JSON without Lambda\'s START/END/REPORT lines', (name) => {
+      const fn = resources('AWS::Lambda::Function').find(([id]) => id.startsWith(`Approvals${name}`));
+      expect(fn?.[1].Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' });
+    });
+
     it('gives the record step the records table name', () => {
       const fn = resources('AWS::Lambda::Function').find(([id]) => id.startsWith('ApprovalsFinalize'))!;
       expect(fn[1].Properties.Environment.Variables.GATEHOUSE_RECORDS_TABLE).toEqual({ Ref: expect.stringMatching(/^RecordsTable/) });

@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { GrantSeed } from '../../lib/grant-seed';
+import { lambdaLogging } from '../../lib/lambda-logging';
 import { GrantsTable } from '../../lib/grants-table';
 import { RecordsTable } from '../../lib/records-table';
 import { ReplayBucket } from '../../lib/replay-bucket';
@@ -101,5 +102,15 @@ describe('GrantSeed', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('Custom::GatehouseConfigGrant', 30);
     template.resourceCountIs('AWS::IAM::Policy', 1);
+  });
+});
+
+describe('lambdaLogging', () => {
+  it.each([['DEBUG', 'DEBUG'], ['INFO', 'INFO']] as const)('sets the application log level %s to %s', (level, expected) => {
+    expect(lambdaLogging(level)).toEqual({ loggingFormat: 'JSON', systemLogLevelV2: 'WARN', applicationLogLevelV2: expected });
+  });
+
+  it.each(['WARN', 'ERROR'] as const)('keeps %s at INFO for Lambda, which would otherwise drop the EMF metric lines (they carry no level)', (level) => {
+    expect(lambdaLogging(level).applicationLogLevelV2).toBe('INFO');
   });
 });

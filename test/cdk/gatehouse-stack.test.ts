@@ -124,6 +124,15 @@ describe('GatehouseStack', () => {
       expect(embedded.grants).toBeUndefined();
     });
 
+    it('logs JSON, with Lambda\'s platform lines at WARN (no START/END/REPORT) and its own lines at INFO, like every Gatehouse function', () => {
+      const gatehouseFunctions = resourcesOf('AWS::Lambda::Function').filter((f) => String(f.Properties.Description ?? '').startsWith('Gatehouse'));
+
+      expect(gatehouseFunctions.map((f) => String(f.Properties.Description).split(':')[0])).toEqual(expect.arrayContaining(['Gatehouse proxy', 'Gatehouse doctor']));
+      for (const fn of gatehouseFunctions) {
+        expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' });
+      }
+    });
+
     it('logs to its own log group with a retention', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs22.x',

@@ -237,6 +237,11 @@ describe('the session front', () => {
       expect(crId).toContain('SessionFrontTls');
     });
 
+    it('logs the certificate issuer as JSON without Lambda\'s START/END/REPORT lines', () => {
+      const issuer = resources('defaults', 'AWS::Lambda::Function').find(([, f]) => String(f.Properties.Description ?? '').startsWith('Gatehouse session front: issues'));
+      expect(issuer?.[1].Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' });
+    });
+
     it('outputs the URL and the CA (base64) for the operator CLI\'s kubeconfig', () => {
       const outputs = templates.defaults!.toJSON().Outputs;
       const [[lbId]] = resources('defaults', 'AWS::ElasticLoadBalancingV2::LoadBalancer') as [[string, Resource]];

@@ -18,6 +18,14 @@ describe('GatehouseStack options', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'dev', TracingEnabled: true });
   });
 
+  it('lets DEBUG through Lambda\'s log filter when the log level is DEBUG (Powertools follows AWS_LAMBDA_LOG_LEVEL)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Description: Match.stringLikeRegexp('^Gatehouse proxy'),
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'DEBUG' }),
+    });
+  });
+
   it('lets a dev stack delete its tables: no deletion protection, DeletionPolicy Delete', () => {
     template.allResources('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
