@@ -1,12 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
-  AccessLogField, AccessLogFormat, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, ResponseTransferMode,
+  AccessLogFormat, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, ResponseTransferMode,
   type Method, type MethodOptions, ResponseType, RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { accessLogFormat } from './access-log-format';
 
 /** Props of {@link GatewayApi}. */
 export interface GatewayApiProps {
@@ -38,28 +39,6 @@ export interface GatewayApiProps {
    */
   readonly awsRoutes?: boolean;
 }
-
-/**
- * Access log line. Request metadata only: never a header (so never the bearer token, and no User-Agent, which
- * a client could use to forge JSON), never a body or a query string (label selectors can name sensitive things).
- */
-const ACCESS_LOG_FIELDS = {
-  requestId: AccessLogField.contextRequestId(),
-  extendedRequestId: AccessLogField.contextExtendedRequestId(),
-  requestTime: AccessLogField.contextRequestTime(),
-  ip: AccessLogField.contextIdentitySourceIp(),
-  httpMethod: AccessLogField.contextHttpMethod(),
-  resourcePath: AccessLogField.contextResourcePath(),
-  protocol: AccessLogField.contextProtocol(),
-  status: AccessLogField.contextStatus(),
-  responseLength: AccessLogField.contextResponseLength(),
-  responseLatency: AccessLogField.contextResponseLatency(),
-  integrationStatus: AccessLogField.contextIntegrationStatus(),
-  integrationLatency: AccessLogField.contextIntegrationLatency(),
-  errorType: AccessLogField.contextErrorResponseType(),
-};
-/** `$context.error.messageString` is already a quoted JSON string, so it is appended unquoted. */
-const ACCESS_LOG_FORMAT = `${JSON.stringify(ACCESS_LOG_FIELDS).slice(0, -1)},"errorMessage":${AccessLogField.contextErrorMessageString()}}`;
 
 /** API Gateway's own failures, answered as Kubernetes Status objects so kubectl prints them readably. */
 const STATUS_RESPONSES = [
@@ -104,7 +83,8 @@ export class GatewayApi extends Construct {
         stageName: props.stageName ?? 'v1',
         tracingEnabled: props.tracing ?? false,
         accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+        // Request metadata only, short keys: see lib/access-log-format.ts.
+        accessLogFormat: AccessLogFormat.custom(accessLogFormat()),
         // Execution logs at ERROR only, and never data traces: those would log headers, i.e. bearer tokens.
         // (Like access logs, they need the account's CloudWatch role, whoever creates it.)
         loggingLevel: MethodLoggingLevel.ERROR,

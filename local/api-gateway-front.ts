@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { verifyAuthorizationHeader } from '../lambdas/core/sigv4';
+import { accessLogLine } from '../lib/access-log-format';
 import { listenOn } from './listen-on';
 import { isStreamingHandler, readStreamedInvocation, type StreamingHandler } from './lambda-response-streaming';
 
@@ -27,6 +28,8 @@ export interface ApiGatewayFrontOptions {
   readonly iamRoutes?: { readonly paths: readonly string[]; readonly region: string; readonly principalArn: string; readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } };
   /** Streamed responses: idle time after which the front closes the stream (API Gateway regional: 5 min). */
   readonly streamIdleTimeoutMs?: number;
+  /** Where the stage's access log line of each request goes (lib/access-log-format.ts). @default stdout, with local mode's other logs */
+  readonly accessLog?: (line: string) => void;
 }
 
 /** A running front. */
@@ -47,12 +50,15 @@ const STREAM_IDLE_MS = 5 * 60_000;
  * LOCAL MODE ONLY: plays API Gateway's REST API (Lambda proxy integration, binary media types `*\/*`) in
  * front of the very handler the Lambda runs. Each HTTPS request becomes the v1 proxy event API Gateway
  * would send (multiValueHeaders, multiValueQueryStringParameters, base64 body) and the handler's result is
- * written back, decoded as API Gateway would.
+ * written back, decoded as API Gateway would. Like the stage, it writes one access log line per request, in the
+ * stage's format: that line is part of what a request costs in CloudWatch, and the bench measures it.
  */
 export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Promise<ApiGatewayFront> {
   const stagePrefix = options.stage ? `/${options.stage}` : '';
+  const writeAccessLog = options.accessLog ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const server = https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
-    void serve(req, res).catch(() => gatewayError(res, 502, 'Internal server error'));
+    logAccess(req, res, writeAccessLog);
+    void serve(req, res).catch(() => gatewayError(res, 502, 'Internal server error', 'INTEGRATION_FAILURE'));
   });
   // kubectl reuses connections; keep them open like API Gateway does.
   server.keepAliveTimeout = 60_000;
@@ -62,7 +68,7 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_REQUEST_BYTES) return gatewayError(res, 413, 'Request Too Long');
+      if (size > MAX_REQUEST_BYTES) return gatewayError(res, 413, 'Request Too Long', 'REQUEST_TOO_LARGE');
       chunks.push(chunk as Buffer);
     }
     const rawUrl = req.url ?? '/';
@@ -70,25 +76,28 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     const signedPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
     let path = signedPath;
     if (stagePrefix) {
-      if (!path.startsWith(`${stagePrefix}/`)) return gatewayError(res, 403, 'Missing Authentication Token');
+      if (!path.startsWith(`${stagePrefix}/`)) return gatewayError(res, 403, 'Missing Authentication Token', 'MISSING_AUTHENTICATION_TOKEN');
       path = path.slice(stagePrefix.length);
     }
     const route = Object.prototype.hasOwnProperty.call(options.routes ?? {}, path) ? options.routes![path] : undefined;
-    if (!route && !PROXY_ROUTES.test(path)) return gatewayError(res, 403, 'Missing Authentication Token');
+    if (!route && !PROXY_ROUTES.test(path)) return gatewayError(res, 403, 'Missing Authentication Token', 'MISSING_AUTHENTICATION_TOKEN');
     const rawQuery = queryAt < 0 ? '' : rawUrl.slice(queryAt + 1);
     const requestBody = Buffer.concat(chunks);
     let caller: string | undefined;
     if (options.iamRoutes?.paths.includes(path)) {
       const denied = iamDenial(req, signedPath, rawQuery, requestBody, options.iamRoutes);
-      if (denied) return gatewayError(res, 403, denied);
+      if (denied) return gatewayError(res, 403, denied, req.headers.authorization ? 'INVALID_SIGNATURE' : 'MISSING_AUTHENTICATION_TOKEN');
       caller = options.iamRoutes.principalArn;
     }
-    const event = toEvent(req, path, signedPath, rawQuery, requestBody, options.stage ?? 'local', route ? path : undefined, caller);
+    const access = accessEntries.get(res)!;
+    const event = toEvent(req, access.requestId, path, signedPath, rawQuery, requestBody, options.stage ?? 'local', route ? path : undefined, caller);
     const target = route ?? options.handler;
+    access.invokedAt = Date.now();
     if (isStreamingHandler(target)) return serveStreamed(target, event, res);
     const result = await withTimeout(target(event, lambdaContext(event.requestContext.requestId)), INTEGRATION_TIMEOUT_MS);
-    if (!result) return gatewayError(res, 504, 'Endpoint request timed out');
+    if (!result) return gatewayError(res, 504, 'Endpoint request timed out', 'INTEGRATION_TIMEOUT');
     const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+    Object.assign(access, { answeredAt: Date.now(), bytes: body.length });
     const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
     headers['content-length'] = String(body.length);
@@ -114,8 +123,10 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     const prelude = await withTimeout(Promise.race([invocation.prelude, done.then(() => invocation.prelude)]), idleMs);
     if (!prelude) {
       invocation.responseStream.destroy();
-      return gatewayError(res, 504, 'Endpoint request timed out');
+      return gatewayError(res, 504, 'Endpoint request timed out', 'INTEGRATION_TIMEOUT');
     }
+    const access = accessEntries.get(res)!;
+    access.answeredAt = Date.now();
     const headers: Record<string, string | string[]> = { ...prelude.headers, 'x-amzn-requestid': requestId };
     // The body is streamed chunked, so its length goes; a HEAD answer has no body, and its length is the resource's
     // (S3's HeadObject ContentLength), so it stays.
@@ -136,6 +147,7 @@ export async function startApiGatewayFront(options: ApiGatewayFrontOptions): Pro
     invocation.body.on('data', (chunk: Buffer) => {
       clearTimeout(idle);
       idle = setTimeout(() => stop(), idleMs);
+      access.bytes += chunk.length;
       res.write(chunk);
     });
     await new Promise<void>((resolve) => {
@@ -170,7 +182,9 @@ function iamDenial(req: IncomingMessage, path: string, query: string, body: Buff
 /** The proxy Lambda's routes: kubectl's `/k8s/<connection>/...`, AWS calls and the AWS credential endpoint. */
 const PROXY_ROUTES = /^\/(?:k8s|aws)\/[^/]+(?:\/.*)?$|^\/aws-credentials\/[^/]+$/s;
 
-function toEvent(req: IncomingMessage, path: string, requestPath: string, rawQuery: string, body: Buffer, stage: string, fixedResource?: string, userArn?: string): APIGatewayProxyEvent {
+function toEvent(
+  req: IncomingMessage, requestId: string, path: string, requestPath: string, rawQuery: string, body: Buffer, stage: string, fixedResource?: string, userArn?: string,
+): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -186,7 +200,6 @@ function toEvent(req: IncomingMessage, path: string, requestPath: string, rawQue
     query[name] = value;
   }
   const [, prefix = 'k8s', connection = '', proxy] = /^\/(k8s|aws|aws-credentials)\/([^/]+)(?:\/(.*))?$/s.exec(path) ?? [];
-  const requestId = randomUUID();
   const resource = fixedResource ?? (proxy === undefined ? `/${prefix}/{connection}` : `/${prefix}/{connection}/{proxy+}`);
   return {
     resource,
@@ -239,9 +252,49 @@ function lambdaContext(awsRequestId: string, budgetMs = INTEGRATION_TIMEOUT_MS):
   };
 }
 
-function gatewayError(res: ServerResponse, status: number, message: string): void {
+/** API Gateway's own answer (a gateway response of `type`), before or instead of the function's. */
+function gatewayError(res: ServerResponse, status: number, message: string, type: string): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
+  const body = JSON.stringify({ message });
+  Object.assign(accessEntries.get(res) ?? {}, { error: type, message, bytes: Buffer.byteLength(body) });
+  res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+}
+
+/** What the stage's access log line of one request needs that only the front knows, filled in as it goes. */
+interface AccessEntry {
+  readonly requestId: string;
+  readonly receivedAt: number;
+  invokedAt?: number;
+  answeredAt?: number;
+  bytes: number;
+  error?: string;
+  message?: string;
+}
+
+const accessEntries = new WeakMap<ServerResponse, AccessEntry>();
+
+/**
+ * Starts the access log entry of a request (its id is the one the function's event gets) and writes its line, in
+ * the stage's own format, once the response is done or the client has gone.
+ */
+function logAccess(req: IncomingMessage, res: ServerResponse, write: (line: string) => void): void {
+  const entry: AccessEntry = { requestId: randomUUID(), receivedAt: Date.now(), bytes: 0 };
+  accessEntries.set(res, entry);
+  res.once('close', () => write(accessLogLine({
+    requestId: entry.requestId,
+    requestTimeEpoch: entry.receivedAt,
+    'identity.sourceIp': req.socket.remoteAddress,
+    httpMethod: req.method,
+    path: (req.url ?? '/').split('?')[0],
+    status: res.statusCode,
+    // Lambda accepted the invoke and answered: what API Gateway logs as the integration status, whatever the function said.
+    integrationStatus: entry.answeredAt === undefined ? undefined : 200,
+    responseLatency: Date.now() - entry.receivedAt,
+    integrationLatency: entry.invokedAt === undefined || entry.answeredAt === undefined ? undefined : entry.answeredAt - entry.invokedAt,
+    responseLength: entry.bytes,
+    'error.responseType': entry.error,
+    'error.messageString': entry.message,
+  })));
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

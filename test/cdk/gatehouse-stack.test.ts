@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AccessLogField } from 'aws-cdk-lib/aws-apigateway';
 import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
 import { createLocalTables } from '../../local/create-tables';
+import { ACCESS_LOG_FIELDS, accessLogFormat } from '../../lib/access-log-format';
 import { fixtureConfig, fixtureStack } from './fixtures/synth-stack';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> };
@@ -59,15 +61,28 @@ describe('GatehouseStack', () => {
       ]));
     });
 
-    it('logs access as JSON with request metadata and never a header', () => {
+    it('logs access as one short JSON line of request metadata, keyed by the records\' request id, never a header', () => {
       const stage = resourcesOf('AWS::ApiGateway::Stage')[0]!;
-      const format = JSON.parse(stage.Properties.AccessLogSetting.Format.replace('$context.error.messageString', '"x"'));
+      const format = stage.Properties.AccessLogSetting.Format as string;
 
-      expect(format).toMatchObject({
-        requestId: '$context.requestId', ip: '$context.identity.sourceIp', httpMethod: '$context.httpMethod',
-        resourcePath: '$context.resourcePath', status: '$context.status', responseLength: '$context.responseLength',
+      // messageString is rendered already quoted, so it is the one variable left unquoted.
+      expect(JSON.parse(format.replace('$context.error.messageString', '"x"'))).toEqual({
+        id: '$context.requestId', time: '$context.requestTimeEpoch', ip: '$context.identity.sourceIp', method: '$context.httpMethod',
+        path: '$context.path', status: '$context.status', fnStatus: '$context.integrationStatus', ms: '$context.responseLatency',
+        fnMs: '$context.integrationLatency', bytes: '$context.responseLength', error: '$context.error.responseType', msg: 'x',
       });
-      expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/header|authorization|userAgent/i);
+      expect(format).toBe(accessLogFormat());
+      expect(format).not.toMatch(/header|authorization|userAgent|querystring/i);
+    });
+
+    it('names only $context variables API Gateway has (as CDK\'s AccessLogField renders them)', () => {
+      const known = new Set([
+        AccessLogField.contextRequestId(), AccessLogField.contextRequestTimeEpoch(), AccessLogField.contextIdentitySourceIp(), AccessLogField.contextHttpMethod(),
+        AccessLogField.contextPath(), AccessLogField.contextStatus(), AccessLogField.contextIntegrationStatus(), AccessLogField.contextResponseLatency(),
+        AccessLogField.contextIntegrationLatency(), AccessLogField.contextResponseLength(), AccessLogField.contextErrorResponseType(), AccessLogField.contextErrorMessageString(),
+      ]);
+
+      expect(ACCESS_LOG_FIELDS.map(([, variable]) => `$context.${variable}`).filter((v) => !known.has(v))).toEqual([]);
     });
 
     it('throttles the stage, logs errors only and never data traces (they would contain bearer tokens)', () => {
