@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
@@ -34,6 +33,7 @@ const afterResponse = new WeakMap<object, () => Promise<void>>();
 
 /** The proxy, without middleware: one API Gateway event in, a streamed answer out. Exported for tests. */
 export async function run(event: APIGatewayProxyEvent, context: object = {}): Promise<StreamingResult> {
+  startLogKeys(event);
   dependencies ??= createProxyDependencies(process.env, { logger, metrics, tracer });
   const response = isAwsPath(event.path) ? await awsRoute(event, dependencies) : await kubeRoute(event, dependencies);
   if (response.afterResponse) afterResponse.set(context, response.afterResponse);
@@ -42,17 +42,29 @@ export async function run(event: APIGatewayProxyEvent, context: object = {}): Pr
 
 async function kubeRoute(event: APIGatewayProxyEvent, deps: ProxyDependencies): Promise<StreamedResponse> {
   const request = fromApiGatewayEvent(event);
-  logger.appendKeys({ requestId: request.requestId, connection: request.connection });
+  logger.appendKeys({ connection: request.connection });
   return streamRequest(request, deps);
 }
 
 /** `/aws/<connection>/...` and `/aws-credentials/<connection>`: answered in AWS's (or the credential process's) own shapes. */
 async function awsRoute(event: APIGatewayProxyEvent, deps: ProxyDependencies): Promise<StreamedResponse> {
   const request = fromApiGatewayAwsEvent(event);
-  logger.appendKeys({ requestId: request.requestId, connection: request.connection });
+  logger.appendKeys({ connection: request.connection });
   // Loaded on the first AWS call: a container that only serves kubectl never pays for the AWS path at cold start.
   if (request.kind === 'credentials') return (require('./aws/issue-aws-credentials') as typeof import('./aws/issue-aws-credentials')).issueAwsCredentials(request, deps);
   return (require('./aws/aws-call') as typeof import('./aws/aws-call')).awsCall(request, deps);
+}
+
+/**
+ * The log keys of this invocation, on every line it writes, those after the response included: the previous
+ * invocation's keys go, the request id (the one the record and the API Gateway access log carry) comes. Set here
+ * rather than by Powertools' `injectLambdaContext`, which adds the Lambda context's keys (function ARN, name,
+ * memory, cold start, sampling rate: ~250 B a line that say nothing about the request) and resets the keys in
+ * `after`, before the record's completion has logged anything.
+ */
+function startLogKeys(event: APIGatewayProxyEvent): void {
+  logger.resetKeys();
+  logger.appendKeys({ requestId: event.requestContext?.requestId ?? '' });
 }
 
 /**
@@ -72,6 +84,5 @@ async function finishAfterResponse(request: { readonly context: object }): Promi
 const traced = middy(run, { streamifyResponse: true, requestEnd: finishAfterResponse });
 if (tracer) traced.use((require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware')).captureLambdaHandler(tracer));
 export const handler = traced
-  .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(kubeStatusErrors({ logError: (message, fields) => logger.error(message, fields) }));

@@ -59,8 +59,8 @@ export interface ProxyDependencies {
   /** Human approval for requests policy sends to a person; undefined when approvals are not configured. */
   readonly approvals?: { readonly gate: ApprovalGate; readonly settings: RefusalSettings & HoldSettings };
   readonly now: () => Date;
-  /** Structured log lines; never given a token, secret or body. */
-  readonly log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Structured log lines; never given a token, secret or body. `debug` is for what the records already hold. */
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Adds fields to every later log line of this request (agent, decision). */
   readonly annotate: (fields: Record<string, unknown>) => void;
   /** Counts and timings for metrics. */

@@ -172,7 +172,7 @@ export class RequestTrail {
       ...facts,
     };
     const i = this.intent;
-    this.deps.log('info', 'request', {
+    this.deps.log('debug', 'request', {
       summary: i.summary, verb: i.request?.verb, resource: i.request?.resource, namespace: i.request?.namespace, name: i.request?.name,
       decision: i.decision, ruleId: i.ruleId, outcome: completion.outcome, status: completion.status,
       upstreamStatus: completion.upstreamStatus, latencyMs: completion.latencyMs, maskedCounts: completion.maskedCounts,
