@@ -105,7 +105,8 @@ export function createProxyDependencies(env: ProxyEnvironment, telemetry: { read
     now: () => new Date(),
     log: (level, message, fields) => logger[level](message, fields ?? {}),
     annotate: (fields) => logger.appendKeys(fields as Record<string, string>),
-    metric: (name, value, unit) => metrics.addMetric(name, MetricUnit[unit], value),
+    // Whole milliseconds: a timer's float (52.560703999...) costs 17 bytes a value in the EMF document, for noise.
+    metric: (name, value, unit) => metrics.addMetric(name, MetricUnit[unit], unit === 'Milliseconds' ? Math.round(value) : value),
   };
 }
 
