@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { REPLAY_VIA_BATCH } from '../lambdas/core/replay-batch';
-import { replayKey, type ReplayBlob } from '../lambdas/core/session-record';
-import { endedAt, recordSessionKey, ReplayBatchReader } from './replay-batch-reader';
+import { RECORD_KEY_PREFIX, replayKey, type ReplayBlob } from '../lambdas/core/session-record';
+import { endedAt, ReplayBatchReader } from './replay-batch-reader';
 import { checkStreamParts, streamPartKey } from '../lambdas/core/stream-recording';
 import { fromAwsError, UsageError } from './errors';
 import { byStart } from './session-summary';
@@ -19,6 +19,8 @@ export interface RecordFilters {
   readonly connection?: string;
   /** Issuer name; without it, every issuer the target knows is tried. */
   readonly issuer?: string;
+  /** One request's full id (a filter: the sessions are still read in the range). */
+  readonly requestId?: string;
   readonly range?: TimeRange;
 }
 
@@ -26,11 +28,12 @@ export interface RecordFilters {
 export type OnRecords = (count: number) => void;
 
 /**
- * Reads the records matching the filters, in start order. A session is read whole from the `by-session` index with
- * the time range on the `startedAtId` sort key. By agent or connection, the `by-agent` or `by-connection` index
- * holds only each session's heads (lambdas/core/index-heads.ts): those are found from an hour before the range,
- * and each session they name is then read through `by-session`. Other filters become filter expressions. When the
- * issuer is unknown it asks each issuer's key, and when no issuer is known at all it falls back to a scan.
+ * Reads the records matching the filters, in start order. A session is one partition of the table, read with the
+ * time range on the `startedAtId` sort key. By agent or connection, the `by-agent` or `by-connection` index holds
+ * only each session's heads (lambdas/core/index-heads.ts), keys only: those are found from an hour before the
+ * range, and each session they name (the head's `pk`) is then read from the table. Other filters become filter
+ * expressions. When the issuer is unknown it asks each issuer's key, and when no issuer is known at all it falls
+ * back to a scan.
  */
 export async function findRecords(target: Target, filters: RecordFilters, onRecords?: OnRecords): Promise<RequestRecord[]> {
   const issuers = filters.issuer ? [filters.issuer] : (target.issuers ?? []).map((i) => i.name);
@@ -56,8 +59,7 @@ export async function findRecords(target: Target, filters: RecordFilters, onReco
   for (const sessionKey of [...sessions].sort()) {
     await paginate(target, {
       TableName: target.recordsTable,
-      IndexName: 'by-session',
-      KeyConditionExpression: `sessionKey = :key${range ? ` AND ${range.expression}` : ''}`,
+      KeyConditionExpression: `pk = :key${range ? ` AND ${range.expression}` : ''}`,
       ExpressionAttributeValues: { ':key': sessionKey, ...range?.values, ...filter?.values },
       ...(filter ? { FilterExpression: filter.expression, ...names(filter.names) } : {}),
     }, add);
@@ -67,7 +69,7 @@ export async function findRecords(target: Target, filters: RecordFilters, onReco
 
 /**
  * The sessions named by an index's heads for one key: from an hour before the range's start (a head is the first
- * record of its hour) to its end. Only the keys are read.
+ * record of its hour) to its end. The index holds only keys; a head's `pk` is its session.
  */
 async function findHeads(target: Target, index: string, keyName: string, key: string, range: TimeRange | undefined, sessions: Set<string>): Promise<void> {
   const widened = startedAtCondition({ ...range, ...(range?.from ? { from: new Date(range.from.getTime() - HEAD_WINDOW_MS) } : {}) });
@@ -76,17 +78,24 @@ async function findHeads(target: Target, index: string, keyName: string, key: st
     IndexName: index,
     KeyConditionExpression: `${keyName} = :key${widened ? ` AND ${widened.expression}` : ''}`,
     ExpressionAttributeValues: { ':key': key, ...widened?.values },
-    ProjectionExpression: 'sessionKey, issuer, #session',
-    ExpressionAttributeNames: { '#session': 'session' },
   }, (items) => {
-    for (const item of items) sessions.add(recordSessionKey(item));
+    for (const item of items) sessions.add(String((item as { pk?: unknown }).pk));
   });
 }
 
-/** One request's record, or undefined. */
+/**
+ * One request's record by its id alone, or undefined: found through the sparse `by-request-id` index, which holds
+ * the requests an agent is shown an id for (refused or failed). A request that went through is found in its
+ * session (`findRecords` with the session, agent or connection).
+ */
 export async function getRecord(target: Target, requestId: string): Promise<RequestRecord | undefined> {
   try {
-    const result = await target.documents.send(new GetCommand({ TableName: target.recordsTable, Key: { pk: `req#${requestId}` }, ConsistentRead: true }));
+    const found = await target.documents.send(new QueryCommand({
+      TableName: target.recordsTable, IndexName: 'by-request-id', KeyConditionExpression: 'lookupId = :id', ExpressionAttributeValues: { ':id': requestId }, Limit: 1,
+    }));
+    const key = found.Items?.[0] as { pk: string; startedAtId: string } | undefined;
+    if (!key) return undefined;
+    const result = await target.documents.send(new GetCommand({ TableName: target.recordsTable, Key: { pk: key.pk, startedAtId: key.startedAtId }, ConsistentRead: true }));
     return result.Item as RequestRecord | undefined;
   } catch (error) {
     throw fromAwsError(error, `records table ${target.recordsTable}`);
@@ -228,8 +237,8 @@ async function scanAll(target: Target, filters: RecordFilters, report: () => voi
     } catch (error) {
       throw fromAwsError(error, `records table ${target.recordsTable}`);
     }
-    // The table also holds the proxy's stream leases (`lease#...`): only request records are records.
-    found.push(...((page.Items ?? []) as RequestRecord[]).filter((item) => String((item as { pk?: unknown }).pk ?? '').startsWith('req#')));
+    // The table also holds the proxy's stream leases and the live sessions: only request records are records.
+    found.push(...((page.Items ?? []) as RequestRecord[]).filter((item) => String((item as { pk?: unknown }).pk ?? '').startsWith(RECORD_KEY_PREFIX)));
     report();
     start = page.LastEvaluatedKey;
   } while (start);
@@ -240,7 +249,7 @@ function filterExpression(filters: RecordFilters, skip: ReadonlyArray<keyof Reco
   const parts: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, string> = {};
-  for (const attr of ['session', 'agent', 'connection', 'issuer'] as const) {
+  for (const attr of ['session', 'agent', 'connection', 'issuer', 'requestId'] as const) {
     const value = filters[attr];
     if (value === undefined || skip.includes(attr)) continue;
     parts.push(`#f_${attr} = :f_${attr}`);

@@ -1,22 +1,19 @@
 import { ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { RECORDS_INDEXES, SORTED_BY_START } from '../lambdas/core/records-indexes';
+import { RECORD_KEY_PREFIX } from '../lambdas/core/session-record';
 import { LIVE_SESSIONS_KEY_PREFIX, STREAM_LEASE_KEY_PREFIX } from '../lambdas/core/stream-lease';
 import { stringKey, tableDefaults, type StoreOptions } from './store-options';
 
 /** Props of {@link RecordsTable}. */
 export type RecordsTableProps = StoreOptions;
 
-/** The records table's GSIs: name -> partition key; all sorted by `startedAtId` (`<ISO start>#<requestId>`). */
-export const RECORDS_INDEXES = {
-  'by-session': 'sessionKey',
-  'by-agent': 'agentKey',
-  'by-connection': 'connectionKey',
-} as const;
-
 /**
- * The records table (`GATEHOUSE_RECORDS_TABLE`, docs/DATA-MODEL.md): one item per request keyed
- * `req#<requestId>`, listed per session, agent or connection through GSIs in start order.
+ * The records table (`GATEHOUSE_RECORDS_TABLE`, docs/DATA-MODEL.md): one item per request, keyed by its session
+ * (`pk` = `session#<issuer>#<session>`) and `startedAtId` (`<ISO start>#<requestId>`), so a session reads in order
+ * without an index and writing a record writes none. The table also holds the stream leases and the live-sessions
+ * item (`lease#...`, `live#...`, sort key `-`).
  */
 export class RecordsTable extends Construct {
   /** The DynamoDB table. */
@@ -24,14 +21,13 @@ export class RecordsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: RecordsTableProps = {}) {
     super(scope, id);
-    this.table = new Table(this, 'Table', { ...tableDefaults(props), partitionKey: stringKey('pk') });
+    this.table = new Table(this, 'Table', { ...tableDefaults(props), partitionKey: stringKey('pk'), sortKey: stringKey('startedAtId') });
     for (const [indexName, key] of Object.entries(RECORDS_INDEXES)) {
-      // ALL projection: listings show verb, path, status and latency, i.e. most of the item anyway.
       this.table.addGlobalSecondaryIndex({
         indexName,
         partitionKey: stringKey(key),
-        sortKey: stringKey('startedAtId'),
-        projectionType: ProjectionType.ALL,
+        ...(SORTED_BY_START.has(indexName) ? { sortKey: stringKey('startedAtId') } : {}),
+        projectionType: ProjectionType.KEYS_ONLY,
       });
     }
   }
@@ -42,8 +38,8 @@ export class RecordsTable extends Construct {
   }
 
   /**
-   * Lets the grantee write records: PutItem (the conditional `intent` write) and UpdateItem (`complete`).
-   * No DeleteItem: the proxy never removes evidence; TTL does.
+   * Lets the grantee write records: PutItem (the conditional `intent` write) and UpdateItem (`complete`), limited
+   * by `dynamodb:LeadingKeys` to record items (`session#...`). No DeleteItem: the proxy never removes evidence; TTL does.
    */
   grantWriteRecords(grantee: IGrantable): Grant {
     this.table.encryptionKey?.grantEncryptDecrypt(grantee);
@@ -51,6 +47,7 @@ export class RecordsTable extends Construct {
       grantee,
       actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECORD_KEY_PREFIX}*`] } },
     });
   }
 

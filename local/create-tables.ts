@@ -1,9 +1,8 @@
+import { RECORDS_INDEXES, SORTED_BY_START } from '../lambdas/core/records-indexes';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 
 /** Table names local mode uses. */
-export const LOCAL_TABLES = { grants: 'gatehouse-grants', records: 'gatehouse-records' } as const;
-
-const GSI_RECORDS = ['by-session:sessionKey', 'by-agent:agentKey', 'by-connection:connectionKey'];
+export const LOCAL_TABLES = { grants: 'gatehouse-grants', records: 'gatehouse-session-records' } as const;
 
 /**
  * Creates the grants and records tables with the key design of docs/DATA-MODEL.md (the CDK constructs
@@ -37,17 +36,17 @@ export const LOCAL_TABLE_DEFINITIONS: readonly CreateTableCommandInput[] = [{
     AttributeDefinitions: [
       { AttributeName: 'pk', AttributeType: 'S' },
       { AttributeName: 'startedAtId', AttributeType: 'S' },
-      ...GSI_RECORDS.map((g) => ({ AttributeName: g.split(':')[1]!, AttributeType: 'S' as const })),
+      ...Object.values(RECORDS_INDEXES).map((key) => ({ AttributeName: key, AttributeType: 'S' as const })),
     ],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: GSI_RECORDS.map((g) => {
-      const [IndexName, key] = g.split(':') as [string, string];
-      return {
-        IndexName,
-        KeySchema: [{ AttributeName: key, KeyType: 'HASH' as const }, { AttributeName: 'startedAtId', KeyType: 'RANGE' as const }],
-        Projection: { ProjectionType: 'ALL' as const },
-      };
-    }),
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'startedAtId', KeyType: 'RANGE' }],
+    GlobalSecondaryIndexes: Object.entries(RECORDS_INDEXES).map(([IndexName, key]) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: key, KeyType: 'HASH' as const },
+        ...(!SORTED_BY_START.has(IndexName) ? [] : [{ AttributeName: 'startedAtId', KeyType: 'RANGE' as const }]),
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' as const },
+    })),
 }];
 
 async function create(client: DynamoDBClient, command: CreateTableCommand): Promise<void> {

@@ -4,7 +4,7 @@ import { formatTime } from '../format';
 import { openSink, withProgress } from '../io';
 import { findRecords, getRecord, loadEntries, loadEntry, type RecordFilters } from '../record-reader';
 import { isSessionEntry, playSession, sessionKind } from '../session-transcript';
-import { parseDuration } from '../time-range';
+import { describeRange, parseDuration, parseTimeRange } from '../time-range';
 import { entryJson, failedIntegrity, headerLine, integrityProblem, renderEntry, requestLine, type TranscriptOptions } from '../transcript';
 import type { ReplayEntry, RequestRecord } from '../types';
 import { describeFilters, FILTER_OPTIONS, recordFilters } from './record-filters';
@@ -119,15 +119,24 @@ function integrityExit(ctx: Pick<CommandContext, 'io'>, failures: readonly Repla
   return EXIT.integrity;
 }
 
+/** How far back a request named by its id alone is looked for among the sessions, unless --since/--from says. */
+const ID_LOOKUP_SINCE = '24h';
+
 /**
  * The one record `--request` names: among the session's (or agent's, connection's) records, by id or the start of
- * one; without a session, read by its id.
+ * one. By its full id alone: among the refused and failed requests (indexed by id, at any age), then among the
+ * sessions of the last day (or the range given), whose records are read with the id as a filter.
  */
 export async function oneRequest(ctx: CommandContext, filters: RecordFilters, requestId: string): Promise<RequestRecord[]> {
   const target = await ctx.target();
   if (!filters.session && !filters.agent && !filters.connection) {
-    const record = await getRecord(target, requestId);
-    if (!record) throw new NotFoundError(`No record of request ${requestId}. Give its full id, or the session too (gatehouse replay <session> --request <start of the id>).`);
+    const range = filters.range?.from || filters.range?.to ? filters.range : parseTimeRange({ since: ID_LOOKUP_SINCE }, ctx.now());
+    const record = await getRecord(target, requestId)
+      ?? (await withProgress(ctx.io, `Looking for request ${requestId} in the sessions`, () => findRecords(target, { ...filters, range, requestId })))[0];
+    if (!record) {
+      throw new NotFoundError(`No record for request ${requestId}: it is not a refused or failed request, nor in a session ${describeRange(range)}. `
+        + 'Give its session (--session <session>) or a wider range (--since 7d); ids and sessions are in `gatehouse sessions requests`.');
+    }
     return [record];
   }
   const records = await withProgress(ctx.io, 'Reading records', (update) => findRecords(target, filters, (n) => update(`Reading records (${n})`)));

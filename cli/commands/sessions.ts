@@ -5,7 +5,8 @@ import { operatorName } from '../operator-name';
 import type { Target } from '../target';
 import { EXIT, NotFoundError } from '../errors';
 import { withProgress } from '../io';
-import { findRecords, getRecord, loadEntry } from '../record-reader';
+import { findRecords, loadEntry } from '../record-reader';
+import { oneRequest } from './replay';
 import { summarizeSessions } from '../session-summary';
 import { describeRange } from '../time-range';
 import { liveSessionsTable, recordDetails, requestsTable, sessionsTable } from '../views';
@@ -65,9 +66,10 @@ not as allowed; that column appears when a listed session has one. Without --ses
     {
       name: 'show',
       summary: 'one request: classification, decision, rule, approver, masking, timings, status',
-      usage: '<request-id>',
-      description: "Prints the request's record and checks its replay blob against the SHA-256 in the record (exit 4 on mismatch).",
-      options: {},
+      usage: '<request-id> [--session <session> | --agent <agent> | --connection <name>]',
+      description: "Prints the request's record and checks its replay blob against the SHA-256 in the record (exit 4 on mismatch). "
+        + 'A refused or failed request is found by its id alone; one that went through, in its session (or the agent\'s or connection\'s records).',
+      options: FILTER_OPTIONS,
       positionals: { min: 1, max: 1 },
       examples: ['gatehouse --local sessions show 3c1d0e9a-…', 'gatehouse --stack Gatehouse sessions show <request-id> --json'],
       run: showRequest,
@@ -127,13 +129,9 @@ async function listRequests(ctx: CommandContext): Promise<void> {
 async function showRequest(ctx: CommandContext): Promise<number | void> {
   const requestId = ctx.positionals[0]!;
   const target = await ctx.target();
-  const { record, entry } = await withProgress(ctx.io, 'Reading record', async () => {
-    const found = await getRecord(target, requestId);
-    return { record: found, entry: found ? await loadEntry(target, found) : undefined };
-  });
-  if (!record || !entry) {
-    throw new NotFoundError(`No record for request ${requestId}. Request ids are in \`gatehouse sessions requests\` and in replay transcripts; records expire after the retention period.`);
-  }
+  const [record] = await oneRequest(ctx, recordFilters(ctx), requestId);
+  if (!record) throw new NotFoundError(`No record for request ${requestId}; records expire after the retention period.`);
+  const entry = await withProgress(ctx.io, 'Reading record', () => loadEntry(target, record));
   if (ctx.json) printJson(ctx, { ...record, integrity: entry.integrity, ...(entry.actualSha256 && entry.integrity === 'mismatch' ? { actualSha256: entry.actualSha256 } : {}) });
   else ctx.io.stdout.write(recordDetails(record, entry.integrity));
   if (entry.integrity === 'mismatch' || entry.integrity === 'missing') {

@@ -1,8 +1,8 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LiveSessionEntry, LiveSessionRegistry } from '../core/ports';
-import { LIVE_SESSIONS_KEY_PREFIX } from '../core/stream-lease';
+import { LIVE_SESSIONS_KEY_PREFIX, SINGLE_ITEM_SORT_KEY } from '../core/stream-lease';
 
-/** The one item, in the records table, that lists every open session (records are `req#...`, leases `lease#...`). */
+/** The one item, in the records table, that lists every open session (records are `session#...`, leases `lease#...`). */
 export const LIVE_SESSIONS_KEY = `${LIVE_SESSIONS_KEY_PREFIX}sessions`;
 
 const ATTRIBUTE_PREFIX = 's_';
@@ -14,7 +14,7 @@ const ATTRIBUTE_PREFIX = 's_';
  */
 export function createDynamoDbLiveSessions(options: { readonly client: DynamoDBDocumentClient; readonly tableName: string }): LiveSessionRegistry {
   const { client, tableName } = options;
-  const Key = { pk: LIVE_SESSIONS_KEY };
+  const Key = { pk: LIVE_SESSIONS_KEY, startedAtId: SINGLE_ITEM_SORT_KEY };
   return {
     async register(entry) {
       await client.send(new UpdateCommand({

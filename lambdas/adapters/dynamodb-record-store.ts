@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordStore } from '../core/ports';
+import type { RecordKey } from '../core/session-record';
 
 /** Options of the DynamoDB record store. */
 export interface DynamoDbRecordStoreOptions {
@@ -8,9 +9,9 @@ export interface DynamoDbRecordStoreOptions {
 }
 
 /**
- * Writes session records. The intent is a conditional put (a request id is never recorded twice, so a
- * retried Lambda cannot overwrite what an earlier attempt recorded); completion is a conditional update
- * of that item.
+ * Writes session records, keyed by session and start (`RecordKey`). The intent is a conditional put (a request
+ * is never recorded twice, so a retried Lambda cannot overwrite what an earlier attempt recorded); completion is a
+ * conditional update of that item.
  */
 export function createDynamoDbRecordStore(options: DynamoDbRecordStoreOptions): RecordStore {
   const { client, tableName } = options;
@@ -20,7 +21,7 @@ export function createDynamoDbRecordStore(options: DynamoDbRecordStoreOptions): 
   return {
     putIntent: put,
     putFinal: put,
-    async complete(requestId, attributes) {
+    async complete(key: RecordKey, attributes) {
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = {};
       const sets = Object.entries(attributes)
@@ -33,7 +34,7 @@ export function createDynamoDbRecordStore(options: DynamoDbRecordStoreOptions): 
       await client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: { pk: `req#${requestId}` },
+          Key: { pk: key.pk, startedAtId: key.startedAtId },
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: names,

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StreamLeases } from '../core/ports';
-import { liveLeases, STREAM_LEASE_KEY_PREFIX } from '../core/stream-lease';
+import { liveLeases, SINGLE_ITEM_SORT_KEY, STREAM_LEASE_KEY_PREFIX } from '../core/stream-lease';
 
 /** Options of the DynamoDB stream leases. */
 export interface DynamoDbStreamLeasesOptions {
@@ -30,7 +30,7 @@ export function createDynamoDbStreamLeases(options: DynamoDbStreamLeasesOptions)
   return {
     async acquire(key, leaseId, expiresAt, cap) {
       for (let attempt = 1; ; attempt++) {
-        const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: pk(key) }, ConsistentRead: true }));
+        const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: pk(key), startedAtId: SINGLE_ITEM_SORT_KEY }, ConsistentRead: true }));
         const version = typeof Item?.version === 'number' ? Item.version : 0;
         const live = liveLeases(Item?.leases, now());
         const count = Object.keys(live).length;
@@ -39,7 +39,7 @@ export function createDynamoDbStreamLeases(options: DynamoDbStreamLeasesOptions)
         try {
           await client.send(new PutCommand({
             TableName: tableName,
-            Item: { pk: pk(key), leases, version: version + 1, expiresAtEpoch: Math.max(...Object.values(leases)) + 3600 },
+            Item: { pk: pk(key), startedAtId: SINGLE_ITEM_SORT_KEY, leases, version: version + 1, expiresAtEpoch: Math.max(...Object.values(leases)) + 3600 },
             ConditionExpression: 'attribute_not_exists(pk) OR version = :version',
             ExpressionAttributeValues: { ':version': version },
           }));
@@ -56,7 +56,7 @@ export function createDynamoDbStreamLeases(options: DynamoDbStreamLeasesOptions)
       try {
         await client.send(new UpdateCommand({
           TableName: tableName,
-          Key: { pk: pk(key) },
+          Key: { pk: pk(key), startedAtId: SINGLE_ITEM_SORT_KEY },
           UpdateExpression: 'REMOVE leases.#lease SET version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#lease': leaseId },

@@ -49,9 +49,14 @@ async function noteOnRecord(approval: Approval, deps: Pick<ApprovalWorkflowDepen
     approverName: approval.approverName, decidedAt: approval.decidedAt, reason: approval.reason,
     jitNamespace: approval.jitNamespace, jitUntil: approval.jitUntil, oneTimeUntil: approval.oneTimeUntil,
   });
+  const key = approval.recordKey;
+  if (!key) {
+    deps.log('warn', 'the decision is not noted on the request record: the approval does not say where the record is (opened before records were keyed by session)', { approvalId: approval.approvalId, requestId: approval.requestId });
+    return;
+  }
   for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
     try {
-      await deps.records.complete(approval.requestId, { approval: note });
+      await deps.records.complete(key, { approval: note });
       return;
     } catch (error) {
       const missing = error instanceof Error && error.name === 'ConditionalCheckFailedException';

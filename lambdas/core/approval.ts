@@ -1,5 +1,6 @@
 import type { AgentIdentity } from './agent-identity';
 import type { RequestInfo } from './request-info';
+import type { RecordKey } from './session-record';
 
 /** What the proxy knows about a request that policy says needs a person. */
 export interface ApprovalSubject {
@@ -15,6 +16,8 @@ export interface ApprovalSubject {
   /** The policy rule that asked for approval, and its message. */
   readonly ruleId: string;
   readonly ruleMessage: string;
+  /** Where the asking request's record is, so the decision can be noted on it. @default not noted */
+  readonly recordKey?: RecordKey;
 }
 
 /** Where an approval stands, as the proxy sees it. */

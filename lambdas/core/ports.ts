@@ -1,7 +1,7 @@
 import type { Grant } from './grant';
 import type { IssuerConfig, ConnectionConfig } from './gateway-config';
 import type { RoleSessionRequest } from './role-session';
-import type { SessionRecordItem } from './session-record';
+import type { RecordKey, SessionRecordItem } from './session-record';
 
 /**
  * The ports the proxy talks through. Each has one thin adapter in `lambdas/adapters/` with its AWS SDK
@@ -24,8 +24,8 @@ export interface GrantStore {
 export interface RecordStore {
   /** Writes the intent record; must reject if it could not be made durable. */
   putIntent(item: SessionRecordItem): Promise<void>;
-  /** Completes an intent record. */
-  complete(requestId: string, attributes: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Completes an intent record (or adds to one: a stream's parts, an approval's decision). */
+  complete(key: RecordKey, attributes: Readonly<Record<string, unknown>>): Promise<void>;
   /** Writes a record that is complete from the start (refused requests). */
   putFinal(item: SessionRecordItem): Promise<void>;
 }

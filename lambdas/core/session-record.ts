@@ -97,13 +97,40 @@ export interface RecordCompletion {
   readonly upgrade?: SessionSummary;
 }
 
-/** The `sessionKey` of an agent's records: what the by-session index and the replay batches group by. */
+/**
+ * The `sessionKey` of an agent's records: the records table's partition key (a session's records are one
+ * partition, in start order) and what the replay lines name.
+ */
 export function sessionKeyOf(identity: Pick<AgentIdentity, 'issuer' | 'session'>): string {
   return `session#${identity.issuer}#${identity.session}`;
 }
 
+/** Partition key prefix of request records in the records table (leases are `lease#...`, live sessions `live#...`). */
+export const RECORD_KEY_PREFIX = 'session#';
+
+/**
+ * Where a record is: its session (`pk`) and `<ISO start>#<requestId>` (`startedAtId`, the table's sort key). Keyed
+ * by session, a session reads in order with no index, and writing a record writes no index (docs/DATA-MODEL.md).
+ */
+export interface RecordKey {
+  readonly pk: string;
+  readonly startedAtId: string;
+}
+
+/** The key of the record of a request of this identity that started at `startedAt`. */
+export function recordKeyOf(identity: Pick<AgentIdentity, 'issuer' | 'session'>, requestId: string, startedAt: Date): RecordKey {
+  return { pk: sessionKeyOf(identity), startedAtId: `${startedAt.toISOString()}#${requestId}` };
+}
+
+/**
+ * Outcomes whose records carry `lookupId` (the sparse, keys-only `by-request-id` index): the requests whose ids
+ * an agent is shown in a refusal or failure and brings to an operator. A request that went through is found in
+ * its session (`gatehouse sessions show <id> --session <s>`); indexing every record would cost a write each.
+ */
+const LOOKUP_OUTCOMES: ReadonlySet<RecordOutcome> = new Set(['denied', 'rejected', 'failed', REFUSED_BY_CLUSTER]);
+
 /** A record item as stored (see docs/DATA-MODEL.md). */
-export type SessionRecordItem = Record<string, unknown> & { readonly pk: string; readonly requestId: string };
+export type SessionRecordItem = Record<string, unknown> & { readonly pk: string; readonly startedAtId: string; readonly requestId: string };
 
 const MAX_QUERY = 2048;
 
@@ -117,12 +144,11 @@ export function intentItem(intent: RecordIntent, options: { readonly head?: bool
   const { identity } = intent;
   const info = intent.request;
   return prune({
-    pk: `req#${intent.requestId}`,
+    ...recordKeyOf(identity, intent.requestId, intent.startedAt),
     requestId: intent.requestId,
     phase: 'intent',
     outcome: 'pending',
     startedAt,
-    startedAtId: `${startedAt}#${intent.requestId}`,
     sessionKey: sessionKeyOf(identity),
     agentKey: head ? `agent#${identity.issuer}#${identity.agent}` : undefined,
     connectionKey: head ? `conn#${intent.connection}` : undefined,
@@ -161,14 +187,17 @@ export function intentItem(intent: RecordIntent, options: { readonly head?: bool
   });
 }
 
-/** The attributes set when the request is over (`phase: complete`). */
-export function completionAttributes(completion: RecordCompletion): Record<string, unknown> {
-  return prune({ phase: 'complete', ...completion });
+/**
+ * The attributes set when the request is over (`phase: complete`), with the `lookupId` index key when the outcome
+ * is one an agent reports by id (refused or failed).
+ */
+export function completionAttributes(completion: RecordCompletion, requestId: string): Record<string, unknown> {
+  return prune({ phase: 'complete', ...completion, lookupId: LOOKUP_OUTCOMES.has(completion.outcome) ? requestId : undefined });
 }
 
 /** A record that is written once, complete, because the request never got as far as forwarding. */
 export function finalItem(intent: RecordIntent, completion: RecordCompletion, options: { readonly head?: boolean } = {}): SessionRecordItem {
-  return { ...intentItem(intent, options), ...completionAttributes(completion) };
+  return { ...intentItem(intent, options), ...completionAttributes(completion, intent.requestId) };
 }
 
 /** A request or response body in a replay blob: text when it is UTF-8, base64 otherwise. */

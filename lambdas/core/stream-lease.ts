@@ -1,8 +1,14 @@
 import type { AgentIdentity } from './agent-identity';
 import { TooManyRequestsError } from './errors';
 
-/** Partition key prefix of lease items in the records table (records are `req#...`). */
+/** Partition key prefix of lease items in the records table (records are `session#...`). */
 export const STREAM_LEASE_KEY_PREFIX = 'lease#';
+
+/**
+ * The sort key (`startedAtId`) of the records table's items that are one per partition key: leases and the live
+ * sessions. The table is keyed by session and start for the records; these items only need the partition key.
+ */
+export const SINGLE_ITEM_SORT_KEY = '-';
 
 /** Partition key prefix of the live-sessions item in the records table (the session front's open sessions). */
 export const LIVE_SESSIONS_KEY_PREFIX = 'live#';

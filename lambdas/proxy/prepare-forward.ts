@@ -156,7 +156,7 @@ export async function prepareForward(
   if (refusal) throw refusal;
   if (decision.effect === 'approve') {
     const subject = approvalSubjectFor({
-      requestId: req.requestId, identity, connection: connection.name, method: req.method, request, query, body: req.body, ruleId: decision.ruleId,
+      requestId: req.requestId, recordKey: trail.recordKey, identity, connection: connection.name, method: req.method, request, query, body: req.body, ruleId: decision.ruleId,
       ruleMessage: decision.message, contentType: header(req, 'content-type') ?? '', maskingPatterns: connection.maskingPatterns,
     });
     const held = await passApproval(subject, trail, deps, deps.approvals ? holdFor(transport, deps.approvals.settings, query) : 0);

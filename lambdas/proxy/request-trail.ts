@@ -1,12 +1,12 @@
 import type { ProxyResponse } from '../core/api-gateway-event';
-import type { RecordCompletion, RecordIntent, ReplayBlob } from '../core/session-record';
+import type { RecordCompletion, RecordIntent, RecordKey, ReplayBlob } from '../core/session-record';
 import type { GuardDecision, RequestGuard } from './request-guard';
 import type { ProxyDependencies } from './proxy-request';
 import { ServiceUnavailableError } from '../core/errors';
 import { toKubeStatus } from '../core/kube-status';
 import { encodeReplayBatchLine, replayBatchPartition, REPLAY_VIA_BATCH } from '../core/replay-batch';
 import type { SessionSummary } from '../core/session-recording';
-import { completionAttributes, encodeReplayBlob, finalItem, intentItem, REFUSED_BY_CLUSTER, replayBody, replayKey, sessionKeyOf, type StreamRecordingSummary } from '../core/session-record';
+import { completionAttributes, encodeReplayBlob, finalItem, intentItem, recordKeyOf, REFUSED_BY_CLUSTER, replayBody, replayKey, sessionKeyOf, type StreamRecordingSummary } from '../core/session-record';
 
 /** Request headers kept in a replay blob: enough to replay what kubectl asked for, never credentials. */
 const REPLAY_REQUEST_HEADERS = ['accept', 'content-type', 'user-agent', 'kubectl-command', 'kubectl-session', 'x-amz-target'];
@@ -132,9 +132,14 @@ export class RequestTrail {
     await this.finish(response, { outcome: 'forwarded', bytesOut }, { response, bodyOmitted: omitted });
   }
 
-  /** The request's id, as its record is keyed. */
+  /** The request's id. */
   get requestId(): string {
     return this.intent.requestId;
+  }
+
+  /** Where this request's record is (its session and start): what completions, stream parts and approvals update. */
+  get recordKey(): RecordKey {
+    return recordKeyOf(this.intent.identity, this.intent.requestId, this.intent.startedAt);
   }
 
   /** Where this request's replay blob goes; a stream's parts go next to it. */
@@ -180,13 +185,13 @@ export class RequestTrail {
     this.deps.metric('latency', completion.latencyMs, 'Milliseconds');
     this.deps.metric(`outcome_${completion.outcome.replace(/-/g, '_')}`, 1, 'Count');
     const record = this.intentWritten
-      ? this.deps.records.complete(requestId, completionAttributes(completion))
+      ? this.deps.records.complete(this.recordKey, completionAttributes(completion, requestId))
       : this.deps.records.putFinal(finalItem(this.intent, completion, { head: this.isHead() })).then(() => this.rememberHead());
     const [replay, rec] = await Promise.allSettled([this.storeBlob(key, blob.bytes, blob.sha256, line), record]);
     if (replay.status === 'rejected') {
       this.deps.log('error', 'replay blob write failed', { error: reasonName(replay.reason), replayKey: key });
       this.deps.metric('replay_write_failed', 1, 'Count');
-      await this.deps.records.complete(requestId, { replayMissing: true }).catch(() => undefined);
+      await this.deps.records.complete(this.recordKey, { replayMissing: true }).catch(() => undefined);
     }
     if (rec.status === 'rejected') {
       this.deps.log('error', 'record completion failed', { error: reasonName(rec.reason) });

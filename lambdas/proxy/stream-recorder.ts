@@ -1,5 +1,6 @@
 import type { RecordStore, ReplayStore } from '../core/ports';
 import type { SessionChannel } from '../core/session-recording';
+import type { RecordKey } from '../core/session-record';
 import { encodeStreamPart, recordedUnit, streamPartKey, type RecordedUnit, type StreamRecording } from '../core/stream-recording';
 
 /** When the recorder writes a part. */
@@ -45,6 +46,8 @@ export class StreamRecorder {
   constructor(
     private readonly deps: StreamRecorderDependencies,
     private readonly requestId: string,
+    /** The request's record, which each part written updates (so a stream that dies mid-way still names its parts). */
+    private readonly recordKey: RecordKey,
     private readonly replayKey: string,
     private readonly openedAtMs: number,
     options: StreamRecorderOptions = {},
@@ -120,7 +123,7 @@ export class StreamRecorder {
         return;
       }
       // The record names the parts so far: if the Lambda dies now, replay still knows what to expect.
-      await this.deps.records.complete(this.requestId, { streamParts: part, streamLastPartSha256: encoded.sha256 })
+      await this.deps.records.complete(this.recordKey, { streamParts: part, streamLastPartSha256: encoded.sha256 })
         .catch((error: unknown) => this.deps.log('warn', 'stream part not noted on the record', { error: error instanceof Error ? error.name : 'Error', part }));
     });
   }

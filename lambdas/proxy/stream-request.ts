@@ -185,7 +185,7 @@ async function* flow(upstream: UpstreamStream, masker: StreamMasker, ctx: FlowCo
   let end: StreamEnd = 'client';
   let bytes = 0;
   const deadline = ctx.started + limits.maxStreamSeconds * 1000;
-  const recorder = new StreamRecorder(deps, ctx.req.requestId, ctx.trail.replayKey, ctx.started, { maxBytes: limits.maxResponseBytes });
+  const recorder = new StreamRecorder(deps, ctx.req.requestId, ctx.trail.recordKey, ctx.trail.replayKey, ctx.started, { maxBytes: limits.maxResponseBytes });
   // What the client gets may hold Secrets in clear (a rule's unmaskSecrets); the recording never does.
   const recordMasker = ctx.unmask ? ctx.maskerFor(false) : undefined;
   const sent = (out: Buffer, recorded: Buffer): Buffer => {

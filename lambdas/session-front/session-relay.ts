@@ -35,7 +35,7 @@ export function relaySession(client: WebSocket, session: AcceptedSession, deps: 
   const { request, connection } = prepared;
   const kind = request.subresource as SessionKind;
   const started = deps.now().getTime();
-  const recorder = new StreamRecorder(deps, trail.requestId, trail.replayKey, started);
+  const recorder = new StreamRecorder(deps, trail.requestId, trail.recordKey, trail.replayKey, started);
   const maskers = new Map<SessionChannel, StreamMasker>();
   const bytes: Record<string, number> = {};
   let errorText = '';

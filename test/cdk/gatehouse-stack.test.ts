@@ -192,12 +192,13 @@ describe('GatehouseStack', () => {
       const leaseStatements = (policy.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: unknown }>)
         .filter((s) => JSON.stringify(s.Condition ?? {}).includes('dynamodb:LeadingKeys'));
 
-      expect(leaseStatements).toHaveLength(1);
-      expect(leaseStatements[0]).toMatchObject({
+      expect(leaseStatements).toContainEqual(expect.objectContaining({
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['lease#*'] } },
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RecordsTable/), 'Arn'] },
-      });
+      }));
+      // The only other conditioned statement is the records' own (session#...): no read reaches a record.
+      expect(leaseStatements.filter((s) => actions(s).includes('dynamodb:GetItem'))).toHaveLength(1);
       const unconditionalRecordReads = (policy.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: unknown }>)
         .filter((s) => !s.Condition && actions(s).includes('dynamodb:GetItem') && JSON.stringify(s.Resource).includes('RecordsTable'));
       expect(unconditionalRecordReads).toEqual([]);
@@ -220,17 +221,28 @@ describe('GatehouseStack', () => {
       });
     });
 
-    it('indexes records by session, agent and connection, in start order', () => {
+    it('keys records by session and start, and indexes only keys: session heads by agent and connection, refused requests by id', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: ['by-session:sessionKey', 'by-agent:agentKey', 'by-connection:connectionKey'].map((entry) => {
-          const [IndexName, key] = entry.split(':');
-          return Match.objectLike({
-            IndexName,
-            KeySchema: [{ AttributeName: key, KeyType: 'HASH' }, { AttributeName: 'startedAtId', KeyType: 'RANGE' }],
-          });
-        }),
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'startedAtId', KeyType: 'RANGE' }],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'by-agent', KeySchema: [{ AttributeName: 'agentKey', KeyType: 'HASH' }, { AttributeName: 'startedAtId', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+          { IndexName: 'by-connection', KeySchema: [{ AttributeName: 'connectionKey', KeyType: 'HASH' }, { AttributeName: 'startedAtId', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+          { IndexName: 'by-request-id', KeySchema: [{ AttributeName: 'lookupId', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+        ],
       });
+    });
+
+    it('lets the proxy write only record items of the records table (session#...), and never delete one', () => {
+      const proxyRole = proxyFunction().Properties.Role['Fn::GetAtt'][0];
+      const policy = resourcesOf('AWS::IAM::Policy').find((p) => p.Properties.Roles.some((r: any) => r.Ref === proxyRole))!;
+      const onRecords = (policy.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: unknown }>)
+        .filter((s) => JSON.stringify(s.Resource).includes('RecordsTable') && actions(s).includes('dynamodb:PutItem'));
+      expect(onRecords).toEqual(expect.arrayContaining([expect.objectContaining({
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] } },
+      })]));
+      expect(onRecords.every((s) => JSON.stringify(s.Condition ?? {}).includes('LeadingKeys'))).toBe(true);
+      expect(onRecords.flatMap(actions)).not.toContain('dynamodb:DeleteItem');
     });
 
     it('keys grants by connection and indexes them by principal', () => {

@@ -82,6 +82,19 @@ describe('gatehouse CLI', () => {
       expect(detail.integrity).toBe('ok');
     });
 
+    it('finds a refused request by its id alone, at any age, and a forwarded one among the last day of sessions', async () => {
+      const refused = records.find((r) => r.outcome === 'denied' || r.outcome === 'rejected')!;
+      const forwarded = records.find((r) => r.outcome === 'forwarded')!;
+
+      const refusedShown = await gatehouse(['sessions', 'show', refused.requestId, '--json']);
+      const oldRange = await gatehouse(['sessions', 'show', forwarded.requestId, '--from', '2020-01-01T00:00:00Z', '--to', '2020-01-02T00:00:00Z']);
+
+      expect(refusedShown.code).toBe(0);
+      expect(JSON.parse(refusedShown.stdout)).toMatchObject({ requestId: refused.requestId, outcome: refused.outcome });
+      expect(oldRange.code).toBe(2);
+      expect(oldRange.stderr).toMatch(/not a refused or failed request, nor in a session between 2020-01-01T00:00:00Z and 2020-01-02T00:00:00Z.*--session/);
+    });
+
     it('says a request id does not exist, with exit code 2', async () => {
       const result = await gatehouse(['sessions', 'show', 'no-such-request']);
 

@@ -6,6 +6,7 @@ import { grantFromSpec, grantToItem } from '../../lambdas/core/grant';
 import { signJwt } from '../../local/sign-jwt';
 import { eventually as until } from './support/cli-helpers';
 import { demoToken, documents, kubeconfigFor, kubectl, localGatehouse, ownSession, rawRequest, requestIdOf, sessionRecords, sessionUpstreamRequests, unique, upstreamRequestsFor } from './support/local-gatehouse';
+import { LOCAL_TABLES } from '../../local/create-tables';
 
 jest.setTimeout(60_000);
 
@@ -89,7 +90,7 @@ describe('grants', () => {
     await expectStatus(response, 403, new RegExp(`Agent "${agent}" \\(issuer demo\\) has no grant on connection "demo"`));
     await expectNothingForwarded(response);
     const records = await documents().send(new QueryCommand({
-      TableName: 'gatehouse-records', IndexName: 'by-agent', KeyConditionExpression: 'agentKey = :a', ExpressionAttributeValues: { ':a': `agent#demo#${agent}` },
+      TableName: LOCAL_TABLES.records, KeyConditionExpression: 'pk = :s', ExpressionAttributeValues: { ':s': `session#demo#${agent}/stranger-run` },
     }));
     expect(records.Items).toEqual([
       expect.objectContaining({ requestId: requestIdOf(response), outcome: 'denied', status: 403, connection: 'demo', verb: 'list', resource: 'pods' }),

@@ -4,6 +4,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { addGrant, eventually } from './support/agent-grants';
 import { gatehouse } from './support/cli-helpers';
 import { demoToken, documents, kubectl, kubeconfigFor, localGatehouse, rawRequest, withIsolatedGatehouse, type Instance } from './support/local-gatehouse';
+import { LOCAL_TABLES } from '../../local/create-tables';
 
 jest.setTimeout(90_000);
 
@@ -61,7 +62,7 @@ const auth = (s: { agent: string; runId: string }, instance: Instance = 'main') 
 
 async function records(s: { agent: string; runId: string }, instance: Instance = 'main'): Promise<Array<Record<string, any>>> {
   const out = await documents(instance).send(new QueryCommand({
-    TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
+    TableName: LOCAL_TABLES.records, KeyConditionExpression: 'pk = :s',
     ExpressionAttributeValues: { ':s': `session#demo#${s.agent}/${s.runId}` },
   }));
   return out.Items ?? [];

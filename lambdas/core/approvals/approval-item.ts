@@ -1,6 +1,7 @@
 import type { ApprovalState, ApprovalSubject } from '../approval';
 import type { ApprovalSettings } from './approvals-config';
 import type { WhatRuns } from './describe-what-runs';
+import type { RecordKey } from '../session-record';
 
 /**
  * The approval model: one approval per request that policy sent to a person, its state transitions, and the
@@ -19,8 +20,10 @@ export interface Approval {
   readonly status: ApprovalStatus;
   /** `requestFingerprint` of the request that asked. */
   readonly fingerprint: string;
-  /** The Gatehouse request id of the request that asked (its record gets the decision). */
+  /** The Gatehouse request id of the request that asked. */
   readonly requestId: string;
+  /** Where that request's record is: it gets the decision (absent on approvals opened before records were keyed by session). */
+  readonly recordKey?: RecordKey;
   readonly connection: string;
   readonly issuer: string;
   readonly agent: string;
@@ -142,6 +145,7 @@ export function newApproval(subject: ApprovalSubject & { readonly whatRuns?: Wha
     status: 'pending',
     fingerprint: subject.fingerprint,
     requestId: subject.requestId,
+    ...(subject.recordKey ? { recordKey: subject.recordKey } : {}),
     connection: subject.connection,
     issuer: identity.issuer,
     agent: identity.agent,

@@ -1,4 +1,5 @@
 import type { AgentIdentity } from '../agent-identity';
+import type { RecordKey } from '../session-record';
 import type { ApprovalSubject } from '../approval';
 import { describeRequest } from '../classify-request';
 import type { MaskingPatternConfig } from '../gateway-config';
@@ -9,6 +10,8 @@ import { requestFingerprint } from './fingerprint';
 /** What the proxy knows when policy answers `approve`. */
 export interface ApprovalSubjectInput {
   readonly requestId: string;
+  /** Where the request's record is (the decision is noted on it). */
+  readonly recordKey?: RecordKey;
   readonly identity: AgentIdentity;
   readonly connection: string;
   /** HTTP method as received. */
@@ -41,6 +44,7 @@ export function approvalSubjectFor(input: ApprovalSubjectInput): DescribedApprov
   let whatRuns: WhatRuns | undefined;
   return {
     requestId: input.requestId,
+    ...(input.recordKey ? { recordKey: input.recordKey } : {}),
     identity: input.identity,
     connection: input.connection,
     request: input.request,

@@ -1,4 +1,5 @@
 import type { AgentIdentity } from '../agent-identity';
+import type { RecordKey } from '../session-record';
 import type { AwsRequestInfo } from '../aws/aws-request-info';
 import type { MaskingPatternConfig } from '../gateway-config';
 import type { RequestInfo } from '../request-info';
@@ -9,6 +10,8 @@ import { requestFingerprint } from './fingerprint';
 /** What the AWS path knows when policy answers `approve` for a call. */
 export interface AwsApprovalSubjectInput {
   readonly requestId: string;
+  /** Where the request's record is (the decision is noted on it). */
+  readonly recordKey?: RecordKey;
   readonly identity: AgentIdentity;
   readonly connection: string;
   readonly method: string;
@@ -44,6 +47,7 @@ export function awsApprovalSubjectFor(input: AwsApprovalSubjectInput): Described
   let whatRuns: WhatRuns | undefined;
   return {
     requestId: input.requestId,
+    ...(input.recordKey ? { recordKey: input.recordKey } : {}),
     identity: input.identity,
     connection: input.connection,
     request,

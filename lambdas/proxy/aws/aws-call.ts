@@ -104,7 +104,7 @@ async function decide(
   const contentType = req.headers['content-type']?.[0] ?? '';
   const masked = deps.guard.maskAws?.({ connection: connection.name, info, status: 0, contentType, body: req.body, unmask: false }).body ?? Buffer.alloc(0);
   const subject = awsApprovalSubjectFor({
-    requestId: req.requestId, identity, connection: connection.name, method: req.method, path: req.callPath, query: req.query, contentType, info,
+    requestId: req.requestId, recordKey: trail.recordKey, identity, connection: connection.name, method: req.method, path: req.callPath, query: req.query, contentType, info,
     body: req.body, maskedBody: masked, ruleId: decision.ruleId, ruleMessage: decision.message, maskingPatterns: connection.maskingPatterns,
   });
   // Held as long as the deployment holds kubectl requests (0: answer "pending" at once), never past what the AWS CLI waits.

@@ -10,6 +10,7 @@ import { decodeReplayBatch, encodeReplayBatchLine, REPLAY_VIA_BATCH } from '../.
 import { renderKubeconfig } from '../../../local/kubeconfig';
 import { signJwt } from '../../../local/sign-jwt';
 import { e2eReadyFile } from './global-setup';
+import { LOCAL_TABLES } from '../../../local/create-tables';
 
 /**
  * Every e2e file shares one local Gatehouse (`main`), and jest may run the files in parallel workers. So a
@@ -277,7 +278,8 @@ async function readSessionRecords(session: string, options: { readonly issuer?: 
   let start: Record<string, unknown> | undefined;
   do {
     const page = await documents(options.instance).send(new QueryCommand({
-      TableName: 'gatehouse-records', IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :s',
+      // A session is one partition of the records table, in start order.
+      TableName: LOCAL_TABLES.records, KeyConditionExpression: 'pk = :s',
       ExpressionAttributeValues: { ':s': `session#${options.issuer ?? 'demo'}#${session}` }, ExclusiveStartKey: start,
     }));
     items.push(...(page.Items ?? []));

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStreamLeases } from '../../../lambdas/adapters/dynamodb-stream-leases';
 import { startTestTables, type TestTables } from '../approvals/support/dynamodb';
+import { SINGLE_ITEM_SORT_KEY } from '../../../lambdas/core/stream-lease';
 
 jest.setTimeout(60_000);
 
@@ -55,7 +56,7 @@ describe('stream leases on DynamoDB Local', () => {
     const acquired = results.filter((r) => r.status === 'fulfilled' && r.value.acquired).length;
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(acquired).toBe(3);
-    const item = (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: { pk: `lease#${key}` } }))).Item;
+    const item = (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: { pk: `lease#${key}`, startedAtId: SINGLE_ITEM_SORT_KEY } }))).Item;
     expect(Object.keys(item?.leases ?? {})).toHaveLength(acquired);
   });
 
@@ -79,7 +80,7 @@ describe('stream leases on DynamoDB Local', () => {
     // Act
     await stale.acquire(key, 'w2', inMinutes(11), 5);
     // Assert
-    const item = (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: { pk: `lease#${key}` } }))).Item;
+    const item = (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: { pk: `lease#${key}`, startedAtId: SINGLE_ITEM_SORT_KEY } }))).Item;
     expect(Object.keys(item?.leases ?? {})).toEqual(['w2']);
   });
 
@@ -90,8 +91,8 @@ describe('stream leases on DynamoDB Local', () => {
   it('keeps the lease item out of every index and expires it by TTL after its last lease', async () => {
     const key = agent();
     await leases().acquire(key, 'w1', inMinutes(11), 1);
-    const item = (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: { pk: `lease#${key}` } }))).Item!;
-    expect(Object.keys(item).sort()).toEqual(['expiresAtEpoch', 'leases', 'pk', 'version']);
+    const item = (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: { pk: `lease#${key}`, startedAtId: SINGLE_ITEM_SORT_KEY } }))).Item!;
+    expect(Object.keys(item).sort()).toEqual(['expiresAtEpoch', 'leases', 'pk', 'startedAtId', 'version']);
     expect(item.expiresAtEpoch).toBe(Math.ceil(inMinutes(11).getTime() / 1000) + 3600);
   });
 });

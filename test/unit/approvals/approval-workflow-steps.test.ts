@@ -3,6 +3,7 @@ import { createDynamoDbApprovalStore } from '../../../lambdas/adapters/dynamodb-
 import { createDynamoDbRecordStore } from '../../../lambdas/adapters/dynamodb-record-store';
 import { createSlackWebApi } from '../../../lambdas/adapters/slack-web-api';
 import type { ApprovalWorkflowDependencies } from '../../../lambdas/approvals/approval-workflow-dependencies';
+import type { Approval } from '../../../lambdas/core/approvals/approval-item';
 import { finalizeApproval } from '../../../lambdas/approvals/finalize-approval';
 import { notifyApproval } from '../../../lambdas/approvals/notify-approval';
 import { startSlackStandIn, type SlackStandIn } from '../../../local/slack-stand-in';
@@ -42,10 +43,11 @@ describe('the notify and record steps', () => {
     await Promise.all([tables.close(), slack.close()]);
   });
 
-  const putRecord = (requestId: string) => tables.documents.send(new PutCommand({
-    TableName: tables.recordsTable, Item: { pk: `req#${requestId}`, requestId, phase: 'complete', outcome: 'denied', status: 403, approval: { outcome: 'pending' } },
+  // The asking request's record, where the approval says it is (its session and start).
+  const putRecord = (approval: Approval) => tables.documents.send(new PutCommand({
+    TableName: tables.recordsTable, Item: { ...approval.recordKey!, requestId: approval.requestId, phase: 'complete', outcome: 'denied', status: 403, approval: { outcome: 'pending' } },
   }));
-  const record = async (requestId: string) => (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: { pk: `req#${requestId}` } }))).Item;
+  const record = async (approval: Approval) => (await tables.documents.send(new GetCommand({ TableName: tables.recordsTable, Key: approval.recordKey! }))).Item;
 
   it('keeps the task token with the approval and posts the message to the configured channel', async () => {
     const approval = fresh();
@@ -91,14 +93,14 @@ describe('the notify and record steps', () => {
     const approval = fresh();
     await deps.store.create(approval, 1);
     await notifyApproval({ approvalId: approval.approvalId, taskToken: 'AQt' }, deps);
-    await putRecord(approval.requestId);
+    await putRecord(approval);
 
     await expect(finalizeApproval({ approvalId: approval.approvalId, decision }, deps)).resolves.toEqual({ outcome, result: 'recorded' });
     await expect(deps.store.get(approval.approvalId)).resolves.toMatchObject({ status: outcome });
     const message = slack.messageFor(approval.approvalId)!;
     expect(JSON.stringify(message.blocks)).toMatch(shown);
     expect(JSON.stringify(message.blocks)).not.toContain('"type":"button"');
-    expect((await record(approval.requestId))!.approval).toMatchObject({ approvalId: approval.approvalId, outcome });
+    expect((await record(approval))!.approval).toMatchObject({ approvalId: approval.approvalId, outcome });
   });
 
   it('waits for the asking request record when the decision comes first', async () => {
@@ -106,25 +108,37 @@ describe('the notify and record steps', () => {
     await deps.store.create(approval, 1);
     // The record is written while the step waits between attempts (an event, not a timer, so any machine agrees).
     let waits = 0;
-    const sleep = async () => { waits += 1; if (waits === 1) await putRecord(approval.requestId); };
+    const sleep = async () => { waits += 1; if (waits === 1) await putRecord(approval); };
     await finalizeApproval({ approvalId: approval.approvalId, decision: { outcome: 'expired' } }, { ...deps, sleep });
     expect(waits).toBe(1);
-    expect((await record(approval.requestId))!.approval).toMatchObject({ outcome: 'expired' });
+    expect((await record(approval))!.approval).toMatchObject({ outcome: 'expired' });
   });
 
   it('is harmless when run twice (a retried step)', async () => {
     const approval = fresh();
     await deps.store.create(approval, 1);
-    await putRecord(approval.requestId);
+    await putRecord(approval);
     await finalizeApproval({ approvalId: approval.approvalId, decision: { outcome: 'expired' } }, deps);
     await expect(finalizeApproval({ approvalId: approval.approvalId, decision: { outcome: 'expired' } }, deps)).resolves.toEqual({ outcome: 'expired', result: 'already' });
+  });
+
+  it('keeps the decision of an approval that does not say where its record is, and says the record was not noted', async () => {
+    // Arrange: an approval opened before records were keyed by session.
+    const { recordKey: _unknown, ...older } = fresh();
+    await deps.store.create(older, 1);
+    // Act
+    const decided = await finalizeApproval({ approvalId: older.approvalId, decision: { outcome: 'expired' } }, deps);
+    // Assert
+    expect(decided).toMatchObject({ outcome: 'expired' });
+    expect((await deps.store.get(older.approvalId))!.status).toBe('expired');
+    expect(logs).toContainEqual(['warn', expect.stringMatching(/not noted on the request record/), expect.objectContaining({ approvalId: older.approvalId })]);
   });
 
   it('keeps the decision when Slack cannot be updated, and logs it', async () => {
     const approval = fresh();
     await deps.store.create(approval, 1);
     await deps.store.attachSlackMessage(approval.approvalId, 'C0APPROVALS', '1.999999');
-    await putRecord(approval.requestId);
+    await putRecord(approval);
     await expect(finalizeApproval({ approvalId: approval.approvalId, decision: { outcome: 'expired' } }, deps)).resolves.toMatchObject({ outcome: 'expired' });
     expect(logs).toContainEqual(['error', 'could not update the approval message in Slack', expect.objectContaining({ approvalId: approval.approvalId, error: expect.stringMatching(/message_not_found/) })]);
   });

@@ -1,5 +1,5 @@
 import { IndexHeads } from '../../../lambdas/core/index-heads';
-import { intentItem, type RecordIntent } from '../../../lambdas/core/session-record';
+import { completionAttributes, finalItem, intentItem, type RecordIntent } from '../../../lambdas/core/session-record';
 
 const at = (iso: string) => new Date(iso);
 
@@ -37,11 +37,26 @@ describe('intentItem index keys', () => {
     method: 'GET', path: '/api', query: '', summary: 'get', decision: 'allow', bytesIn: 0, retentionDays: 30,
   } as RecordIntent;
 
-  it('puts every record in the by-session index and only heads in by-agent and by-connection', () => {
-    expect(intentItem(intent, { head: true })).toMatchObject({ sessionKey: 'session#ci#bot/1', agentKey: 'agent#ci#bot', connectionKey: 'conn#prod' });
+  it('keys every record by its session and start, and gives only heads the by-agent and by-connection keys', () => {
+    expect(intentItem(intent, { head: true })).toMatchObject({
+      pk: 'session#ci#bot/1', startedAtId: '2026-12-01T10:00:00.000Z#r1', sessionKey: 'session#ci#bot/1', agentKey: 'agent#ci#bot', connectionKey: 'conn#prod',
+    });
     const follower = intentItem(intent, { head: false });
-    expect(follower.sessionKey).toBe('session#ci#bot/1');
+    expect(follower).toMatchObject({ pk: 'session#ci#bot/1', startedAtId: '2026-12-01T10:00:00.000Z#r1' });
     expect(follower).not.toHaveProperty('agentKey');
     expect(follower).not.toHaveProperty('connectionKey');
+  });
+
+  it.each([
+    ['denied', true], ['rejected', true], ['failed', true], ['refused-by-cluster', true], ['forwarded', false],
+  ] as const)('a %s request is findable by its id alone: %s', (outcome, indexed) => {
+    const item = finalItem(intent, { outcome, status: 403, latencyMs: 1, bytesOut: 0 });
+    const completion = completionAttributes({ outcome, status: 403, latencyMs: 1, bytesOut: 0 }, 'r1');
+    expect(item.lookupId).toBe(indexed ? 'r1' : undefined);
+    expect(completion.lookupId).toBe(indexed ? 'r1' : undefined);
+  });
+
+  it('keeps the intent out of the by-request-id index (a completion adds it when the request fails)', () => {
+    expect(intentItem(intent)).not.toHaveProperty('lookupId');
   });
 });

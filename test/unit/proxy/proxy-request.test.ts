@@ -4,6 +4,7 @@ import type { UpstreamRequest } from '../../../lambdas/core/ports';
 import type { GuardDecision } from '../../../lambdas/proxy/request-guard';
 import { GatehouseError } from '../../../lambdas/core/errors';
 import { proxyRequest, type ProxyDependencies } from '../../../lambdas/proxy/proxy-request';
+import { recordAt } from '../../support/record-at';
 
 /**
  * The proxy's orchestration over in-memory ports: what must happen, in which order, and above all what
@@ -30,7 +31,7 @@ function harness(overrides: { decision?: Partial<GuardDecision>; failIntent?: bo
     grants: { grantsFor: async () => { events.push('grants'); if (overrides.failGrants) throw new Error('ddb down'); return [grant]; } },
     records: {
       putIntent: async (item) => { events.push('intent'); if (overrides.failIntent) throw new Error('ddb down'); records[item.requestId] = { ...item }; },
-      complete: async (id, attrs) => { events.push('complete'); Object.assign(records[id]!, attrs); },
+      complete: async (key, attrs) => { events.push('complete'); Object.assign(recordAt(records, key), attrs); },
       putFinal: async (item) => { events.push('final'); records[item.requestId] = { ...item }; },
     },
     replay: { put: async (key, bytes) => { blobs[key] = bytes.toString(); } },

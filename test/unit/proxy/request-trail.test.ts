@@ -9,6 +9,7 @@ import type { RecordIntent } from '../../../lambdas/core/session-record';
 import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
 import { RequestTrail, type TrailDependencies } from '../../../lambdas/proxy/request-trail';
 import { request as resourceRequest, secret, table } from '../masking/masking-fixtures';
+import { recordAt } from '../../support/record-at';
 
 /**
  * The replay blob is masked whatever the client was allowed to see: a policy rule's `unmaskSecrets`
@@ -28,7 +29,7 @@ function fakes() {
   const deps: TrailDependencies = {
     records: {
       putIntent: async (item) => { records[item.requestId] = { ...item }; },
-      complete: async (id, attrs) => { Object.assign(records[id] ??= {}, attrs); },
+      complete: async (key, attrs) => { Object.assign(recordAt(records, key), attrs); },
       putFinal: async (item) => { records[item.requestId] = { ...item }; },
     },
     replay: { put: async (_key, bytes) => { blobs.push(bytes); } },

@@ -4,6 +4,7 @@ import type { UpstreamResponse } from '../../../lambdas/core/ports';
 import { GatehouseError } from '../../../lambdas/core/errors';
 import { maskResponse } from '../../../lambdas/core/masking/mask-response';
 import { proxyRequest, type ProxyDependencies } from '../../../lambdas/proxy/proxy-request';
+import { recordAt } from '../../support/record-at';
 
 /**
  * The proxy hands masking the content type the cluster declared: masking reads a body by its label (YAML,
@@ -22,7 +23,7 @@ function harness(answer: Pick<UpstreamResponse, 'headers' | 'body'>): ProxyDepen
     grants: { grantsFor: async () => [grant] },
     records: {
       putIntent: async (item) => { records[item.requestId] = { ...item }; },
-      complete: async (id, attrs) => { Object.assign(records[id]!, attrs); },
+      complete: async (key, attrs) => { Object.assign(recordAt(records, key), attrs); },
       putFinal: async (item) => { records[item.requestId] = { ...item }; },
     },
     replay: { put: async () => undefined },

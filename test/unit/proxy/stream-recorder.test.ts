@@ -1,7 +1,9 @@
+import type { RecordKey } from '../../../lambdas/core/session-record';
 import { checkStreamParts, streamPartKey, type StreamPart } from '../../../lambdas/core/stream-recording';
 import { StreamRecorder } from '../../../lambdas/proxy/stream-recorder';
 
 const KEY = 'replay/2026/12/02/req-1.json';
+const RECORD: RecordKey = { pk: 'session#ci#bot/7', startedAtId: '2026-12-02T10:00:00.000Z#req-1' };
 
 function stores(options: { failPart?: number } = {}) {
   const objects = new Map<string, Buffer>();
@@ -13,7 +15,12 @@ function stores(options: { failPart?: number } = {}) {
         objects.set(key, bytes);
       },
     },
-    records: { complete: async (_id: string, attributes: Record<string, unknown>) => { updates.push(attributes); } },
+    records: {
+      complete: async (key: RecordKey, attributes: Record<string, unknown>) => {
+        expect(key).toEqual(RECORD);
+        updates.push(attributes);
+      },
+    },
     log: () => undefined,
     metric: () => undefined,
   };
@@ -27,7 +34,7 @@ describe('recording a stream while it flows', () => {
   it('writes a part once its first unit is 5 s old, and notes it on the record', async () => {
     // Arrange
     const s = stores();
-    const recorder = new StreamRecorder(s.deps, 'req-1', KEY, 1_000);
+    const recorder = new StreamRecorder(s.deps, 'req-1', RECORD, KEY, 1_000);
     // Act
     recorder.add(event('a'), 1_200);
     recorder.add(event('b'), 3_000);
@@ -43,7 +50,7 @@ describe('recording a stream while it flows', () => {
 
   it('keeps a unit that waits less than 5 s for the next part, and writes it at the end', async () => {
     const s = stores();
-    const recorder = new StreamRecorder(s.deps, 'req-1', KEY, 0);
+    const recorder = new StreamRecorder(s.deps, 'req-1', RECORD, KEY, 0);
     recorder.add(event('a'), 100);
     recorder.tick(4_000);
     expect(s.objects.size).toBe(0);
@@ -53,7 +60,7 @@ describe('recording a stream while it flows', () => {
 
   it('writes a part as soon as 256 KiB wait', async () => {
     const s = stores();
-    const recorder = new StreamRecorder(s.deps, 'req-1', KEY, 0);
+    const recorder = new StreamRecorder(s.deps, 'req-1', RECORD, KEY, 0);
     recorder.add(Buffer.alloc(300 * 1024, 'x'), 10);
     recorder.add(event('after'), 20);
     const recording = await recorder.finish();
@@ -62,7 +69,7 @@ describe('recording a stream while it flows', () => {
 
   it('stops recording at the byte cap and says so', async () => {
     const s = stores();
-    const recorder = new StreamRecorder(s.deps, 'req-1', KEY, 0, { maxBytes: 100 });
+    const recorder = new StreamRecorder(s.deps, 'req-1', RECORD, KEY, 0, { maxBytes: 100 });
     recorder.add(event('a'), 1);
     recorder.add(event('b'), 2);
     expect(await recorder.finish()).toMatchObject({ units: 1, truncated: true });
@@ -70,14 +77,14 @@ describe('recording a stream while it flows', () => {
 
   it('records nothing for a stream on which nothing flowed', async () => {
     const s = stores();
-    expect(await new StreamRecorder(s.deps, 'req-1', KEY, 0).finish()).toEqual({ parts: 0, units: 0, bytes: 0 });
+    expect(await new StreamRecorder(s.deps, 'req-1', RECORD, KEY, 0).finish()).toEqual({ parts: 0, units: 0, bytes: 0 });
     expect(s.objects.size).toBe(0);
   });
 
   it('chains parts so that replay can prove them whole and in order', async () => {
     // Arrange: three parts.
     const s = stores();
-    const recorder = new StreamRecorder(s.deps, 'req-1', KEY, 0);
+    const recorder = new StreamRecorder(s.deps, 'req-1', RECORD, KEY, 0);
     for (const [i, at] of [[1, 10], [2, 6_000], [3, 12_000]] as const) {
       recorder.add(event(`p${i}`), at);
       recorder.tick(at + 5_000);
@@ -101,7 +108,7 @@ describe('recording a stream while it flows', () => {
 
   it('counts a part the replay store refused, and keeps writing the parts after it', async () => {
     const s = stores({ failPart: 1 });
-    const recorder = new StreamRecorder(s.deps, 'req-1', KEY, 0);
+    const recorder = new StreamRecorder(s.deps, 'req-1', RECORD, KEY, 0);
     recorder.add(event('a'), 0);
     recorder.tick(5_000);
     recorder.add(event('b'), 6_000);

@@ -3,6 +3,7 @@ import { UpstreamIdleError } from '../../../lambdas/core/errors';
 import { streamRequest } from '../../../lambdas/proxy/stream-request';
 import type { RequestGuard } from '../../../lambdas/proxy/request-guard';
 import { GUARD, harness, request } from './support/proxy-harness';
+import type { RecordKey } from '../../../lambdas/core/session-record';
 
 async function drain(body: Buffer | Readable): Promise<string> {
   if (Buffer.isBuffer(body)) return body.toString();
@@ -118,7 +119,7 @@ describe('the one durable write on the critical path', () => {
     const h = harness({ streamChunks: [SECRET_EVENT] });
     let release: () => void = () => undefined;
     const slow = new Promise<void>((resolve) => { release = resolve; });
-    const records = { ...h.deps.records, complete: async (id: string, attributes: Record<string, unknown>) => { await slow; await h.deps.records.complete(id, attributes); } };
+    const records = { ...h.deps.records, complete: async (key: RecordKey, attributes: Record<string, unknown>) => { await slow; await h.deps.records.complete(key, attributes); } };
     // Act
     const response = await streamRequest(watchSecrets(), { ...h.deps, records });
     await drain(response.body);

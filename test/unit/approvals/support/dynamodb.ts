@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLocalApprovalsTable } from '../../../../local/create-approvals-table';
-import { createLocalTables } from '../../../../local/create-tables';
+import { createLocalTables, LOCAL_TABLES } from '../../../../local/create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../../local/dynamodb-local';
 
 /** AWS's DynamoDB Local (in memory) with the approvals and records tables, for one test file. */
@@ -21,7 +21,7 @@ export async function startTestTables(): Promise<TestTables> {
   return {
     documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     approvalsTable: 'gatehouse-approvals',
-    recordsTable: 'gatehouse-records',
+    recordsTable: LOCAL_TABLES.records,
     close: async () => {
       client.destroy();
       await local.close();

@@ -3,6 +3,7 @@ import { approvalSubjectFor } from '../../../../lambdas/core/approvals/approval-
 import { newApproval, type Approval } from '../../../../lambdas/core/approvals/approval-item';
 import { resolveApprovalSettings, type ApprovalSettings } from '../../../../lambdas/core/approvals/approvals-config';
 import { classifyRequest } from '../../../../lambdas/core/classify-request';
+import { recordKeyOf } from '../../../../lambdas/core/session-record';
 
 /** Settings as a deployment would have them. */
 export const SETTINGS: ApprovalSettings = resolveApprovalSettings({
@@ -28,9 +29,12 @@ export function subject(overrides: SubjectOverrides = {}): ApprovalSubject {
   const method = overrides.method ?? 'DELETE';
   const query = new URLSearchParams(overrides.query ?? '');
   const agent = overrides.agent ?? 'demo-agent';
+  const requestId = overrides.requestId ?? 'req-1';
+  const identity = { issuer: 'demo', agent, session: `${agent}/run-1`, groups: [], claims: overrides.claims ?? { sub: agent, run_id: 'run-1' } };
   return approvalSubjectFor({
-    requestId: overrides.requestId ?? 'req-1',
-    identity: { issuer: 'demo', agent, session: `${agent}/run-1`, groups: [], claims: overrides.claims ?? { sub: agent, run_id: 'run-1' } },
+    requestId,
+    recordKey: recordKeyOf(identity, requestId, new Date('2026-01-01T09:59:59.000Z')),
+    identity,
     connection: 'demo',
     method,
     request: classifyRequest(method, path, query),

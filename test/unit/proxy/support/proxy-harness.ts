@@ -10,6 +10,7 @@ import { createRequestGuard } from '../../../../lambdas/proxy/create-request-gua
 import type { ProxyDependencies } from '../../../../lambdas/proxy/proxy-request';
 import type { RequestGuard } from '../../../../lambdas/proxy/request-guard';
 import { PACK_SOURCES } from '../../policy/policy-test-support';
+import { recordAt } from '../../../support/record-at';
 
 /**
  * The proxy over in-memory ports and the real request guard, for tests of its promises at the edges: what the
@@ -73,10 +74,10 @@ export function harness(options: HarnessOptions = {}) {
     grants: { grantsFor: async (c) => [grant(c)] },
     records: {
       putIntent: async (item) => { events.push('intent'); records[item.requestId] = { ...item }; },
-      complete: async (id, attrs) => {
+      complete: async (key, attrs) => {
         events.push('complete');
         if (options.failComplete) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
-        Object.assign(records[id]!, attrs);
+        Object.assign(recordAt(records, key), attrs);
       },
       putFinal: async (item) => { events.push('final'); records[item.requestId] = { ...item }; },
     },
