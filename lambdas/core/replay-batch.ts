@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { decodeZ85, encodeZ85 } from './z85';
 
 /**
  * Replay blobs travel in batches: each request's blob is one record sent to an Amazon Data Firehose delivery
@@ -98,13 +99,15 @@ export interface ReplayBatchEntry {
 }
 
 /**
- * One Firehose record: a JSON line `{"v":1,"p":session tag,"k":key,"h":sha256,"z":base64(gzip(blob))}` and a
- * newline (Firehose concatenates records as they are). Gzip first: Firehose bills ingested bytes, and a masked
- * list of 100 pods shrinks about tenfold. `p` costs nothing billed (records are billed in 5 KB units) and keeps
- * lines readable by readers of either layout. Undefined when the line would exceed Firehose's record limit.
+ * One Firehose record: a JSON line `{"v":2,"p":session tag,"k":key,"h":sha256,"n":gzip length,"y":Z85(gzip(blob))}`
+ * and a newline (Firehose concatenates records as they are). Gzip first: Firehose bills ingested bytes, and a
+ * masked list of 100 pods shrinks about twenty-fold. Z85 rather than base64 (version 1, still read: `"z"`): 25%
+ * over the gzip instead of 33%, which keeps that list in three of Firehose's 5 KB billing units instead of four.
+ * `p` costs nothing billed. Undefined when the line would exceed Firehose's record limit.
  */
 export function encodeReplayBatchLine(partition: string, entry: ReplayBatchEntry): Buffer | undefined {
-  const line = Buffer.from(`${JSON.stringify({ v: 1, p: partition, k: entry.key, h: entry.sha256, z: gzipSync(entry.bytes).toString('base64') })}\n`);
+  const gzipped = gzipSync(entry.bytes);
+  const line = Buffer.from(`${JSON.stringify({ v: 2, p: partition, k: entry.key, h: entry.sha256, n: gzipped.length, y: encodeZ85(gzipped) })}\n`);
   return line.length <= FIREHOSE_MAX_RECORD_BYTES ? line : undefined;
 }
 
@@ -114,8 +117,8 @@ export interface ReplayBatchLine {
   readonly sha256: string;
   /** The session tag, when the line has one. */
   readonly partition?: string;
-  /** base64 of the gzipped blob. */
-  readonly z: string;
+  /** The gzipped blob as the line carries it: Z85 with its length (version 2) or base64 (version 1). */
+  readonly blob: { readonly encoding: 'z85'; readonly text: string; readonly length: number } | { readonly encoding: 'base64'; readonly text: string };
   /** `<object> line <n>`, for problems. */
   readonly where: string;
 }
@@ -134,18 +137,21 @@ export function parseReplayBatch(object: Buffer, name = 'batch'): ParsedReplayBa
   object.toString('utf8').split('\n').forEach((text, index) => {
     if (!text) return;
     const where = `${name} line ${index + 1}`;
-    let line: { v?: unknown; p?: unknown; k?: unknown; h?: unknown; z?: unknown };
+    let line: { v?: unknown; p?: unknown; k?: unknown; h?: unknown; z?: unknown; y?: unknown; n?: unknown };
     try {
       line = JSON.parse(text) as typeof line;
     } catch {
       problems.push(`${where} is not JSON`);
       return;
     }
-    if (line === null || typeof line !== 'object' || line.v !== 1 || typeof line.k !== 'string' || typeof line.h !== 'string' || typeof line.z !== 'string') {
-      problems.push(`${where} is not a version 1 replay record`);
+    const blob = line === null || typeof line !== 'object' ? undefined
+      : line.v === 2 && typeof line.y === 'string' && typeof line.n === 'number' ? { encoding: 'z85' as const, text: line.y, length: line.n }
+        : line.v === 1 && typeof line.z === 'string' ? { encoding: 'base64' as const, text: line.z } : undefined;
+    if (!blob || typeof line.k !== 'string' || typeof line.h !== 'string') {
+      problems.push(`${where} is not a version 1 or 2 replay record`);
       return;
     }
-    lines.push({ key: line.k, sha256: line.h, z: line.z, where, ...(typeof line.p === 'string' ? { partition: line.p } : {}) });
+    lines.push({ key: line.k, sha256: line.h, blob, where, ...(typeof line.p === 'string' ? { partition: line.p } : {}) });
   });
   return { lines, problems };
 }
@@ -154,7 +160,9 @@ export function parseReplayBatch(object: Buffer, name = 'batch'): ParsedReplayBa
 export function openReplayBatchLine(line: ReplayBatchLine): { readonly entry: ReplayBatchEntry } | { readonly problem: string } {
   let bytes: Buffer;
   try {
-    bytes = gunzipSync(Buffer.from(line.z, 'base64'));
+    const gzipped = line.blob.encoding === 'z85' ? decodeZ85(line.blob.text, line.blob.length) : Buffer.from(line.blob.text, 'base64');
+    if (!gzipped) return { problem: `${line.where} (${line.key}) is not Z85` };
+    bytes = gunzipSync(gzipped);
   } catch {
     return { problem: `${line.where} (${line.key}) does not decompress` };
   }

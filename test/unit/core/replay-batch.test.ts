@@ -29,12 +29,14 @@ describe('replay batch lines', () => {
     expect(batch.entries.get(b.key)![0]!.bytes.toString()).toBe('{"request":2}');
   });
 
-  it('carries the session tag and the blob gzipped, one line ending in a newline', () => {
+  it('carries the session tag and the blob gzipped in Z85, one line ending in a newline', () => {
     const big = entry('k', JSON.stringify({ rows: Array.from({ length: 500 }, (_, i) => ({ name: `pod-${i}`, status: 'Running' })) }));
 
     const line = encodeReplayBatchLine('0123456789abcdef', big)!;
 
-    expect(JSON.parse(line.toString())).toMatchObject({ v: 1, p: '0123456789abcdef', k: 'k', h: big.sha256 });
+    const parsed = JSON.parse(line.toString()) as { n: number; y: string };
+    expect(parsed).toMatchObject({ v: 2, p: '0123456789abcdef', k: 'k', h: big.sha256, n: gzipSync(big.bytes).length });
+    expect(parsed.y.length).toBe(Math.ceil(parsed.n / 4) * 5);
     expect(line.length).toBeLessThan(big.bytes.length / 4);
     expect(line.toString().endsWith('\n')).toBe(true);
   });
@@ -50,12 +52,33 @@ describe('replay batch lines', () => {
     expect(openReplayBatchLine(parsed.lines[0]!)).toEqual({ entry: { key: 'k', sha256: a.sha256, bytes: Buffer.from('untagged') } });
   });
 
+  it('reads a version 1 line (base64) as well as a version 2 one (Z85)', () => {
+    const a = entry('replay/v1.json', '{"written":"before Z85"}');
+    const v1 = `${JSON.stringify({ v: 1, p: 'p', k: a.key, h: a.sha256, z: gzipSync(a.bytes).toString('base64') })}\n`;
+
+    const batch = decodeReplayBatch(Buffer.concat([Buffer.from(v1), encodeReplayBatchLine('p', entry('replay/v2.json', 'now'))!]));
+
+    expect(batch.problems).toEqual([]);
+    expect(batch.entries.get(a.key)![0]!.bytes.toString()).toBe('{"written":"before Z85"}');
+    expect(batch.entries.get('replay/v2.json')![0]!.bytes.toString()).toBe('now');
+  });
+
+  it('writes a gzipped list of 100 pods in about 6% fewer bytes than base64 would', () => {
+    const pods = { kind: 'PodList', items: Array.from({ length: 100 }, (_, i) => ({ metadata: { name: `web-${i}`, uid: createHash('sha256').update(String(i)).digest('hex') }, status: { podIP: `10.0.${i}.7` } })) };
+    const blob = entry('k', JSON.stringify(pods));
+
+    const z85 = encodeReplayBatchLine('p', blob)!.length;
+    const base64 = Buffer.byteLength(JSON.stringify({ v: 1, p: 'p', k: 'k', h: blob.sha256, z: gzipSync(blob.bytes).toString('base64') })) + 1;
+
+    expect(z85).toBeLessThan(base64 * 0.95);
+  });
+
   it('finds the keys of an object without decompressing a blob', () => {
     const damaged = `${JSON.stringify({ v: 1, p: 'p', k: 'k', h: sha(Buffer.from('x')), z: 'bm90Z3ppcA==' })}\n`;
 
     const parsed = parseReplayBatch(Buffer.from(damaged), 'batch-1');
 
-    expect(parsed).toEqual({ lines: [{ key: 'k', sha256: sha(Buffer.from('x')), partition: 'p', z: 'bm90Z3ppcA==', where: 'batch-1 line 1' }], problems: [] });
+    expect(parsed).toEqual({ lines: [{ key: 'k', sha256: sha(Buffer.from('x')), partition: 'p', blob: { encoding: 'base64', text: 'bm90Z3ppcA==' }, where: 'batch-1 line 1' }], problems: [] });
     expect(openReplayBatchLine(parsed.lines[0]!)).toEqual({ problem: 'batch-1 line 1 (k) does not decompress' });
   });
 
@@ -76,8 +99,10 @@ describe('replay batch lines', () => {
 
   it.each([
     ['a line that is not JSON', Buffer.from('not json\n'), / is not JSON$/],
-    ['a line of another version', Buffer.from('{"v":2,"k":"k","h":"h","z":""}\n'), / is not a version 1 replay record$/],
-    ['a line that is JSON null', Buffer.from('null\n'), / is not a version 1 replay record$/],
+    ['a line of another version', Buffer.from('{"v":3,"k":"k","h":"h","y":"","n":0}\n'), / is not a version 1 or 2 replay record$/],
+    ['a version 2 line without its length', Buffer.from('{"v":2,"k":"k","h":"h","y":"HelloWorld"}\n'), / is not a version 1 or 2 replay record$/],
+    ['a line that is JSON null', Buffer.from('null\n'), / is not a version 1 or 2 replay record$/],
+    ['a version 2 blob that is not Z85', Buffer.from('{"v":2,"k":"k","h":"h","y":"Hello Worl","n":8}\n'), /\(k\) is not Z85/],
     ['a blob that does not decompress', Buffer.from('{"v":1,"k":"k","h":"h","z":"bm90Z3ppcA=="}\n'), /\(k\) does not decompress/],
     ['a blob changed after its line was written', Buffer.from(`${JSON.stringify({ v: 1, k: 'k', h: sha(Buffer.from('original')), z: gzipSync('changed').toString('base64') })}\n`), /\(k\) holds a blob with SHA-256 [0-9a-f]{64}, the line says/],
   ])('reports %s and still reads the lines around it', (_name, damaged, problem) => {
