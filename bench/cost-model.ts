@@ -3,10 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ReplayBatchReader } from '../cli/replay-batch-reader';
-import { encodeReplayBatchLine, replayBatchPartition, REPLAY_VIA_BATCH } from '../lambdas/core/replay-batch';
-import { RECORDS_INDEXES } from '../lib/records-table';
+import { encodeReplayBatchLine, REPLAY_BATCH_BUFFER_MIB, REPLAY_BATCH_BUFFER_SECONDS, replayBatchPartition, REPLAY_VIA_BATCH } from '../lambdas/core/replay-batch';
+import { RECORDS_INDEXES } from '../lambdas/core/records-indexes';
 import { LOCAL_DEFAULTS } from '../local/local-defaults';
 import type { BenchRow } from './bench-row';
 import { PRICES } from './prices';
@@ -18,6 +18,8 @@ export interface CostModelTargets {
   readonly gatewayToken: string;
   readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly control: string };
   readonly recordsTable: string;
+  /** The session the cost model's requests belong to (its records are that partition of the table). */
+  readonly sessionKey: string;
   readonly replayBucket: string;
   /** Local mode's log file: what CloudWatch Logs would ingest from the proxy. */
   readonly logFile: string;
@@ -38,22 +40,19 @@ const MIX = [
   { kind: 'watch (1 s)', share: 0.01, method: 'GET', path: '/api/v1/namespaces/bench/configmaps?watch=true&timeoutSeconds=1' },
 ] as const;
 const SAMPLES = 5;
-/**
- * Requests per agent session, for the objects Firehose delivers: a session's blobs within one buffer interval share
- * one object (a CI job or an agent's task runs a few dozen kubectl calls in a minute or two).
- */
-const REQUESTS_PER_SESSION_OBJECT = 50;
 /** Firehose bills each record rounded up to 5 KB. */
 const FIREHOSE_RECORD_UNIT = 5 * 1024;
 
 /**
- * GSIs of the records table project ALL attributes (lib/records-table.ts), so each index write costs the whole item;
- * a record is in by-agent and by-connection only when it is a session's head (lambdas/core/index-heads.ts).
- */
-const GSI_PROJECTS_ALL = true;
+ * The records table's GSIs project only keys (lambdas/core/records-indexes.ts): an item that has an index's key costs
+ * that index one write (a keys-only entry is far under 1 KB) when the key is written, and an update that changes no
+ * index key (a completion, a stream part) costs none. A record has by-agent and by-connection keys only when it is a
+ * session's head (lambdas/core/index-heads.ts), and `lookupId` only when it was refused or failed.
+ * An index entry of the keys only: the table's keys and the index's, about this many bytes plus DynamoDB's 100 of overhead. */
+const KEYS_ONLY_ENTRY_BYTES = 200;
 /** Attributes the completion adds (what is not in the intent write). */
 const COMPLETION_ATTRIBUTES = new Set([
-  'phase', 'outcome', 'status', 'upstreamStatus', 'errorReason', 'errorMessage', 'latencyMs', 'upstreamLatencyMs', 'bytesOut', 'maskedCounts', 'unmasked',
+  'phase', 'lookupId', 'outcome', 'status', 'upstreamStatus', 'errorReason', 'errorMessage', 'latencyMs', 'upstreamLatencyMs', 'bytesOut', 'maskedCounts', 'unmasked',
   'replayKey', 'replaySha256', 'replayMissing', 'streamUnits', 'streamBytes', 'streamDurationMs', 'streamEndedBy', 'streamParts', 'streamLastPartSha256',
 ]);
 
@@ -86,18 +85,19 @@ export async function runCostModel(t: CostModelTargets): Promise<{ rows: BenchRo
   const s3 = new S3Client({ endpoint: t.endpoints.s3, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_DEFAULTS.callerCredentials });
   const batches = new ReplayBatchReader({ s3, replayBucket: t.replayBucket, replayBatchBufferSeconds: t.replayBatchBufferSeconds });
   const measured: Measured[] = [];
+  // Log bytes are measured over the whole run and shared evenly: a request's lines barely depend on its kind, and
+  // metrics are published once a minute at most, so per kind they would land in whichever kind's samples ran then.
+  const logBefore = fs.statSync(t.logFile).size;
   for (const kind of MIX) {
     const before = await awsCalls(t);
-    const logBefore = fs.statSync(t.logFile).size;
     const sent: Array<{ requestId: string; ms: number }> = [];
     for (let i = 0; i < SAMPLES; i++) {
       const body = kind.method === 'POST' ? JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cost-${Date.now().toString(36)}-${i}` }, data: { mode: 'bench' } }) : undefined;
       sent.push(await send(t, kind.method, kind.path, body));
     }
     // Completion and replay are written as the request ends: wait until every record is complete.
-    const items = await Promise.all(sent.map((s) => completedRecord(documents, t.recordsTable, s.requestId)));
+    const items = await Promise.all(sent.map((s) => completedRecord(documents, t.recordsTable, t.sessionKey, s.requestId)));
     const after = await awsCalls(t);
-    const logBytes = (fs.statSync(t.logFile).size - logBefore) / SAMPLES;
     let tableWru = 0;
     let gsiWru = 0;
     let writes = 0;
@@ -114,8 +114,8 @@ export async function runCostModel(t: CostModelTargets): Promise<{ rows: BenchRo
       const lease = item.verb === 'watch' ? 2 : 0;
       tableWru += wru(intentSize) + wru(finalSize) + parts * wru(finalSize) + lease;
       writes += 2 + parts + lease;
-      gsiWru += GSI_PROJECTS_ALL ? gsis * (wru(intentSize) + wru(finalSize) + parts * wru(finalSize)) : gsis;
-      storedBytes += finalSize * (1 + gsis);
+      gsiWru += gsis;
+      storedBytes += finalSize + gsis * KEYS_ONLY_ENTRY_BYTES;
       if (item.replayVia === REPLAY_VIA_BATCH) {
         const line = await batchLine(batches, item);
         firehoseBytes += line;
@@ -138,10 +138,11 @@ export async function runCostModel(t: CostModelTargets): Promise<{ rows: BenchRo
       firehoseBytes: firehoseBytes / n,
       firehoseBilledBytes: firehoseBilledBytes / n,
       storedBytes: storedBytes / n,
-      logBytes,
+      logBytes: 0,
     });
   }
-  return costTable(measured, t);
+  const logBytes = (fs.statSync(t.logFile).size - logBefore) / (MIX.length * SAMPLES);
+  return costTable(measured.map((m) => ({ ...m, logBytes })), t);
 }
 
 function costTable(measured: readonly Measured[], t: CostModelTargets): { rows: BenchRow[]; table: string } {
@@ -149,14 +150,14 @@ function costTable(measured: readonly Measured[], t: CostModelTargets): { rows: 
   const components: Array<[string, number, boolean]> = [
     ['API Gateway REST requests', PRICES.apiGatewayRestPerMillion, true],
     ['DynamoDB writes, records table', mix((m) => m.tableWru) * PRICES.dynamodbPerMillionWru, true],
-    ['DynamoDB writes, GSIs (session; agent, connection heads)', mix((m) => m.gsiWru) * PRICES.dynamodbPerMillionWru, true],
+    ['DynamoDB writes, GSIs (agent, connection heads; refused ids)', mix((m) => m.gsiWru) * PRICES.dynamodbPerMillionWru, true],
     ['DynamoDB reads (grants, cached 5 s; leases)', mix((m) => m.reads) * PRICES.dynamodbPerMillionRru, true],
     ['S3 PUTs (blobs over a Firehose record, stream parts)', mix((m) => m.s3Puts) * PRICES.s3PutPer1000 * 1000, true],
     ['Firehose Direct PUT (replay lines, 5 KB units)', (mix((m) => m.firehoseBilledBytes) / 1e9) * 1e6 * PRICES.firehosePerGb, true],
-    ['Firehose dynamic partitioning (GB processed)', (mix((m) => m.firehoseBytes) / 1e9) * 1e6 * PRICES.firehosePartitioningPerGb, true],
-    [`Firehose objects delivered (one per ${REQUESTS_PER_SESSION_OBJECT} requests of a session)`, (mix((m) => m.firehoseRecords) * 1e6 / REQUESTS_PER_SESSION_OBJECT / 1000) * PRICES.firehosePartitioningPer1000Objects, true],
+    // Firehose writes one object per buffer (REPLAY_BATCH_BUFFER_MIB of lines, or the interval), each an S3 PUT.
+    [`S3 PUTs by Firehose (one per ${REPLAY_BATCH_BUFFER_MIB} MiB of replay lines)`, (mix((m) => m.firehoseBytes) * 1e6 / (REPLAY_BATCH_BUFFER_MIB * 2 ** 20)) * PRICES.s3PutPer1000 / 1000, true],
     [`storage, per month kept (S3 blobs + items; kept ${t.retentionDays} days)`, (mix((m) => m.storedBytes) / 1e9) * 1e6 * PRICES.s3StoragePerGbMonth, false],
-    ['CloudWatch Logs ingestion', (mix((m) => m.logBytes) / 1e9) * 1e6 * PRICES.cloudwatchLogsPerGbIngested, true],
+    ['CloudWatch Logs (access log, proxy lines, metrics)', (mix((m) => m.logBytes) / 1e9) * 1e6 * PRICES.cloudwatchLogsPerGbIngested, true],
     ['Lambda requests', PRICES.lambdaRequestsPerMillion, false],
     [`Lambda GB-seconds (${t.lambdaMemoryGb} GB x measured latency)`, (mix((m) => m.latencyMs) / 1000) * t.lambdaMemoryGb * 1e6 * PRICES.lambdaPerGbSecond, false],
   ];
@@ -165,8 +166,9 @@ function costTable(measured: readonly Measured[], t: CostModelTargets): { rows: 
   const lines = [
     `Cost per million requests, mix ${measured.map((m) => `${Math.round(m.share * 100)}% ${m.kind}`).join(', ')}; ${PRICES.source}`,
     ...components.map(([name, usd, counted]) => `  ${name.padEnd(62)} $${usd.toFixed(2).padStart(6)}${counted ? '' : '   (not in the target)'}`),
-    `  ${'total, excluding Lambda compute and storage'.padEnd(62)} $${total.toFixed(2).padStart(6)}   target $${target.toFixed(2)} (1.5x API Gateway): ${(total / target).toFixed(2)}x`,
-    `  fixed, not per request: Firehose JQ partitioning $${(PRICES.firehoseJqPerHour * 730).toFixed(2)} a month while the stream runs`,
+    // Three decimals on the total: near the target, the cents the rounded rows hide decide which side it is on.
+    `  ${'total, excluding Lambda compute and storage'.padEnd(62)} $${total.toFixed(3).padStart(6)}   target $${target.toFixed(2)} (1.5x API Gateway): ${(total / target).toFixed(3)}x`,
+    `  fixed, not per request: at most one replay batch object per ${REPLAY_BATCH_BUFFER_SECONDS} s while requests flow, $${((30 * 86_400 / REPLAY_BATCH_BUFFER_SECONDS) * PRICES.s3PutPer1000 / 1000).toFixed(2)} a month of S3 PUTs`,
     '  measured per request: ' + measured.map((m) => `${m.kind}: ${m.tableWru.toFixed(1)}+${m.gsiWru.toFixed(1)} WRU, ${m.s3Puts.toFixed(1)} PUT, ${m.firehoseRecords.toFixed(1)} Firehose record of ${Math.round(m.firehoseBytes)} B, ${Math.round(m.storedBytes)} B stored, ${Math.round(m.logBytes)} B logs`).join('; '),
   ];
   return {
@@ -189,10 +191,15 @@ function wru(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / 1024));
 }
 
-async function completedRecord(documents: DynamoDBDocumentClient, table: string, requestId: string): Promise<Record<string, unknown>> {
+async function completedRecord(documents: DynamoDBDocumentClient, table: string, sessionKey: string, requestId: string): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const { Item } = await documents.send(new GetCommand({ TableName: table, Key: { pk: `req#${requestId}` }, ConsistentRead: true }));
+    // The session's latest records: the ones this run just sent are among them.
+    const { Items } = await documents.send(new QueryCommand({
+      TableName: table, KeyConditionExpression: 'pk = :s', ExpressionAttributeValues: { ':s': sessionKey, ':id': requestId },
+      FilterExpression: 'requestId = :id', ScanIndexForward: false, ConsistentRead: true,
+    }));
+    const Item = Items?.[0];
     if (Item?.phase === 'complete' || Date.now() > deadline) {
       if (!Item) throw new Error(`no record for request ${requestId}`);
       return Item;
@@ -205,7 +212,7 @@ async function completedRecord(documents: DynamoDBDocumentClient, table: string,
 async function batchLine(batches: ReplayBatchReader, item: Record<string, unknown>): Promise<number> {
   const { copies } = await batches.find(item as never, 10_000);
   const copy = copies.find((c) => c.sha256 === item.replaySha256);
-  if (!copy) throw new Error(`request ${String(item.requestId)}: its replay blob is not in its session's batches`);
+  if (!copy) throw new Error(`request ${String(item.requestId)}: its replay blob is not in the replay batches`);
   return encodeReplayBatchLine(replayBatchPartition(String(item.sessionKey)), copy)!.length;
 }
 

@@ -18,12 +18,5 @@ export const PRICES = {
   s3StoragePerGbMonth: 0.023,
   /** Direct PUT; each record rounded up to 5 KB. */
   firehosePerGb: 0.029,
-  /**
-   * Dynamic partitioning (not in the brief: AWS's Data Firehose pricing page, us-east-1): per GB processed, per
-   * 1,000 S3 objects delivered, and per JQ processing hour (a fixed monthly cost while the stream runs).
-   */
-  firehosePartitioningPerGb: 0.02,
-  firehosePartitioningPer1000Objects: 0.005,
-  firehoseJqPerHour: 0.07,
   cloudwatchLogsPerGbIngested: 0.5,
 } as const;

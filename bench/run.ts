@@ -4,6 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mintEksToken } from '../lambdas/core/eks-token';
+import { sessionKeyOf } from '../lambdas/core/session-record';
 import { LOCAL_DEFAULTS as D } from '../local/local-defaults';
 import { signJwt } from '../local/sign-jwt';
 import { type BenchRow, formatBenchRows } from './bench-row';
@@ -19,6 +20,8 @@ import { runAwsBench } from './aws-calls';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const PODS = 100;
+/** `BENCH_ONLY=cost`: only the cost model (seeded the same way), for working on it; the figures in the README come from a full run. */
+const ONLY_COST = process.env.BENCH_ONLY === 'cost';
 
 interface LoadResult { readonly rps: number; readonly p50: number; readonly p99: number }
 
@@ -36,7 +39,17 @@ async function main(): Promise<void> {
     const agent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca });
     const gatewayToken = demoToken(local.stateDir, ready);
     const gateway = (p: string) => `${ready.gatewayUrl}/k8s/${D.connection}${p}`;
+    const costTargets = () => ({
+      agent, gateway, gatewayToken, endpoints: ready.endpoints, recordsTable: ready.env.GATEHOUSE_RECORDS_TABLE!, sessionKey: sessionKeyOf({ issuer: 'demo', session: `${D.demoAgent}/bench` }), replayBucket: ready.env.GATEHOUSE_REPLAY_BUCKET!,
+      logFile: local.logFile, lambdaMemoryGb: 1, retentionDays: 400,
+      replayBatchBufferSeconds: Number(ready.env.GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS ?? 1),
+    });
     await seedPods(agent, gateway, gatewayToken);
+    if (ONLY_COST) {
+      const cost = await runCostModel(costTargets());
+      console.log(`${cost.table}\n\nlog file: ${local.logFile}`);
+      return;
+    }
 
     const eksToken = await directEksToken(ready);
     const direct = (p: string) => `${ready.endpoints.simulator}${p}`;
@@ -72,11 +85,7 @@ async function main(): Promise<void> {
     rows.push({ name: 'peak RSS of local mode (handler, simulator, stand-ins)', value: peakRssMiB(local.child.pid!), unit: 'MiB' });
     rows.push(...(await runRequestPathBench()));
     rows.push(...runColdStartBench());
-    const cost = await runCostModel({
-      agent, gateway, gatewayToken, endpoints: ready.endpoints, recordsTable: ready.env.GATEHOUSE_RECORDS_TABLE!, replayBucket: ready.env.GATEHOUSE_REPLAY_BUCKET!,
-      logFile: local.logFile, lambdaMemoryGb: 1, retentionDays: 400,
-      replayBatchBufferSeconds: Number(ready.env.GATEHOUSE_REPLAY_BATCH_BUFFER_SECONDS ?? 1),
-    });
+    const cost = await runCostModel(costTargets());
     rows.push(...cost.rows);
     rows.push(...(await runPolicyAndMaskingBench()));
     console.log(`\nGatehouse benchmark: ${REQUESTS} requests per scenario, concurrency ${CONCURRENCY}; baseline = direct to the cluster (same run)\n`);

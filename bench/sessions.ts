@@ -182,7 +182,7 @@ async function concurrentSessions(options: SessionBenchOptions, front: (p: strin
   while (Date.now() < deadline) {
     const counts = await Promise.all(agents.map(async (agent) => {
       const { Items = [] } = await documents.send(new QueryCommand({
-        TableName: options.recordsTable, IndexName: 'by-session', KeyConditionExpression: 'sessionKey = :k',
+        TableName: options.recordsTable, KeyConditionExpression: 'pk = :k',
         ExpressionAttributeValues: { ':k': sessionKeyOf({ issuer: 'demo', session: `${agent}/${run}` }) },
       }));
       return Items.filter((r) => r.subresource === 'exec' && r.phase === 'complete' && r.upgrade?.exitCode === 0).length;

@@ -1,12 +1,11 @@
 /**
- * Which records carry the `by-agent` and `by-connection` index keys. Every record is in the `by-session` index;
- * the other two hold only "heads": the first record of each session on each connection in each UTC hour, as
- * seen by one container (containers do not share memory, so a session may get a head from each: harmless).
- * A listing by agent or connection finds the heads, then reads each session whole through `by-session`.
+ * Which records carry the `by-agent` and `by-connection` index keys. Every record is in its session's partition
+ * of the table; the two indexes hold only "heads": the first record of each session on each connection in each
+ * UTC hour, as seen by one container (containers do not share memory, so a session may get a head from each:
+ * harmless). A listing by agent or connection finds the heads, then reads each session from the table.
  *
- * Why: both indexes project every attribute, so each record in them is written again, whole, on the intent and
- * again on the completion: about $2 per million requests for two listings operators run a few times a day.
- * Heads keep them to a few writes per session. The hour bucket lets a listing of a time range start its head
+ * Why: an index entry per record would be one more write per request (about $0.63 per million for each index)
+ * for two listings operators run a few times a day. Heads keep them to a few writes per session. The hour bucket lets a listing of a time range start its head
  * query an hour before the range and still find every session active in it.
  */
 export class IndexHeads {
