@@ -186,6 +186,7 @@ function batchReader(target: Target): ReplayBatchReader {
 
 /** Loads many entries, a few at a time, keeping their order. */
 export async function loadEntries(target: Target, records: readonly RequestRecord[], onLoaded?: (done: number) => void, concurrency = 8): Promise<ReplayEntry[]> {
+  batchReader(target).expect(records.filter((r) => r.replayVia === REPLAY_VIA_BATCH));
   const entries: ReplayEntry[] = new Array(records.length);
   let next = 0;
   let done = 0;

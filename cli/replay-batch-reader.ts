@@ -82,6 +82,15 @@ export class ReplayBatchReader {
   }
 
   /**
+   * Names the records a command will look up, before it does: an object read for any of them then keeps the lines
+   * of all their sessions, so a command over many sessions (an export) reads each shared object once instead of
+   * once per session it holds.
+   */
+  expect(records: readonly RequestRecord[]): void {
+    for (const record of records) this.partitions.add(replayBatchPartition(recordSessionKey(record)));
+  }
+
+  /**
    * The copies of a record's blob in the batches around its time. While the record is inside the delivery window
    * and not found, the hour prefixes are listed again each second until it appears or `maxWaitMs` has passed.
    */

@@ -225,6 +225,20 @@ describe('replay of batched blobs', () => {
     expect(calls.listed).toEqual(['replay-batches/2026/12/01/10/', folder]);
   });
 
+  it('reads a shared object once for a command that loads the entries of several sessions', async () => {
+    // Arrange: one object holds lines of two sessions, both in the command's records.
+    const objects = new Map([[objectKey('2026-12-01T10:30:00Z'), Buffer.concat([line('r1'), line('r2', blob('r2'), OTHER_SESSION_KEY), line('r3')])]]);
+    const { target, calls } = bucket(objects);
+    const records = [record('r1'), record('r2', { sessionKey: OTHER_SESSION_KEY, pk: OTHER_SESSION_KEY }), record('r3')];
+
+    // Act: one at a time, as when a command has more records than it loads at once.
+    const entries = await loadEntries(target, records, undefined, 1);
+
+    // Assert
+    expect(entries.map((e) => e.integrity)).toEqual(['ok', 'ok', 'ok']);
+    expect(calls.gets).toBe(1);
+  });
+
   it("reads a shared object again only for a session whose lines it left out", async () => {
     // Arrange: one object holds a line of each session; r1 and r3 are ours, r2 another session's.
     const objects = new Map([[objectKey('2026-12-01T10:30:00Z'), Buffer.concat([line('r1'), line('r2', blob('r2'), OTHER_SESSION_KEY), line('r3')])]]);
